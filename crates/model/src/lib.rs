@@ -1,0 +1,17 @@
+//! IDStation's domain model: pure types and rules, no I/O.
+//!
+//! Everything the workstation, the node and the sync protocol agree on lives here, so the two
+//! programs share meaning without sharing code.
+
+pub mod identifier;
+pub mod instrument;
+pub mod ops;
+pub mod template;
+
+pub use identifier::{CodeType, Gs1Key, Handle, Identifier, IdentifierError};
+pub use instrument::{
+    Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument, InstrumentInput,
+    InstrumentStatus, LiveStatus, ValidationErrors,
+};
+pub use ops::{EntityKind, OpKind, Operation};
+pub use template::{DataType, MetadataTemplate, TemplateField};

@@ -1,0 +1,85 @@
+-- 0001: the workstation's first schema. Never edit once released; add 0002 instead.
+
+-- This installation: one row.
+CREATE TABLE device (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id   TEXT NOT NULL,          -- UUID, identifies this workstation's ops at the node
+    prefix      TEXT NOT NULL,          -- the enterprise's handle prefix, e.g. 88.118.8
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE metadata_templates (
+    code        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    body        TEXT NOT NULL,          -- MetadataTemplate as JSON
+    active      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (code, version)
+);
+
+CREATE TABLE instruments (
+    id                  INTEGER PRIMARY KEY,
+    identifier          TEXT NOT NULL UNIQUE,   -- canonical form (minted suffixes upper-cased)
+    name                TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    category            TEXT,
+    owner               TEXT,
+    cal_next_due        TEXT,                   -- YYYY-MM-DD, for due-window queries
+    body                TEXT NOT NULL,          -- the whole Instrument as JSON
+    version             INTEGER NOT NULL,       -- local write count; equals the instrument's outbox ops
+    hlc                 TEXT NOT NULL,          -- stamp of the last write
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    deleted_at          TEXT                    -- soft delete only
+);
+CREATE INDEX instruments_due ON instruments (cal_next_due) WHERE deleted_at IS NULL;
+CREATE INDEX instruments_status ON instruments (status) WHERE deleted_at IS NULL;
+CREATE INDEX instruments_category ON instruments (category) WHERE deleted_at IS NULL;
+CREATE INDEX instruments_owner ON instruments (owner) WHERE deleted_at IS NULL;
+
+-- Every local write, in order, for the node. AUTOINCREMENT: a sequence number is never reused.
+CREATE TABLE outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id       TEXT NOT NULL UNIQUE,
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    hlc         TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    acked_at    TEXT                    -- set when the node confirmed it
+);
+CREATE INDEX outbox_pending ON outbox (seq) WHERE acked_at IS NULL;
+CREATE INDEX outbox_entity ON outbox (entity, entity_id);
+
+-- Hash-chained audit trail: hash = SHA-256 over the previous hash and this entry's fields.
+CREATE TABLE audit_log (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    op_id       TEXT,
+    before      TEXT,
+    after       TEXT,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+CREATE INDEX audit_entity ON audit_log (entity, entity_id);
+
+-- The chain's head, written with each entry, so a truncated tail is detected too.
+CREATE TABLE audit_head (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    seq         INTEGER NOT NULL,
+    hash        TEXT NOT NULL
+);
+
+-- Search. Trigram finds any substring of three or more characters; the n-gram table answers one-
+-- and two-character queries (Chinese words are often two characters) with single-token lookups.
+-- Both are contentless: the text lives in `instruments.body`; rowid = instruments.id.
+CREATE VIRTUAL TABLE search_trigram USING fts5(
+    text, tokenize = 'trigram', content = '', contentless_delete = 1
+);
+CREATE VIRTUAL TABLE search_ngram USING fts5(
+    uni, bi, tokenize = 'unicode61', content = '', contentless_delete = 1, detail = 'column'
+);
