@@ -365,6 +365,8 @@ pub enum FieldErrorKind {
         template: String,
     },
     ControlCharacter,
+    /// A handle under another enterprise's prefix: only the owner of a prefix registers under it.
+    ForeignPrefix { expected: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,6 +403,9 @@ impl fmt::Display for FieldError {
                 write!(f, "{key}: not a field of template {template}")
             }
             FieldErrorKind::ControlCharacter => write!(f, "{key}: contains control characters"),
+            FieldErrorKind::ForeignPrefix { expected } => {
+                write!(f, "{key}: not under this enterprise's prefix {expected}")
+            }
         }
     }
 }
@@ -492,7 +497,7 @@ impl InstrumentInput {
 
     /// Sets (or, with an empty value, clears) one field.
     pub fn set(&mut self, field: &Field, value: impl Into<String>) {
-        let value = Some(value.into());
+        let value: String = value.into();
         let slot = match field {
             Field::Identifier => &mut self.identifier,
             Field::AssetNo => &mut self.asset_no,
@@ -515,12 +520,11 @@ impl InstrumentInput {
             Field::CalCalibratedBy => &mut self.cal_calibrated_by,
             Field::CalApprovedBy => &mut self.cal_approved_by,
             Field::Attribute(name) => {
-                self.attributes
-                    .insert(name.clone(), value.unwrap_or_default());
+                self.attributes.insert(name.clone(), value);
                 return;
             }
         };
-        *slot = value;
+        *slot = Some(value);
     }
 
     /// Checks every field against the rules and the template; all problems are reported together.
