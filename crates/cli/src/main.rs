@@ -1,0 +1,464 @@
+//! `idstation`: every workstation use case on the command line, for scripts, tests and people
+//! at a terminal. It only translates arguments to `idstation_workstation` calls and results to
+//! text (zh-CN or English) or JSON.
+
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Duration, Local, NaiveDate};
+use clap::{Args, Parser, Subcommand};
+use idstation_model::{Field, InstrumentInput, InstrumentStatus};
+use idstation_store::InstrumentFilter;
+use idstation_workstation::{default_data_dir, demo, Lang, Workstation, WsError};
+
+use output::Out;
+
+#[derive(Parser)]
+#[command(
+    name = "idstation",
+    version,
+    about = "IDStation 工作站命令行 — register, find and keep instruments under industrial-internet identifiers"
+)]
+struct Cli {
+    /// Data folder holding workstation.sqlite
+    #[arg(long, global = true, env = "IDSTATION_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Language of messages: zh-CN or en (default: from the locale)
+    #[arg(long, global = true, env = "IDSTATION_LANG")]
+    lang: Option<String>,
+    /// Print results as JSON (errors too, on stderr)
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is acting, for the audit trail (default: the login name)
+    #[arg(long, global = true, env = "IDSTATION_USER")]
+    user: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set up this workstation for an enterprise prefix, e.g. 88.118.8
+    Init {
+        #[arg(long)]
+        prefix: String,
+    },
+    /// Device, counts and pending sync operations
+    Status,
+    /// Register, edit, find and delete instruments
+    #[command(subcommand)]
+    Instrument(Box<InstrumentCommand>),
+    /// Check or read the audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copy the database to a file while it stays in use, then verify the copy
+    Backup { file: PathBuf },
+    /// Replace the database with a verified backup (the current one is kept beside it)
+    Restore {
+        file: PathBuf,
+        /// Confirm replacing the current database
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Create a demo workstation with realistic instruments (if the data folder is empty)
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        count: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstrumentCommand {
+    /// Register a new instrument
+    Add(FieldArgs),
+    /// Change fields of an instrument
+    Edit {
+        /// Identifier in any form a scanner types
+        id: String,
+        #[command(flatten)]
+        fields: FieldArgs,
+        /// Clear a field (its key, e.g. location or attr.environment); repeatable
+        #[arg(long = "clear", value_name = "KEY")]
+        clear: Vec<String>,
+        /// Refuse if the record's version is no longer this one
+        #[arg(long)]
+        expect_version: Option<i64>,
+    },
+    /// Show one instrument with its live status and history
+    Show { id: String },
+    /// List instruments, newest first
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due within this many days (overdue ones included)
+        #[arg(long, value_name = "DAYS")]
+        due_within: Option<i64>,
+        /// Only overdue instruments
+        #[arg(long)]
+        overdue: bool,
+        /// Include deleted instruments
+        #[arg(long)]
+        deleted: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Find instruments by any part of any field (Chinese substrings too)
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Delete an instrument (it is kept and can be undeleted)
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Undo a delete
+    Undelete { id: String },
+    /// Register every row of a .csv or .jsonl file, or none if any row is wrong
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and that rows, outbox and audit trail agree
+    Verify,
+    /// Show audit entries, newest first
+    Log {
+        id: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+/// Instrument fields as options. Any field, template attributes included, can also be given as
+/// `--set key=value`.
+#[derive(Args, Default)]
+struct FieldArgs {
+    #[arg(long = "id")]
+    identifier: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    asset_no: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    manufacturer: Option<String>,
+    #[arg(long)]
+    model: Option<String>,
+    #[arg(long)]
+    serial_no: Option<String>,
+    #[arg(long = "range")]
+    measuring_range: Option<String>,
+    #[arg(long)]
+    accuracy: Option<String>,
+    #[arg(long)]
+    resolution: Option<String>,
+    #[arg(long)]
+    owner: Option<String>,
+    #[arg(long)]
+    location: Option<String>,
+    /// in_use | restricted | stopped | scrapped (or 在用/准用/停用/报废)
+    #[arg(long)]
+    status: Option<String>,
+    /// Date of the last calibration, YYYY-MM-DD
+    #[arg(long = "cal-date")]
+    cal_last_date: Option<String>,
+    /// Interval in months, only if the owner set one
+    #[arg(long = "cal-interval")]
+    cal_interval_months: Option<String>,
+    /// Next due date, YYYY-MM-DD (computed from date + interval when absent)
+    #[arg(long = "cal-due")]
+    cal_next_due: Option<String>,
+    #[arg(long = "cal-cert")]
+    cal_certificate_no: Option<String>,
+    /// pass | restricted | fail (or 合格/准用/停用)
+    #[arg(long = "cal-result")]
+    cal_result: Option<String>,
+    #[arg(long = "cal-by")]
+    cal_calibrated_by: Option<String>,
+    #[arg(long = "cal-approver")]
+    cal_approved_by: Option<String>,
+    /// Any field by key, e.g. --set attr.environment=恒温室; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl FieldArgs {
+    fn changes(&self) -> Result<Vec<(Field, String)>, WsError> {
+        let named = [
+            (Field::Identifier, &self.identifier),
+            (Field::Name, &self.name),
+            (Field::AssetNo, &self.asset_no),
+            (Field::Category, &self.category),
+            (Field::Manufacturer, &self.manufacturer),
+            (Field::Model, &self.model),
+            (Field::SerialNo, &self.serial_no),
+            (Field::MeasuringRange, &self.measuring_range),
+            (Field::Accuracy, &self.accuracy),
+            (Field::Resolution, &self.resolution),
+            (Field::Owner, &self.owner),
+            (Field::Location, &self.location),
+            (Field::Status, &self.status),
+            (Field::CalLastDate, &self.cal_last_date),
+            (Field::CalIntervalMonths, &self.cal_interval_months),
+            (Field::CalNextDue, &self.cal_next_due),
+            (Field::CalCertificateNo, &self.cal_certificate_no),
+            (Field::CalResult, &self.cal_result),
+            (Field::CalCalibratedBy, &self.cal_calibrated_by),
+            (Field::CalApprovedBy, &self.cal_approved_by),
+        ];
+        let mut changes: Vec<(Field, String)> = named
+            .into_iter()
+            .filter_map(|(f, v)| v.clone().map(|v| (f, v)))
+            .collect();
+        for pair in &self.set {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| WsError::UnknownField(pair.clone()))?;
+            let field = Field::from_key(key.trim())
+                .ok_or_else(|| WsError::UnknownField(key.to_string()))?;
+            changes.push((field, value.to_string()));
+        }
+        Ok(changes)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = match cli.lang.as_deref() {
+        None => Lang::from_env(),
+        Some(s) => match Lang::parse(s) {
+            Some(l) => l,
+            None => {
+                eprintln!("不支持的语言“{s}”，可选 zh-CN 或 en / unsupported language '{s}': use zh-CN or en");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let out = Out {
+        lang,
+        json: cli.json,
+    };
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Ws(e)) => {
+            out.error(&e);
+            ExitCode::FAILURE
+        }
+        Err(Failure::NotConfirmed) => {
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => "未确认，未作任何更改；确认请加 --yes",
+                    Lang::En => "Not confirmed, nothing changed; add --yes to confirm",
+                }
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn actor(cli: &Cli) -> String {
+    cli.user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "operator".to_string())
+}
+
+/// Progress on stderr, only for a person watching a terminal.
+fn progress_printer(out: &Out, what: &'static str) -> impl FnMut(usize, usize) {
+    let show = std::io::stderr().is_terminal() && !out.json;
+    move |done, total| {
+        if show {
+            eprint!("\r{what} {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
+
+/// Why a command did not complete.
+enum Failure {
+    Ws(WsError),
+    /// A destructive command was not confirmed; nothing changed.
+    NotConfirmed,
+}
+
+impl From<WsError> for Failure {
+    fn from(e: WsError) -> Self {
+        Failure::Ws(e)
+    }
+}
+
+fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let actor = actor(&cli);
+    let today = Local::now().date_naive();
+    let open = || Workstation::open(&data_dir, &actor);
+    match cli.command {
+        Command::Init { prefix } => {
+            let ws = Workstation::init(&data_dir, &prefix, &actor)?;
+            out.status(&ws.status()?);
+        }
+        Command::Status => out.status(&open()?.status()?),
+        Command::Instrument(cmd) => instrument(*cmd, out, open()?, today)?,
+        Command::Audit(AuditCommand::Verify) => {
+            let report = open()?.verify()?;
+            out.verify(&report);
+            if let Some(problem) = report.audit.problem {
+                return Err(WsError::AuditBroken(problem).into());
+            }
+            if !report.consistency.is_consistent() {
+                let detail = format!("{:?}", report.consistency);
+                return Err(WsError::from(idstation_store::StoreError::Corrupt(detail)).into());
+            }
+        }
+        Command::Audit(AuditCommand::Log { id, limit }) => {
+            out.audit_log(&open()?.audit_log(id.as_deref(), limit)?)
+        }
+        Command::Backup { file } => {
+            let ws = open()?;
+            let mut p = progress_printer(out, "backup");
+            let report = ws.backup(&file, &mut |d, t| p(d.max(0) as usize, t.max(0) as usize))?;
+            out.backup(&report);
+        }
+        Command::Restore { file, yes } => {
+            if !yes && !out.confirm_restore(&data_dir, &file) {
+                return Err(Failure::NotConfirmed);
+            }
+            let mut p = progress_printer(out, "restore");
+            let report = Workstation::restore(&data_dir, &file, &mut |d, t| {
+                p(d.max(0) as usize, t.max(0) as usize)
+            })?;
+            out.restore(&report);
+        }
+        Command::Demo { count } => {
+            let mut ws = match Workstation::open(&data_dir, &actor) {
+                Ok(ws) => ws,
+                Err(WsError::Store(idstation_store::StoreError::NotInitialised(_))) => {
+                    Workstation::init(&data_dir, "88.118.8", &actor)?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if ws.status()?.instruments == 0 {
+                let prefix = ws.store().device().prefix.clone();
+                let instruments = demo::instruments(&prefix, 1, count, 2026)
+                    .iter()
+                    .map(|input| ws.validate(input).map_err(WsError::Invalid))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut p = progress_printer(out, "demo");
+                ws.import_instruments(&instruments, &mut p)?;
+            }
+            out.status(&ws.status()?);
+        }
+    }
+    Ok(())
+}
+
+fn instrument(
+    cmd: InstrumentCommand,
+    out: &Out,
+    mut ws: Workstation,
+    today: NaiveDate,
+) -> Result<(), WsError> {
+    match cmd {
+        InstrumentCommand::Add(fields) => {
+            let mut input = InstrumentInput::default();
+            for (f, v) in fields.changes()? {
+                input.set(&f, v);
+            }
+            let rec = ws.register(&input)?;
+            out.registered(&rec);
+        }
+        InstrumentCommand::Edit {
+            id,
+            fields,
+            clear,
+            expect_version,
+        } => {
+            let mut changes = fields.changes()?;
+            for key in clear {
+                let f = Field::from_key(&key).ok_or(WsError::UnknownField(key))?;
+                changes.push((f, String::new()));
+            }
+            match ws.edit(&id, &changes, expect_version)? {
+                Some(rec) => out.edited(&rec),
+                None => out.unchanged(&id),
+            }
+        }
+        InstrumentCommand::Show { id } => out.details(&ws.details(&id, today)?, ws.template()),
+        InstrumentCommand::List {
+            status,
+            category,
+            owner,
+            due_within,
+            overdue,
+            deleted,
+            limit,
+            offset,
+        } => {
+            let status = status
+                .map(|s| {
+                    InstrumentStatus::parse(&s).ok_or_else(|| {
+                        WsError::Invalid(idstation_model::ValidationErrors(vec![
+                            idstation_model::FieldError {
+                                field: Field::Status,
+                                kind: idstation_model::FieldErrorKind::UnknownStatus { value: s },
+                            },
+                        ]))
+                    })
+                })
+                .transpose()?;
+            let due_until = if overdue {
+                Some(today - Duration::days(1))
+            } else {
+                due_within.map(|d| today + Duration::days(d))
+            };
+            let records = ws.list(&InstrumentFilter {
+                status,
+                category,
+                owner,
+                due_until,
+                due_from: None,
+                include_deleted: deleted,
+                limit,
+                offset,
+            })?;
+            out.table(&records, today);
+        }
+        InstrumentCommand::Search { query, limit } => {
+            let results = ws.search(&query.join(" "), limit)?;
+            out.search(&results, today);
+        }
+        InstrumentCommand::Delete { id, reason } => {
+            let rec = ws.delete(&id, &reason)?;
+            out.deleted(&rec);
+        }
+        InstrumentCommand::Undelete { id } => {
+            let rec = ws.undelete(&id)?;
+            out.edited(&rec);
+        }
+        InstrumentCommand::Import { file } => {
+            let mut p = progress_printer(out, "import");
+            let report = ws.import_file(&file, &mut p)?;
+            out.imported(&report);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,416 @@
+//! How results look: aligned text in the user's language, or JSON for scripts.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use idstation_model::{Field, LiveStatus, MetadataTemplate};
+use idstation_store::{AuditEntry, BackupReport, InstrumentRecord, RestoreReport, SearchResults};
+use idstation_workstation::i18n::{self, field_label, live_status_label, Lang};
+use idstation_workstation::{ImportReport, InstrumentDetails, Status, VerifyReport, WsError};
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+pub struct Out {
+    pub lang: Lang,
+    pub json: bool,
+}
+
+fn pad(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// Cuts to a display width, marking the cut, so one long name does not break the table.
+fn clip(s: &str, width: usize) -> String {
+    if UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if UnicodeWidthStr::width(out.as_str())
+            + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+            + 1
+            > width
+        {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+impl Out {
+    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::ZhCn => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn print_json<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+
+    pub fn error(&self, e: &WsError) {
+        if self.json {
+            let fields: Vec<_> = e
+                .field_errors()
+                .iter()
+                .map(|fe| {
+                    serde_json::json!({
+                        "field": fe.field.key(),
+                        "kind": fe.kind,
+                        "message": i18n::field_error(fe, self.lang),
+                    })
+                })
+                .collect();
+            let body = serde_json::json!({ "error": {
+                "code": e.code(),
+                "message": e.message(self.lang),
+                "fields": fields,
+            }});
+            eprintln!("{body}");
+        } else {
+            eprintln!("{}{}", self.t("错误：", "Error: "), e.message(self.lang));
+        }
+    }
+
+    pub fn status(&self, s: &Status) {
+        if self.json {
+            return self.print_json(s);
+        }
+        println!(
+            "{}  {}",
+            pad(self.t("设备", "Device"), 12),
+            s.device.device_id
+        );
+        println!(
+            "{}  {}",
+            pad(self.t("企业前缀", "Prefix"), 12),
+            s.device.prefix
+        );
+        println!(
+            "{}  {}",
+            pad(self.t("数据目录", "Data folder"), 12),
+            s.data_dir.display()
+        );
+        println!(
+            "{}  {}",
+            pad(self.t("仪器数量", "Instruments"), 12),
+            s.instruments
+        );
+        println!(
+            "{}  {} / {}",
+            pad(self.t("待同步操作", "Pending ops"), 12),
+            s.outbox.pending,
+            s.outbox.total
+        );
+    }
+
+    fn record_line(&self, verb_zh: &str, verb_en: &str, rec: &InstrumentRecord) {
+        if self.json {
+            return self.print_json(rec);
+        }
+        println!(
+            "{} {} {}（{} {}）",
+            self.t(verb_zh, verb_en),
+            rec.instrument.identifier,
+            rec.instrument.name,
+            self.t("版本", "version"),
+            rec.version
+        );
+    }
+
+    pub fn registered(&self, rec: &InstrumentRecord) {
+        self.record_line("已登记", "Registered", rec);
+    }
+
+    pub fn edited(&self, rec: &InstrumentRecord) {
+        self.record_line("已保存", "Saved", rec);
+    }
+
+    pub fn unchanged(&self, id: &str) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "unchanged": id }));
+        }
+        println!(
+            "{} {id}",
+            self.t("内容未变，未写入：", "Nothing changed for")
+        );
+    }
+
+    pub fn deleted(&self, rec: &InstrumentRecord) {
+        if self.json {
+            return self.print_json(rec);
+        }
+        let id = &rec.instrument.identifier;
+        println!(
+            "{} {id} {}",
+            self.t("已删除", "Deleted"),
+            rec.instrument.name
+        );
+        println!(
+            "{} idstation instrument undelete {id}",
+            self.t("如需撤销：", "To undo:")
+        );
+    }
+
+    pub fn imported(&self, r: &ImportReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!(
+            "{} {}",
+            self.t("已导入仪器：", "Instruments imported:"),
+            r.imported
+        );
+    }
+
+    pub fn details(&self, d: &InstrumentDetails, template: &MetadataTemplate) {
+        if self.json {
+            return self.print_json(d);
+        }
+        let inst = &d.record.instrument;
+        let input = inst.to_input();
+        let live = live_status_label(d.live_status, self.lang);
+        let fields: Vec<Field> = Field::FIXED
+            .into_iter()
+            .chain(input.attributes.keys().map(|k| Field::Attribute(k.clone())))
+            .collect();
+        let labels: Vec<String> = fields.iter().map(|f| self.label(f, template)).collect();
+        let width = labels
+            .iter()
+            .map(|l| UnicodeWidthStr::width(l.as_str()))
+            .max()
+            .unwrap_or(8);
+        println!("{}  {live}", pad(self.t("当前状态", "Live status"), width));
+        for (f, label) in fields.iter().zip(&labels) {
+            let value = match f {
+                Field::Status => Some(i18n::status_label(inst.status, self.lang).to_string()),
+                Field::CalResult => inst
+                    .calibration
+                    .result
+                    .map(|r| i18n::result_label(r, self.lang).to_string()),
+                _ => input.get(f).map(str::to_string),
+            };
+            if let Some(v) = value {
+                println!("{}  {v}", pad(label, width));
+            }
+        }
+        if let Some(deleted) = &d.record.deleted_at {
+            println!(
+                "{}  {deleted}",
+                pad(self.t("删除时间", "Deleted at"), width)
+            );
+        }
+        println!("\n{}", self.t("历史：", "History:"));
+        for e in &d.history {
+            println!(
+                "  {}  {}  {}",
+                e.at,
+                pad(&e.actor, 8),
+                self.action(&e.action)
+            );
+        }
+    }
+
+    /// Template attributes are labelled with the template's Chinese alias.
+    fn label(&self, f: &Field, template: &MetadataTemplate) -> String {
+        match (f, self.lang) {
+            (Field::Attribute(name), Lang::ZhCn) => template
+                .field(name)
+                .map_or_else(|| name.clone(), |t| t.alias_zh.clone()),
+            _ => field_label(f, self.lang),
+        }
+    }
+
+    fn action(&self, a: &str) -> String {
+        let zh = match a {
+            "register" => "登记",
+            "edit" => "修改",
+            "delete" => "删除",
+            "undelete" => "恢复",
+            "init" => "初始化",
+            other => other,
+        };
+        self.t(zh, a).to_string()
+    }
+
+    pub fn table(&self, records: &[InstrumentRecord], today: NaiveDate) {
+        if self.json {
+            return self.print_json(&records);
+        }
+        if records.is_empty() {
+            println!("{}", self.t("没有符合条件的仪器", "No instruments match"));
+            return;
+        }
+        let head = [
+            (self.t("标识", "Identifier"), 26),
+            (self.t("名称", "Name"), 14),
+            (self.t("型号", "Model"), 14),
+            (self.t("所属单位", "Owner"), 22),
+            (self.t("状态", "Status"), 18),
+            (self.t("下次校准", "Next due"), 10),
+        ];
+        let line: Vec<String> = head.iter().map(|(h, w)| pad(h, *w)).collect();
+        println!("{}", line.join("  ").trim_end());
+        for r in records {
+            let i = &r.instrument;
+            let live = i.live_status(today);
+            let mut status = live_status_label(live, self.lang).to_string();
+            if r.deleted_at.is_some() {
+                status = format!("{}({status})", self.t("已删除", "deleted"));
+            }
+            let cells = [
+                i.identifier.to_string(),
+                i.name.clone(),
+                i.model.clone().unwrap_or_default(),
+                i.owner.clone().unwrap_or_default(),
+                status,
+                i.calibration
+                    .next_due
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ];
+            let line: Vec<String> = cells
+                .iter()
+                .zip(head.iter())
+                .map(|(c, (_, w))| pad(&clip(c, *w), *w))
+                .collect();
+            let text = line.join("  ");
+            if live == LiveStatus::Overdue && std::io::stdout().is_terminal() {
+                println!("\x1b[31m{}\x1b[0m", text.trim_end());
+            } else {
+                println!("{}", text.trim_end());
+            }
+        }
+    }
+
+    pub fn search(&self, r: &SearchResults, today: NaiveDate) {
+        if self.json {
+            return self.print_json(r);
+        }
+        self.table(&r.hits, today);
+        if r.truncated {
+            println!(
+                "{}",
+                self.t(
+                    "…还有更多结果，请加 --limit 或细化查询",
+                    "…more results; raise --limit or refine the query"
+                )
+            );
+        }
+    }
+
+    pub fn verify(&self, r: &VerifyReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        match &r.audit.problem {
+            None => println!(
+                "{} {} {}",
+                self.t("审计链完整：", "Audit chain intact:"),
+                r.audit.entries,
+                self.t("条记录", "entries")
+            ),
+            Some(p) => println!("{}", i18n::audit_break(p, self.lang)),
+        }
+        let c = &r.consistency;
+        if c.is_consistent() {
+            println!(
+                "{} {} / {} / {}",
+                self.t(
+                    "仪器、待同步操作与审计记录一致：",
+                    "Instruments, outbox and audit agree:"
+                ),
+                c.instruments,
+                c.outbox_ops,
+                c.audit_entries
+            );
+        } else {
+            println!("{} {c:?}", self.t("数据不一致：", "Inconsistent:"));
+        }
+    }
+
+    pub fn audit_log(&self, entries: &[AuditEntry]) {
+        if self.json {
+            return self.print_json(&entries);
+        }
+        for e in entries {
+            println!(
+                "#{:<6} {}  {}  {}  {}",
+                e.seq,
+                e.at,
+                pad(&e.actor, 8),
+                pad(&self.action(&e.action), 6),
+                e.entity_id
+            );
+        }
+    }
+
+    pub fn backup(&self, r: &BackupReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!(
+            "{} {}（{} {}，{} {}）",
+            self.t("备份完成并已校验：", "Backup written and verified:"),
+            r.path.display(),
+            r.instruments,
+            self.t("台仪器", "instruments"),
+            r.audit_entries,
+            self.t("条审计记录", "audit entries")
+        );
+    }
+
+    pub fn restore(&self, r: &RestoreReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!(
+            "{} {}（{} {}）",
+            self.t("已从备份恢复：", "Restored from"),
+            r.restored_from.display(),
+            r.instruments,
+            self.t("台仪器", "instruments")
+        );
+        if let Some(prev) = &r.previous_saved_as {
+            println!(
+                "{} {}",
+                self.t(
+                    "恢复前的数据库已另存为：",
+                    "The database before the restore is kept as"
+                ),
+                prev.display()
+            );
+        }
+    }
+
+    /// Asks on a terminal; elsewhere the caller must pass --yes.
+    pub fn confirm_restore(&self, data_dir: &Path, backup: &Path) -> bool {
+        if !std::io::stdin().is_terminal() {
+            return false;
+        }
+        eprint!(
+            "{} {} → {}\n{} ",
+            self.t(
+                "将用备份替换当前数据库：",
+                "This replaces the current database with"
+            ),
+            backup.display(),
+            data_dir.display(),
+            self.t(
+                "（当前数据库会另存一份）输入 yes 确认：",
+                "(the current one is kept aside) Type yes to confirm:"
+            )
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+    }
+}

@@ -1,0 +1,427 @@
+//! Every message a person reads, in zh-CN (first) and English. Libraries return typed errors;
+//! this is the one place that turns them into words, shared by the CLI and the desktop app.
+
+use idstation_model::{
+    CalibrationResult, Field, FieldError, FieldErrorKind, IdentifierError, InstrumentStatus,
+    LiveStatus,
+};
+use idstation_store::{AuditBreak, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::WsError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::ZhCn)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// From the POSIX locale variables in their order of precedence; Chinese when they say
+    /// nothing useful (C, POSIX, unset), as our users are Chinese labs.
+    pub fn from_locale_vars(get: impl Fn(&str) -> Option<String>) -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| get(k).filter(|v| !v.is_empty()))
+            .find_map(|v| Lang::parse(&v))
+            .unwrap_or(Lang::ZhCn)
+    }
+
+    pub fn from_env() -> Lang {
+        Lang::from_locale_vars(|k| std::env::var(k).ok())
+    }
+
+    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::ZhCn => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+pub fn field_label(field: &Field, lang: Lang) -> String {
+    let (zh, en) = match field {
+        Field::Identifier => ("标识", "identifier"),
+        Field::AssetNo => ("资产编号", "asset number"),
+        Field::Name => ("名称", "name"),
+        Field::Category => ("类别", "category"),
+        Field::Manufacturer => ("制造商", "manufacturer"),
+        Field::Model => ("型号", "model"),
+        Field::SerialNo => ("出厂编号", "serial number"),
+        Field::MeasuringRange => ("测量范围", "measuring range"),
+        Field::Accuracy => ("准确度等级/最大允许误差", "accuracy class / MPE"),
+        Field::Resolution => ("分辨力", "resolution"),
+        Field::Owner => ("所属单位", "owner"),
+        Field::Location => ("存放地点", "location"),
+        Field::Status => ("状态", "status"),
+        Field::CalLastDate => ("校准日期", "calibration date"),
+        Field::CalIntervalMonths => ("校准周期(月)", "calibration interval (months)"),
+        Field::CalNextDue => ("下次校准日期", "next due date"),
+        Field::CalCertificateNo => ("证书编号", "certificate number"),
+        Field::CalResult => ("校准结论", "calibration result"),
+        Field::CalCalibratedBy => ("校准员", "calibrated by"),
+        Field::CalApprovedBy => ("批准人", "approved by"),
+        Field::Attribute(name) => return name.clone(),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+pub fn status_label(s: InstrumentStatus, lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => s.label_zh(),
+        Lang::En => match s {
+            InstrumentStatus::InUse => "in use",
+            InstrumentStatus::Restricted => "restricted",
+            InstrumentStatus::Stopped => "stopped",
+            InstrumentStatus::Scrapped => "scrapped",
+        },
+    }
+}
+
+pub fn result_label(r: CalibrationResult, lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => r.label_zh(),
+        Lang::En => match r {
+            CalibrationResult::Pass => "pass",
+            CalibrationResult::Restricted => "restricted use",
+            CalibrationResult::Fail => "fail",
+        },
+    }
+}
+
+pub fn live_status_label(s: LiveStatus, lang: Lang) -> &'static str {
+    match s {
+        LiveStatus::InUse => lang.pick("在用", "in use"),
+        LiveStatus::Restricted => lang.pick("准用", "restricted"),
+        LiveStatus::Stopped => lang.pick("停用", "stopped"),
+        LiveStatus::Overdue => lang.pick("停用(已超期)", "stopped (overdue)"),
+        LiveStatus::Scrapped => lang.pick("报废", "scrapped"),
+    }
+}
+
+pub fn identifier_error(e: &IdentifierError, lang: Lang) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    use IdentifierError as E;
+    match e {
+        E::Empty => "标识为空".into(),
+        E::TooLong { max, len } => format!("标识长 {len} 字节，最多 {max} 字节"),
+        E::UnrecognisedForm => "无法识别的标识。可接受：Handle 标识（如 88.118.8/ABC-123、hdl:88.118.8/ABC-123 或解析地址 https://…/88.118.8/ABC-123）、GS1 数字链接（/01/<GTIN>/21/<序列号> 或 /8004/<GIAI>）、GS1 元素串（(01)…(21)…）、oid:、did:、ecode:、bid:、vaa:".into(),
+        E::UnknownCodeType { name } => format!("未知的编码类型“{name}”，应为 Handle、OID、DID、BID、VAA、Ecode 或 GS1"),
+        E::NotAHandle { found } => format!("需要 Handle 标识，但这是 {found} 标识"),
+        E::InvalidPrefix { prefix } => format!("前缀“{prefix}”无效：应为 88 开头、以点分隔的数字段（如 88.118.8），最长 64 字节"),
+        E::MissingSuffix => "标识缺少后缀，应为 前缀/后缀，如 88.118.8/ABC-123".into(),
+        E::SuffixTooLong { max, len } => format!("标识后缀长 {len} 字节，最多 {max} 字节"),
+        E::InvalidSuffixCharacter { ch } => format!("标识后缀含控制字符 {ch:?}"),
+        E::SuffixSurroundingWhitespace => "标识后缀首尾不能有空白".into(),
+        E::InvalidUrl => "网址格式错误".into(),
+        E::UnrecognisedUrlPath => "网址中既没有 Handle 标识（88.x/…），也没有 GS1 编码（/01/… 或 /8004/…）".into(),
+        E::InvalidPercentEncoding => "网址中的百分号编码无效".into(),
+        E::Gs1GtinLength { len } => format!("GTIN 为 {len} 位，应为 8、12、13 或 14 位"),
+        E::Gs1GtinNotNumeric => "GTIN 只能由数字组成".into(),
+        E::Gs1CheckDigit { expected, found } => format!("GTIN 校验位为 {found}，应为 {expected}"),
+        E::Gs1MissingSerial => "GS1 编码只有 GTIN，缺少序列号（AI 21）；仪器需要序列号".into(),
+        E::Gs1InvalidSerial => "GS1 序列号（AI 21）应为 1 至 20 个 GS1 字符集 82 中的字符".into(),
+        E::Gs1InvalidGiai => "GIAI（AI 8004）应为 1 至 30 个 GS1 字符集 82 中的字符".into(),
+        E::Gs1UnsupportedAi { ai } => format!("不支持或位置错误的 GS1 应用标识符（{ai}）"),
+        E::Gs1MissingValue { ai } => format!("GS1 应用标识符（{ai}）没有值"),
+        E::Gs1DuplicateAi { ai } => format!("GS1 应用标识符（{ai}）重复出现"),
+        E::InvalidOid => "OID 无效：应为 0、1 或 2 开头、至少两段、以点分隔的十进制数".into(),
+        E::InvalidDid => "DID 无效：应为 did:<方法>:<标识>，方法名为小写".into(),
+        E::InvalidEcode => "Ecode 无效：应为 1 至 32 个 0-9 或 A-Z 字符".into(),
+        E::InvalidBid => "BID 无效：应为 1 至 128 个无空格的可打印 ASCII 字符".into(),
+        E::InvalidVaa => "VAA 无效：应为 1 至 128 个无空格的可打印 ASCII 字符".into(),
+        #[allow(unreachable_patterns)]
+        other => other.to_string(),
+    }
+}
+
+pub fn field_error(e: &FieldError, lang: Lang) -> String {
+    let label = field_label(&e.field, lang);
+    let zh = lang == Lang::ZhCn;
+    let text = match &e.kind {
+        FieldErrorKind::Required => lang.pick("必填", "required").to_string(),
+        FieldErrorKind::TooLong { max, actual } if zh => {
+            format!("太长（{actual} 个字符，最多 {max} 个）")
+        }
+        FieldErrorKind::TooLong { max, actual } => {
+            format!("too long ({actual} characters, at most {max})")
+        }
+        FieldErrorKind::InvalidIdentifier { error } => identifier_error(error, lang),
+        FieldErrorKind::InvalidDate { value } if zh => {
+            format!("“{value}”不是有效日期（格式 YYYY-MM-DD）")
+        }
+        FieldErrorKind::InvalidDate { value } => {
+            format!("'{value}' is not a valid date (YYYY-MM-DD)")
+        }
+        FieldErrorKind::InvalidNumber { value } if zh => format!("“{value}”不是有效数字"),
+        FieldErrorKind::InvalidNumber { value } => format!("'{value}' is not a valid number"),
+        FieldErrorKind::InvalidBoolean { value } if zh => format!("“{value}”应为 是/否"),
+        FieldErrorKind::InvalidBoolean { value } => format!("'{value}' should be yes or no"),
+        FieldErrorKind::UnknownStatus { value } if zh => {
+            format!("未知状态“{value}”，可选：在用、准用、停用、报废")
+        }
+        FieldErrorKind::UnknownStatus { value } => {
+            format!("unknown status '{value}'; choose in_use, restricted, stopped or scrapped")
+        }
+        FieldErrorKind::UnknownResult { value } if zh => {
+            format!("未知结论“{value}”，可选：合格、准用、停用")
+        }
+        FieldErrorKind::UnknownResult { value } => {
+            format!("unknown result '{value}'; choose pass, restricted or fail")
+        }
+        FieldErrorKind::DueBeforeLast => lang
+            .pick(
+                "下次校准日期早于校准日期",
+                "next due date is before the calibration date",
+            )
+            .to_string(),
+        FieldErrorKind::UnknownTemplateField { template } if zh => {
+            format!("不是元数据模板 {template} 中的字段")
+        }
+        FieldErrorKind::UnknownTemplateField { template } => {
+            format!("not a field of metadata template {template}")
+        }
+        FieldErrorKind::ControlCharacter => lang
+            .pick("含有控制字符", "contains control characters")
+            .to_string(),
+        FieldErrorKind::ForeignPrefix { expected } if zh => {
+            format!("不属于本企业前缀 {expected}")
+        }
+        FieldErrorKind::ForeignPrefix { expected } => {
+            format!("is not under this enterprise's prefix {expected}")
+        }
+    };
+    format!("{label}: {text}")
+}
+
+pub fn store_error(e: &StoreError, lang: Lang) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        StoreError::NotInitialised(p) => format!(
+            "{} 处没有工作站数据库，请先运行 `idstation init --prefix <企业前缀>`",
+            p.display()
+        ),
+        StoreError::AlreadyInitialised(p) => format!("{} 处已有工作站数据库", p.display()),
+        StoreError::NotFound(id) => format!("未找到仪器 {id}"),
+        StoreError::AlreadyExists(id) => format!("仪器 {id} 已登记"),
+        StoreError::Deleted(id) => {
+            format!("仪器 {id} 已删除；如需恢复请运行 `idstation instrument undelete {id}`")
+        }
+        StoreError::NotDeleted(id) => format!("仪器 {id} 未被删除"),
+        StoreError::VersionConflict {
+            id,
+            expected,
+            actual,
+        } => format!(
+            "仪器 {id} 已被他人修改（期望版本 {expected}，当前版本 {actual}），请刷新后重试"
+        ),
+        StoreError::IdentifierImmutable(id) => format!("仪器标识不能修改（{id}）"),
+        StoreError::BackupInvalid { path, reason } => {
+            format!("备份文件 {} 不可用：{reason}", path.display())
+        }
+        StoreError::FileExists(p) => format!("{} 已存在，请换一个文件名", p.display()),
+        StoreError::Corrupt(m) => format!("数据库已损坏：{m}"),
+        StoreError::Sqlite(m) => format!("数据库错误：{m}"),
+        StoreError::Migration(m) => format!("数据库升级失败：{m}"),
+        StoreError::Json(m) => format!("存储的数据无法读取：{m}"),
+        StoreError::Io(m) => format!("文件错误：{m}"),
+        other => other.to_string(),
+    }
+}
+
+pub fn audit_break(b: &AuditBreak, lang: Lang) -> String {
+    match (b, lang) {
+        (AuditBreak::Gap { expected_seq, found_seq }, Lang::ZhCn) => {
+            format!("审计记录缺失：应为第 {expected_seq} 条，却是第 {found_seq} 条（有记录被删除）")
+        }
+        (AuditBreak::Gap { expected_seq, found_seq }, Lang::En) => format!(
+            "audit entry missing: expected #{expected_seq}, found #{found_seq} (an entry was removed)"
+        ),
+        (AuditBreak::BrokenLink { seq }, Lang::ZhCn) => {
+            format!("第 {seq} 条审计记录与前一条的链接断开")
+        }
+        (AuditBreak::BrokenLink { seq }, Lang::En) => {
+            format!("audit entry #{seq} does not link to its predecessor")
+        }
+        (AuditBreak::Tampered { seq }, Lang::ZhCn) => {
+            format!("第 {seq} 条审计记录的内容与其哈希不符（已被篡改）")
+        }
+        (AuditBreak::Tampered { seq }, Lang::En) => {
+            format!("audit entry #{seq} does not match its hash (it was altered)")
+        }
+        (AuditBreak::HeadMismatch { head_seq, last_seq }, Lang::ZhCn) => format!(
+            "审计链头记录为第 {head_seq} 条，实际最后一条为第 {last_seq} 条（末尾记录被删除或链头被改）"
+        ),
+        (AuditBreak::HeadMismatch { head_seq, last_seq }, Lang::En) => format!(
+            "audit head says #{head_seq} but the last entry is #{last_seq} (tail removed or head altered)"
+        ),
+    }
+}
+
+/// The whole message for any workstation error.
+pub fn error_message(e: &WsError, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    match e {
+        WsError::Invalid(errors) => {
+            let head = lang.pick("输入有误，未保存：", "Invalid input, nothing was saved:");
+            let lines: Vec<String> = errors
+                .0
+                .iter()
+                .map(|fe| format!("  - {}", field_error(fe, lang)))
+                .collect();
+            format!("{head}\n{}", lines.join("\n"))
+        }
+        WsError::Identifier(err) => {
+            let head = lang.pick("标识无效", "Invalid identifier");
+            format!("{head}: {}", identifier_error(err, lang))
+        }
+        WsError::Store(err) => store_error(err, lang),
+        WsError::ImportRejected { file, rows, total } => {
+            let head = if zh {
+                format!(
+                    "{} 中有 {total} 行有误，整个文件未导入（前 {} 行）：",
+                    file.display(),
+                    rows.len()
+                )
+            } else {
+                format!(
+                    "{total} rows of {} are invalid; nothing was imported (first {} shown):",
+                    file.display(),
+                    rows.len()
+                )
+            };
+            let mut out = vec![head];
+            for row in rows {
+                let row_label = if zh {
+                    format!("第 {} 行", row.line)
+                } else {
+                    format!("line {}", row.line)
+                };
+                for m in &row.errors {
+                    out.push(format!("  - {row_label}: {m}", m = import_problem(m, lang)));
+                }
+            }
+            out.join("\n")
+        }
+        WsError::UnknownField(key) if zh => format!(
+            "未知字段“{key}”。可用字段：{}，模板字段用 attr.<名称>",
+            known_keys()
+        ),
+        WsError::UnknownField(key) => format!(
+            "unknown field '{key}'. Known fields: {}; template fields as attr.<name>",
+            known_keys()
+        ),
+        WsError::UnsupportedFile(p) if zh => {
+            format!("不支持的文件类型：{}（支持 .csv 和 .jsonl）", p.display())
+        }
+        WsError::UnsupportedFile(p) => format!(
+            "unsupported file type: {} (use .csv or .jsonl)",
+            p.display()
+        ),
+        WsError::Io { path, source } if zh => format!("无法读写 {}：{source}", path.display()),
+        WsError::Io { path, source } => {
+            format!("cannot read or write {}: {source}", path.display())
+        }
+        WsError::AuditBroken(b) => audit_break(b, lang),
+        WsError::InvalidPrefix(p) if zh => {
+            format!("企业前缀“{p}”无效：应为 88 开头、以点分隔的数字段，如 88.118.8")
+        }
+        WsError::InvalidPrefix(p) => format!(
+            "invalid enterprise prefix '{p}': expected digit groups under 88, e.g. 88.118.8"
+        ),
+    }
+}
+
+pub fn import_problem(p: &crate::ImportProblem, lang: Lang) -> String {
+    match p {
+        crate::ImportProblem::Field(fe) => field_error(fe, lang),
+        crate::ImportProblem::Malformed(m) => {
+            format!("{}{m}", lang.pick("格式错误：", "malformed: "))
+        }
+        crate::ImportProblem::DuplicateInFile { first_line } => match lang {
+            Lang::ZhCn => format!("标识与第 {first_line} 行重复"),
+            Lang::En => format!("same identifier as line {first_line}"),
+        },
+        crate::ImportProblem::AlreadyRegistered(id) => match lang {
+            Lang::ZhCn => format!("仪器 {id} 已登记"),
+            Lang::En => format!("instrument {id} is already registered"),
+        },
+        crate::ImportProblem::UnknownColumn(c) => match lang {
+            Lang::ZhCn => format!("未知列“{c}”"),
+            Lang::En => format!("unknown column '{c}'"),
+        },
+    }
+}
+
+fn known_keys() -> String {
+    Field::FIXED
+        .iter()
+        .map(Field::key)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_picks_language_in_posix_order_and_defaults_to_chinese() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "en_US.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "en_US.UTF-8"), ("LC_ALL", "zh_CN.UTF-8")])),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "C.UTF-8")])),
+            Lang::ZhCn
+        );
+        assert_eq!(Lang::from_locale_vars(env(&[])), Lang::ZhCn);
+    }
+
+    #[test]
+    fn field_errors_read_in_both_languages() {
+        let e = FieldError {
+            field: Field::CalLastDate,
+            kind: FieldErrorKind::InvalidDate {
+                value: "2026-02-30".into(),
+            },
+        };
+        assert_eq!(
+            field_error(&e, Lang::ZhCn),
+            "校准日期: “2026-02-30”不是有效日期（格式 YYYY-MM-DD）"
+        );
+        assert_eq!(
+            field_error(&e, Lang::En),
+            "calibration date: '2026-02-30' is not a valid date (YYYY-MM-DD)"
+        );
+    }
+}
