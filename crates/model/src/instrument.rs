@@ -366,7 +366,9 @@ pub enum FieldErrorKind {
     },
     ControlCharacter,
     /// A handle under another enterprise's prefix: only the owner of a prefix registers under it.
-    ForeignPrefix { expected: String },
+    ForeignPrefix {
+        expected: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

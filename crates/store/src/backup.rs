@@ -105,7 +105,9 @@ impl Store {
             let mut out = Connection::open(&partial)?;
             let pages = copy_pages(&self.conn, &mut out, progress)?;
             // A backup is one self-contained file.
-            out.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))?;
+            out.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            })?;
             pages
         };
         let checked = verify_file(&partial);
@@ -139,7 +141,9 @@ impl Store {
             let current = Connection::open(live)?;
             let mut out = Connection::open(&saved)?;
             copy_pages(&current, &mut out, &mut |_, _| {})?;
-            out.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))?;
+            out.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            })?;
             Some(saved)
         } else {
             None

@@ -60,10 +60,12 @@ mod tests {
     fn a_reopened_clock_continues_after_the_last_stamp_even_from_the_future() {
         let device = Uuid::new_v4();
         // A stamp an hour ahead, as left by a PC whose clock was later corrected.
-        let ahead = uhlc::NTP64::from(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            + Duration::from_secs(3600));
+        let ahead = uhlc::NTP64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                + Duration::from_secs(3600),
+        );
         let last = format(&uhlc::Timestamp::new(ahead, uhlc::ID::rand()));
         let clock = Clock::new(device, Some(&last));
         assert!(clock.now() > last);

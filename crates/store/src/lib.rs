@@ -418,7 +418,11 @@ impl Store {
     }
 
     /// Registers one instrument: row, search index, outbox op and audit entry in one transaction.
-    pub fn insert_instrument(&mut self, actor: &str, inst: &Instrument) -> Result<InstrumentRecord> {
+    pub fn insert_instrument(
+        &mut self,
+        actor: &str,
+        inst: &Instrument,
+    ) -> Result<InstrumentRecord> {
         self.import_instruments(actor, std::slice::from_ref(inst), &mut |_, _| {})?;
         self.get_instrument(&inst.identifier)?
             .ok_or_else(|| StoreError::NotFound(inst.identifier.to_string()))
@@ -454,8 +458,14 @@ impl Store {
             ))?
             .query_row([id], |r| {
                 let row_id: i64 = r.get(0)?;
-                let (body, version, hlc, created_at, updated_at, deleted_at) =
-                    (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+                let (body, version, hlc, created_at, updated_at, deleted_at) = (
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                );
                 Ok((
                     row_id,
                     (
@@ -651,7 +661,10 @@ impl Store {
         let plan = search::plan(query);
         let limit = limit.max(1);
         let (driver, filter) = match (&plan.trigram, &plan.ngram) {
-            (Some(t), n) => (("search_trigram", t), n.as_ref().map(|n| ("search_ngram", n))),
+            (Some(t), n) => (
+                ("search_trigram", t),
+                n.as_ref().map(|n| ("search_ngram", n)),
+            ),
             (None, Some(n)) => (("search_ngram", n), None),
             (None, None) => {
                 return Ok(SearchResults {
@@ -662,9 +675,9 @@ impl Store {
         };
         // The FTS table drives in rowid order, so LIMIT stops early even for common terms.
         let filter_sql = match filter {
-            Some((table, _)) => format!(
-                "AND f.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?3)"
-            ),
+            Some((table, _)) => {
+                format!("AND f.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?3)")
+            }
             None => "AND ?3 IS NULL".to_string(),
         };
         let sql = format!(
@@ -679,9 +692,7 @@ impl Store {
             params![driver.1, limit + 1, filter.map(|(_, m)| m)],
             record_from_row,
         )?;
-        let mut hits = rows
-            .map(|r| into_record(r?))
-            .collect::<Result<Vec<_>>>()?;
+        let mut hits = rows.map(|r| into_record(r?)).collect::<Result<Vec<_>>>()?;
         let truncated = hits.len() > limit as usize;
         hits.truncate(limit as usize);
         Ok(SearchResults { hits, truncated })
@@ -761,25 +772,21 @@ impl Store {
             outbox_contiguous: one("SELECT coalesce(max(seq), 0) FROM outbox")? == outbox_ops
                 && one("SELECT coalesce(min(seq), 1) FROM outbox")? == 1,
             ops_without_row: strings(
-                "SELECT DISTINCT o.entity_id FROM outbox o
-                 LEFT JOIN instruments i ON i.identifier = o.entity_id
-                 WHERE o.entity = 'instrument' AND i.id IS NULL",
+                "SELECT DISTINCT entity_id FROM outbox
+                 WHERE entity = 'instrument'
+                   AND entity_id NOT IN (SELECT identifier FROM instruments)",
             )?,
             rows_without_ops: strings(
                 "SELECT i.identifier FROM instruments i
-                 LEFT JOIN (SELECT entity_id, count(*) AS n FROM outbox
-                            WHERE entity = 'instrument' GROUP BY entity_id) o
-                   ON o.entity_id = i.identifier
-                 WHERE coalesce(o.n, 0) != i.version",
+                 WHERE i.version != (SELECT count(*) FROM outbox o
+                                     WHERE o.entity = 'instrument' AND o.entity_id = i.identifier)",
             )?,
-            ops_without_audit: one(
-                "SELECT count(*) FROM outbox o
-                 WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.op_id = o.op_id)",
-            )?,
+            // Set differences sort once instead of probing an unindexed column per row.
+            ops_without_audit: one("SELECT count(*) FROM (SELECT op_id FROM outbox
+                                       EXCEPT SELECT op_id FROM audit_log)")?,
             audit_without_op: one(
-                "SELECT count(*) FROM audit_log a
-                 WHERE a.op_id IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.op_id = a.op_id)",
+                "SELECT count(*) FROM (SELECT op_id FROM audit_log WHERE op_id IS NOT NULL
+                                       EXCEPT SELECT op_id FROM outbox)",
             )?,
         })
     }
@@ -788,56 +795,55 @@ impl Store {
 /// Inserts one new instrument with its index entries, outbox op and audit entry. Takes only the
 /// clock, so a batch can run it while its transaction borrows the connection.
 fn insert_row(
-        clock: &Clock,
-        tx: &Transaction<'_>,
-        chain: &mut audit::Chain,
-        actor: &str,
-        inst: &Instrument,
-    ) -> Result<()> {
-        let id = inst.identifier.to_string();
-        let exists: Option<Option<String>> = tx
-            .prepare_cached("SELECT deleted_at FROM instruments WHERE identifier = ?1")?
-            .query_row([&id], |r| r.get(0))
-            .optional()?;
-        match exists {
-            Some(None) => return Err(StoreError::AlreadyExists(id)),
-            Some(Some(_)) => return Err(StoreError::Deleted(id)),
-            None => {}
-        }
-        let body = serde_json::to_string(inst)?;
-        let at = now();
-        let hlc = clock.now();
-        tx.prepare_cached(
-            "INSERT INTO instruments (identifier, name, status, category, owner, cal_next_due, body,
+    clock: &Clock,
+    tx: &Transaction<'_>,
+    chain: &mut audit::Chain,
+    actor: &str,
+    inst: &Instrument,
+) -> Result<()> {
+    let id = inst.identifier.to_string();
+    let exists: Option<Option<String>> = tx
+        .prepare_cached("SELECT deleted_at FROM instruments WHERE identifier = ?1")?
+        .query_row([&id], |r| r.get(0))
+        .optional()?;
+    match exists {
+        Some(None) => return Err(StoreError::AlreadyExists(id)),
+        Some(Some(_)) => return Err(StoreError::Deleted(id)),
+        None => {}
+    }
+    let body = serde_json::to_string(inst)?;
+    let at = now();
+    let hlc = clock.now();
+    tx.prepare_cached(
+        "INSERT INTO instruments (identifier, name, status, category, owner, cal_next_due, body,
                                       version, hlc, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?9)",
-        )?
-        .execute(params![
-            id,
-            inst.name,
-            inst.status.as_str(),
-            inst.category,
-            inst.owner,
-            inst.calibration.next_due.map(|d| d.to_string()),
-            body,
-            hlc,
-            at
-        ])?;
-        Store::index(tx, tx.last_insert_rowid(), inst)?;
-        Store::record(
-            tx,
-            chain,
-            &Write {
-                actor,
-                action: "register",
-                entity_id: &id,
-                kind: OpKind::Create,
-                payload: &body,
-                before: None,
-                after: Some(&body),
-                at: &at,
-                hlc: &hlc,
-            },
-        )
-    }
-
+    )?
+    .execute(params![
+        id,
+        inst.name,
+        inst.status.as_str(),
+        inst.category,
+        inst.owner,
+        inst.calibration.next_due.map(|d| d.to_string()),
+        body,
+        hlc,
+        at
+    ])?;
+    Store::index(tx, tx.last_insert_rowid(), inst)?;
+    Store::record(
+        tx,
+        chain,
+        &Write {
+            actor,
+            action: "register",
+            entity_id: &id,
+            kind: OpKind::Create,
+            payload: &body,
+            before: None,
+            after: Some(&body),
+            at: &at,
+            hlc: &hlc,
+        },
+    )
+}

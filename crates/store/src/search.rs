@@ -153,10 +153,7 @@ mod tests {
         );
         assert_eq!(plan("卡尺").ngram.as_deref(), Some("bi : \"卡尺\""));
         assert_eq!(plan("数显卡尺").trigram.as_deref(), Some("\"数显卡尺\""));
-        assert_eq!(
-            plan("DMM-6500 表").trigram.as_deref(),
-            Some("\"DMM-6500\"")
-        );
+        assert_eq!(plan("DMM-6500 表").trigram.as_deref(), Some("\"DMM-6500\""));
         assert_eq!(plan("DMM-6500 表").ngram.as_deref(), Some("uni : \"表\""));
         assert_eq!(plan("65").ngram.as_deref(), Some("uni : \"65\" *"));
         assert!(plan("  - ").is_empty());

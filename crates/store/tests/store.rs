@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use idstation_model::{Identifier, Instrument, InstrumentInput, InstrumentStatus, MetadataTemplate};
+use idstation_model::{
+    Identifier, Instrument, InstrumentInput, InstrumentStatus, MetadataTemplate,
+};
 use idstation_store::{AuditBreak, InstrumentFilter, Store, StoreError};
 use rusqlite::Connection;
 
@@ -62,21 +64,34 @@ fn a_registration_writes_row_outbox_and_audit_together() {
     let mut f = fixture();
     let rec = f
         .store
-        .insert_instrument("张工", &instrument("88.118.8/cal-1", "数显卡尺", "DMM-6500"))
+        .insert_instrument(
+            "张工",
+            &instrument("88.118.8/cal-1", "数显卡尺", "DMM-6500"),
+        )
         .expect("insert");
     assert_eq!(rec.version, 1);
     assert_eq!(rec.instrument.identifier.to_string(), "88.118.8/CAL-1");
     // Minted suffixes match case-insensitively.
-    assert!(f.store.get_instrument(&id("88.118.8/Cal-1")).expect("get").is_some());
+    assert!(f
+        .store
+        .get_instrument(&id("88.118.8/Cal-1"))
+        .expect("get")
+        .is_some());
 
     let ops = f.store.pending_ops(10).expect("ops");
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].seq, 1);
     assert_eq!(ops[0].entity_id, "88.118.8/CAL-1");
-    let audit = f.store.audit_entries(Some("88.118.8/CAL-1"), 10).expect("audit");
+    let audit = f
+        .store
+        .audit_entries(Some("88.118.8/CAL-1"), 10)
+        .expect("audit");
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "张工");
-    assert_eq!(audit[0].op_id.as_deref(), Some(ops[0].op_id.to_string().as_str()));
+    assert_eq!(
+        audit[0].op_id.as_deref(),
+        Some(ops[0].op_id.to_string().as_str())
+    );
     assert!(f.store.check_consistency().expect("check").is_consistent());
 
     let again = f
@@ -108,14 +123,22 @@ fn edits_record_only_changed_fields_and_respect_the_expected_version() {
     );
 
     // Same content again: nothing written.
-    assert!(f.store.update_instrument("b", &edited, None).expect("update").is_none());
+    assert!(f
+        .store
+        .update_instrument("b", &edited, None)
+        .expect("update")
+        .is_none());
     assert_eq!(f.store.outbox_stats().expect("stats").total, 2);
 
     // A stale form is refused, not silently overwritten.
     edited.location = Some("别处".into());
     assert!(matches!(
         f.store.update_instrument("b", &edited, Some(1)),
-        Err(StoreError::VersionConflict { expected: 1, actual: 2, .. })
+        Err(StoreError::VersionConflict {
+            expected: 1,
+            actual: 2,
+            ..
+        })
     ));
     assert!(f.store.check_consistency().expect("check").is_consistent());
 }
@@ -134,7 +157,11 @@ fn soft_delete_hides_from_lists_and_search_and_can_be_undone() {
         .list_instruments(&InstrumentFilter::default())
         .expect("list")
         .is_empty());
-    let kept = f.store.get_instrument(&inst.identifier).expect("get").expect("kept");
+    let kept = f
+        .store
+        .get_instrument(&inst.identifier)
+        .expect("get")
+        .expect("kept");
     assert!(kept.deleted_at.is_some());
     assert!(matches!(
         f.store.update_instrument("a", &inst, None),
@@ -158,7 +185,9 @@ fn search_finds_chinese_substrings_of_every_length_and_model_numbers() {
         ("88.118.8/S-5", "压力变送器", "3051TG"),
     ];
     for (i, n, m) in rows {
-        f.store.insert_instrument("a", &instrument(i, n, m)).expect("insert");
+        f.store
+            .insert_instrument("a", &instrument(i, n, m))
+            .expect("insert");
     }
     let ids = |q: &str| -> Vec<String> {
         let mut v: Vec<String> = f
@@ -208,7 +237,9 @@ fn edits_reindex_the_new_text() {
     f.store.insert_instrument("a", &inst).expect("insert");
     let mut edited = inst.clone();
     edited.name = "湿度计".into();
-    f.store.update_instrument("a", &edited, None).expect("update");
+    f.store
+        .update_instrument("a", &edited, None)
+        .expect("update");
     assert!(f.store.search("温度", 10).expect("search").hits.is_empty());
     assert_eq!(f.store.search("湿度", 10).expect("search").hits.len(), 1);
 }
@@ -239,7 +270,10 @@ fn a_batch_import_is_all_or_nothing() {
     let ops = f.store.pending_ops(1000).expect("ops");
     let seqs: Vec<u64> = ops.iter().map(|o| o.seq).collect();
     assert_eq!(seqs, (1..=50).collect::<Vec<u64>>());
-    assert!(ops.windows(2).all(|w| w[0].hlc < w[1].hlc), "HLC stamps increase");
+    assert!(
+        ops.windows(2).all(|w| w[0].hlc < w[1].hlc),
+        "HLC stamps increase"
+    );
 }
 
 #[test]
@@ -274,7 +308,10 @@ fn list_filters_by_status_and_due_window() {
         }),
         ["88.118.8/L-1"]
     );
-    assert_eq!(list(InstrumentFilter::default()), ["88.118.8/L-2", "88.118.8/L-1"]);
+    assert_eq!(
+        list(InstrumentFilter::default()),
+        ["88.118.8/L-2", "88.118.8/L-1"]
+    );
 }
 
 fn populated() -> Fixture {
@@ -291,11 +328,8 @@ fn populated() -> Fixture {
 fn audit_verify_detects_an_edited_entry() {
     let f = populated();
     let raw = Connection::open(&f.path).expect("open");
-    raw.execute(
-        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3",
-        [],
-    )
-    .expect("tamper");
+    raw.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3", [])
+        .expect("tamper");
     let report = f.store.audit_verify().expect("verify");
     assert_eq!(report.problem, Some(AuditBreak::Tampered { seq: 3 }));
 }
@@ -368,7 +402,13 @@ fn backup_and_restore_round_trip_and_a_bad_backup_changes_nothing() {
     let store = Store::open(&f.path).expect("open");
     assert_eq!(store.count_instruments().expect("count"), 5);
     assert!(store.audit_verify().expect("verify").is_intact());
-    assert_eq!(Store::open(&saved).expect("saved").count_instruments().expect("n"), 6);
+    assert_eq!(
+        Store::open(&saved)
+            .expect("saved")
+            .count_instruments()
+            .expect("n"),
+        6
+    );
 
     // Garbage and tampered backups are refused before anything is touched.
     let junk = f.path.with_file_name("junk.sqlite");
@@ -387,7 +427,10 @@ fn backup_and_restore_round_trip_and_a_bad_backup_changes_nothing() {
     ));
     drop(store);
     assert_eq!(
-        Store::open(&f.path).expect("open").count_instruments().expect("n"),
+        Store::open(&f.path)
+            .expect("open")
+            .count_instruments()
+            .expect("n"),
         5
     );
 }
