@@ -17,7 +17,7 @@ use idstation_model::{
     EntityKind, Field, Identifier, Instrument, InstrumentStatus, MetadataTemplate, OpKind,
     Operation,
 };
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -286,7 +286,7 @@ impl Store {
             created_at: now(),
         };
         let template = MetadataTemplate::builtin_instrument();
-        let tx = conn.transaction()?;
+        let tx = Self::write_tx(&mut conn)?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO device (id, device_id, prefix, created_at) VALUES (1, ?1, ?2, ?3)",
             params![device.device_id.to_string(), device.prefix, device.created_at],
@@ -368,6 +368,12 @@ impl Store {
         Ok(serde_json::from_str(&body)?)
     }
 
+    /// Takes the write lock up front: another process writing waits (busy timeout) instead of
+    /// failing when both have read the audit head.
+    fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+        Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
     /// Appends the outbox op and the audit entry of one write.
     fn record(tx: &Transaction<'_>, chain: &mut audit::Chain, w: &Write<'_>) -> Result<()> {
         let op_id = Uuid::now_v7().to_string();
@@ -436,7 +442,7 @@ impl Store {
         instruments: &[Instrument],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = Self::write_tx(&mut self.conn)?;
         let mut chain = audit::Chain::load(&tx)?;
         let total = instruments.len();
         for (i, inst) in instruments.iter().enumerate() {
@@ -494,7 +500,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<Option<InstrumentRecord>> {
         let id = new.identifier.to_string();
-        let tx = self.conn.transaction()?;
+        let tx = Self::write_tx(&mut self.conn)?;
         let (row_id, current) =
             Self::load_row(&tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
         if current.deleted_at.is_some() {
@@ -566,7 +572,7 @@ impl Store {
         reason: &str,
     ) -> Result<InstrumentRecord> {
         let id = identifier.to_string();
-        let tx = self.conn.transaction()?;
+        let tx = Self::write_tx(&mut self.conn)?;
         let (row_id, current) =
             Self::load_row(&tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
         match (deleted, current.deleted_at.is_some()) {

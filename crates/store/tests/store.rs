@@ -454,3 +454,30 @@ fn reopening_continues_sequences_and_clock() {
     assert!(next.hlc > last.hlc);
     assert_eq!(next.device_id, last.device_id);
 }
+
+#[test]
+fn two_writers_on_one_file_wait_for_each_other_and_keep_the_chain() {
+    let f = fixture();
+    let path = f.path.clone();
+    drop(f.store);
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).expect("open");
+                for i in 0..40 {
+                    let inst = instrument(&format!("88.118.8/W{w}-{i}"), "卡尺", "x");
+                    store.insert_instrument("w", &inst).expect("insert");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let store = Store::open(&path).expect("open");
+    assert!(store.audit_verify().expect("verify").is_intact());
+    let c = store.check_consistency().expect("check");
+    assert!(c.is_consistent(), "{c:?}");
+    assert_eq!(c.instruments, 80);
+}
