@@ -16,6 +16,17 @@ pub struct Out {
     pub json: bool,
 }
 
+/// Stored times are UTC; people read local time.
+fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
 fn pad(s: &str, width: usize) -> String {
     let w = UnicodeWidthStr::width(s);
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
@@ -345,7 +356,7 @@ impl Out {
             println!(
                 "#{:<6} {}  {}  {}  {}",
                 e.seq,
-                e.at,
+                local_time(&e.at),
                 pad(&e.actor, 8),
                 pad(&self.action(&e.action), 6),
                 e.entity_id
