@@ -244,8 +244,10 @@ fn one(rng: &mut StdRng, prefix: &str, n: usize, today: NaiveDate) -> Instrument
     let interval = *[6u32, 12, 12, 12, 24]
         .get(rng.gen_range(0..5))
         .unwrap_or(&12);
-    // Spread last calibrations over the past two years, so some are overdue and some due soon.
-    let last = today - Duration::days(rng.gen_range(0..730));
+    // Most instruments were calibrated within their interval; about one in ten is overdue and
+    // a few are due within the month, as in a well-run lab.
+    let interval_days = i64::from(interval) * 30;
+    let last = today - Duration::days(rng.gen_range(0..interval_days + interval_days / 8));
     let roll: u32 = rng.gen_range(0..100);
     let (status, result) = match roll {
         0..=84 => ("in_use", "pass"),
