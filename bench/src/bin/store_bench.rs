@@ -357,7 +357,7 @@ fn bench_register(args: &Args, report: &mut Report) -> Res<()> {
     );
     let _ = writeln!(
         md,
-        "- Search index alone (the two FTS inserts of one instrument, own transaction): \
+        "- Search index alone (the FTS insert of one instrument, own transaction): \
          {:.1} WAL frames per commit; p50 {:.3} ms with synchronous=OFF",
         fts.frames, fts.nosync.p50
     );
@@ -415,7 +415,7 @@ struct FtsOnly {
     nosync: Stats,
 }
 
-/// Commits only the two FTS inserts a registration makes (under unused rowids), to separate
+/// Commits only the FTS insert a registration makes (under unused rowids), to separate
 /// the search index's share of the pages and CPU from the row, outbox and audit.
 fn fts_only<'a>(
     conn: &Connection,
@@ -429,9 +429,7 @@ fn fts_only<'a>(
         let (uni, bi) = idstation_store::search::ngram_columns(&text);
         rowid += 1;
         let tx = conn.unchecked_transaction()?;
-        tx.prepare_cached("INSERT INTO search_trigram (rowid, text) VALUES (?1, ?2)")?
-            .execute(rusqlite::params![rowid, text])?;
-        tx.prepare_cached("INSERT INTO search_ngram (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+        tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
             .execute(rusqlite::params![rowid, uni, bi])?;
         tx.commit()?;
         Ok(())

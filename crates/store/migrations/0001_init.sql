@@ -74,12 +74,10 @@ CREATE TABLE audit_head (
     hash        TEXT NOT NULL
 );
 
--- Search. Trigram finds any substring of three or more characters; the n-gram table answers one-
--- and two-character queries (Chinese words are often two characters) with single-token lookups.
--- Both are contentless: the text lives in `instruments.body`; rowid = instruments.id.
-CREATE VIRTUAL TABLE search_trigram USING fts5(
-    text, tokenize = 'trigram', content = '', contentless_delete = 1
-);
-CREATE VIRTUAL TABLE search_ngram USING fts5(
-    uni, bi, tokenize = 'unicode61', content = '', contentless_delete = 1, detail = 'column'
+-- Search: one FTS5 table (rowid = instruments.id). Every non-ASCII letter is a token in `uni`
+-- and every adjacent pair one in `bi`, so Chinese substrings of any length are single tokens or
+-- phrases of bigrams; ASCII words and their letter/digit parts are tokens found by prefix.
+-- Contentless: the text lives in `instruments.body`.
+CREATE VIRTUAL TABLE search_index USING fts5(
+    uni, bi, tokenize = 'unicode61', content = '', contentless_delete = 1
 );

@@ -169,6 +169,8 @@ fn open_connection(path: &Path) -> Result<Connection> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 64 MiB of page cache: a 100k-row import otherwise spills pages to the WAL mid-transaction.
+    conn.pragma_update(None, "cache_size", -65536)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrations().to_latest(&mut conn)?;
     Ok(conn)
@@ -204,7 +206,19 @@ fn last_hlc(conn: &Connection) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// Batches at least this large index with FTS5's automatic merging switched off.
+const BULK_ROWS: usize = 1000;
+
+fn set_automerge(tx: &Transaction<'_>, n: i32) -> Result<()> {
+    tx.execute(
+        "INSERT INTO search_index (search_index, rank) VALUES ('automerge', ?1)",
+        [n],
+    )?;
+    Ok(())
+}
+
 const RECORD_COLUMNS: &str = "body, version, hlc, created_at, updated_at, deleted_at";
+const RECORD_COLUMNS_I: &str = "i.body, i.version, i.hlc, i.created_at, i.updated_at, i.deleted_at";
 
 fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, InstrumentRecordMeta)> {
     Ok((
@@ -406,19 +420,14 @@ impl Store {
     }
 
     fn index(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
-        let text = inst.search_text();
-        let (uni, bi) = search::ngram_columns(&text);
-        tx.prepare_cached("INSERT INTO search_trigram (rowid, text) VALUES (?1, ?2)")?
-            .execute(params![row_id, text])?;
-        tx.prepare_cached("INSERT INTO search_ngram (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+        let (uni, bi) = search::ngram_columns(&inst.search_text());
+        tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
             .execute(params![row_id, uni, bi])?;
         Ok(())
     }
 
     fn unindex(tx: &Transaction<'_>, row_id: i64) -> Result<()> {
-        tx.prepare_cached("DELETE FROM search_trigram WHERE rowid = ?1")?
-            .execute([row_id])?;
-        tx.prepare_cached("DELETE FROM search_ngram WHERE rowid = ?1")?
+        tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
             .execute([row_id])?;
         Ok(())
     }
@@ -429,9 +438,19 @@ impl Store {
         actor: &str,
         inst: &Instrument,
     ) -> Result<InstrumentRecord> {
-        self.import_instruments(actor, std::slice::from_ref(inst), &mut |_, _| {})?;
-        self.get_instrument(&inst.identifier)?
-            .ok_or_else(|| StoreError::NotFound(inst.identifier.to_string()))
+        let tx = Self::write_tx(&mut self.conn)?;
+        let mut chain = audit::Chain::load(&tx)?;
+        let (hlc, at) = insert_row(&self.clock, &tx, &mut chain, actor, inst)?;
+        chain.save(&tx)?;
+        tx.commit()?;
+        Ok(InstrumentRecord {
+            instrument: inst.clone(),
+            version: 1,
+            hlc,
+            created_at: at.clone(),
+            updated_at: at,
+            deleted_at: None,
+        })
     }
 
     /// Registers many instruments in one transaction: all or none. `progress(done, total)` is
@@ -445,6 +464,11 @@ impl Store {
         let tx = Self::write_tx(&mut self.conn)?;
         let mut chain = audit::Chain::load(&tx)?;
         let total = instruments.len();
+        // A big batch merges its index segments in fewer, larger passes (restored before commit).
+        let bulk = total >= BULK_ROWS;
+        if bulk {
+            set_automerge(&tx, 0)?;
+        }
         for (i, inst) in instruments.iter().enumerate() {
             insert_row(&self.clock, &tx, &mut chain, actor, inst)?;
             if (i + 1) % 1000 == 0 {
@@ -452,6 +476,9 @@ impl Store {
             }
         }
         chain.save(&tx)?;
+        if bulk {
+            set_automerge(&tx, 4)?;
+        }
         tx.commit()?;
         progress(total, total);
         Ok(total)
@@ -661,70 +688,28 @@ impl Store {
         )?)
     }
 
-    /// Substring search over every text field, newest first. Terms separated by spaces must all
-    /// be found; one- and two-character Chinese terms work as well as longer ones.
+    /// Search over every text field, newest first: Chinese substrings of any length, ASCII
+    /// words and their letter/digit parts by prefix. Terms separated by spaces must all match.
     pub fn search(&self, query: &str, limit: u32) -> Result<SearchResults> {
-        let plan = search::plan(query);
-        let wanted = limit.max(1) as usize + 1;
-        let ids = match (&plan.trigram, &plan.ngram) {
-            (Some(t), Some(n)) => self.intersect_matches(t, n, wanted)?,
-            (Some(t), None) => self.matches("search_trigram", t, wanted)?,
-            (None, Some(n)) => self.matches("search_ngram", n, wanted)?,
-            (None, None) => vec![],
+        let limit = limit.max(1) as usize;
+        let Some(expr) = search::match_expression(query) else {
+            return Ok(SearchResults {
+                hits: vec![],
+                truncated: false,
+            });
         };
+        // FTS5 walks its index in rowid order, so LIMIT stops it early even for common terms.
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {RECORD_COLUMNS} FROM instruments WHERE id = ?1 AND deleted_at IS NULL"
+            "SELECT {cols} FROM search_index s JOIN instruments i ON i.id = s.rowid
+             WHERE search_index MATCH ?1 AND i.deleted_at IS NULL
+             ORDER BY s.rowid DESC LIMIT ?2",
+            cols = RECORD_COLUMNS_I
         ))?;
-        let mut hits = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(row) = stmt.query_row([id], record_from_row).optional()? {
-                hits.push(into_record(row)?);
-            }
-        }
-        let truncated = hits.len() > limit.max(1) as usize;
-        hits.truncate(limit.max(1) as usize);
+        let rows = stmt.query_map(params![expr, limit as i64 + 1], record_from_row)?;
+        let mut hits = rows.map(|r| into_record(r?)).collect::<Result<Vec<_>>>()?;
+        let truncated = hits.len() > limit;
+        hits.truncate(limit);
         Ok(SearchResults { hits, truncated })
-    }
-
-    /// Row ids matching one FTS table, newest first; FTS5 walks its index in rowid order, so the
-    /// limit stops it early even for common terms.
-    fn matches(&self, table: &str, expr: &str, limit: usize) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![expr, limit as i64], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Row ids matching both tables: the two rowid streams, both descending, are merged here.
-    /// SQLite cannot merge two virtual-table streams itself; it would re-run one MATCH per row
-    /// of the other (minutes at 1M rows for `表 福禄克`).
-    fn intersect_matches(&self, trigram: &str, ngram: &str, limit: usize) -> Result<Vec<i64>> {
-        let sql = |t: &str| format!("SELECT rowid FROM {t} WHERE {t} MATCH ?1 ORDER BY rowid DESC");
-        let mut a_stmt = self.conn.prepare_cached(&sql("search_trigram"))?;
-        let mut b_stmt = self.conn.prepare_cached(&sql("search_ngram"))?;
-        let mut a = a_stmt.query([trigram])?;
-        let mut b = b_stmt.query([ngram])?;
-        let next = |rows: &mut rusqlite::Rows<'_>| -> Result<Option<i64>> {
-            Ok(rows.next()?.map(|r| r.get(0)).transpose()?)
-        };
-        let (mut x, mut y) = (next(&mut a)?, next(&mut b)?);
-        let mut out = Vec::new();
-        while let (Some(i), Some(j)) = (x, y) {
-            if i == j {
-                out.push(i);
-                if out.len() == limit {
-                    break;
-                }
-                x = next(&mut a)?;
-                y = next(&mut b)?;
-            } else if i > j {
-                x = next(&mut a)?;
-            } else {
-                y = next(&mut b)?;
-            }
-        }
-        Ok(out)
     }
 
     pub fn audit_verify(&self) -> Result<AuditReport> {
@@ -829,7 +814,7 @@ fn insert_row(
     chain: &mut audit::Chain,
     actor: &str,
     inst: &Instrument,
-) -> Result<()> {
+) -> Result<(String, String)> {
     let id = inst.identifier.to_string();
     let exists: Option<Option<String>> = tx
         .prepare_cached("SELECT deleted_at FROM instruments WHERE identifier = ?1")?
@@ -874,5 +859,6 @@ fn insert_row(
             at: &at,
             hlc: &hlc,
         },
-    )
+    )?;
+    Ok((hlc, at))
 }

@@ -1,11 +1,12 @@
-//! Search text preparation and query planning: pure functions, tested without a database.
+//! Search text preparation and query building: pure functions, tested without a database.
 //!
-//! Two FTS5 tables share the work. `search_trigram` finds any substring of three or more
-//! characters. Chinese words are often one or two characters, which trigrams cannot find, so
-//! `search_ngram` holds every non-ASCII letter as a token (`uni`) and every pair of adjacent ones
-//! as a token (`bi`), plus ASCII words and their letter/digit parts for short Latin prefixes.
+//! One FTS5 table, `search_index`, holds every non-ASCII letter as a token (`uni`) and every pair
+//! of adjacent ones as a token (`bi`), plus ASCII words and their letter/digit parts. Chinese
+//! words are often one or two characters: a one-character term is a `uni` token, a longer one a
+//! phrase of its overlapping bigrams. ASCII terms match words (or their parts) by prefix, so
+//! `DMM-6500`, `6500` and `dmm65` find `DMM6500`, though a piece from inside a word does not.
 
-/// Builds the `uni` and `bi` column texts for `search_ngram`.
+/// Builds the `uni` and `bi` column texts for `search_index`.
 pub fn ngram_columns(text: &str) -> (String, String) {
     let mut uni = String::new();
     let mut bi = String::new();
@@ -72,55 +73,58 @@ fn split_letters_digits(word: &str) -> Vec<String> {
     parts
 }
 
-/// The FTS5 MATCH expressions a query needs, one per table (all terms must match).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchPlan {
-    pub trigram: Option<String>,
-    pub ngram: Option<String>,
-}
-
-impl SearchPlan {
-    pub fn is_empty(&self) -> bool {
-        self.trigram.is_none() && self.ngram.is_none()
-    }
-}
-
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Splits the query on white space; each term is a substring to find (all must be found).
-pub fn plan(query: &str) -> SearchPlan {
-    let mut trigram = Vec::new();
-    let mut ngram = Vec::new();
+/// A query term's tokens in order: ASCII words (lower-cased) and single non-ASCII letters.
+fn term_tokens(term: &str) -> Vec<(String, bool)> {
+    let mut tokens: Vec<(String, bool)> = Vec::new();
+    let mut word = String::new();
+    for c in term.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if !word.is_empty() {
+            tokens.push((std::mem::take(&mut word), true));
+        }
+        if is_wide(c) {
+            tokens.push((c.to_lowercase().collect(), false));
+        }
+    }
+    if !word.is_empty() {
+        tokens.push((word, true));
+    }
+    tokens
+}
+
+/// The FTS5 MATCH expression for a query: every white-space separated term must match. `None`
+/// when the query has nothing searchable (only punctuation, say).
+pub fn match_expression(query: &str) -> Option<String> {
+    let mut parts = Vec::new();
     for term in query.split_whitespace() {
-        let chars: Vec<char> = term.chars().collect();
-        if chars.len() >= 3 {
-            trigram.push(quote(term));
-            continue;
-        }
-        let all_wide = chars.iter().all(|c| is_wide(*c));
-        if all_wide && chars.len() == 2 {
-            let pair: String = term.chars().flat_map(char::to_lowercase).collect();
-            ngram.push(format!("bi : {}", quote(&pair)));
-            continue;
-        }
-        // One character, or a short mix: each letter or ASCII run must be there.
-        let (uni, _) = ngram_columns(term);
-        for token in uni.split(' ').filter(|t| !t.is_empty()) {
-            let is_ascii_word = token.bytes().all(|b| b.is_ascii_alphanumeric());
-            if is_ascii_word {
-                ngram.push(format!("uni : {} *", quote(token)));
-            } else {
-                ngram.push(format!("uni : {}", quote(token)));
+        let tokens = term_tokens(term);
+        let all_wide = tokens.iter().all(|(_, ascii)| !ascii);
+        match tokens.as_slice() {
+            [] => {}
+            [(t, false)] => parts.push(format!("uni : {}", quote(t))),
+            _ if all_wide => {
+                let bigrams: Vec<String> = tokens
+                    .windows(2)
+                    .map(|w| format!("{}{}", w[0].0, w[1].0))
+                    .collect();
+                parts.push(format!("bi : {}", quote(&bigrams.join(" "))));
+            }
+            _ => {
+                let words: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
+                let last_is_word = tokens.last().is_some_and(|(_, ascii)| *ascii);
+                let prefix = if last_is_word { " *" } else { "" };
+                parts.push(format!("uni : {}{prefix}", quote(&words.join(" "))));
             }
         }
     }
-    let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join(" AND "));
-    SearchPlan {
-        trigram: join(trigram),
-        ngram: join(ngram),
-    }
+    (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
 #[cfg(test)]
@@ -143,24 +147,25 @@ mod tests {
     }
 
     #[test]
-    fn plans_route_short_terms_to_ngrams_and_long_ones_to_trigrams() {
+    fn terms_become_tokens_bigram_phrases_or_word_prefixes() {
+        let m = |q: &str| match_expression(q);
+        assert_eq!(m("卡").as_deref(), Some("uni : \"卡\""));
+        assert_eq!(m("卡尺").as_deref(), Some("bi : \"卡尺\""));
+        assert_eq!(m("数显卡尺").as_deref(), Some("bi : \"数显 显卡 卡尺\""));
+        assert_eq!(m("DMM-6500").as_deref(), Some("uni : \"dmm 6500\" *"));
+        assert_eq!(m("K型").as_deref(), Some("uni : \"k 型\""));
         assert_eq!(
-            plan("卡"),
-            SearchPlan {
-                trigram: None,
-                ngram: Some("uni : \"卡\"".into())
-            }
+            m("卡尺 530").as_deref(),
+            Some("bi : \"卡尺\" AND uni : \"530\" *")
         );
-        assert_eq!(plan("卡尺").ngram.as_deref(), Some("bi : \"卡尺\""));
-        assert_eq!(plan("数显卡尺").trigram.as_deref(), Some("\"数显卡尺\""));
-        assert_eq!(plan("DMM-6500 表").trigram.as_deref(), Some("\"DMM-6500\""));
-        assert_eq!(plan("DMM-6500 表").ngram.as_deref(), Some("uni : \"表\""));
-        assert_eq!(plan("65").ngram.as_deref(), Some("uni : \"65\" *"));
-        assert!(plan("  - ").is_empty());
+        assert_eq!(m("  - "), None);
     }
 
     #[test]
-    fn quotes_inside_terms_are_escaped() {
-        assert_eq!(plan("a\"b\"c").trigram.as_deref(), Some("\"a\"\"b\"\"c\""));
+    fn fts_syntax_in_queries_stays_text() {
+        assert_eq!(
+            match_expression("\"a OR b\" NEAR(").as_deref(),
+            Some("uni : \"a\" * AND uni : \"or\" * AND uni : \"b\" * AND uni : \"near\" *")
+        );
     }
 }
