@@ -31,6 +31,7 @@ fn instrument(n: u64, name: &str) -> Instrument {
 /// The writer: registers, edits, deletes and batch-imports forever, printing
 /// `ack <identifier> <version>` after each commit returns. Only runs as the child.
 #[test]
+#[ignore = "the child process of kill_9_during_writes_loses_nothing_acknowledged"]
 fn child_writer() {
     let Ok(db) = std::env::var(CHILD_DB) else {
         return;
@@ -96,7 +97,13 @@ fn child_writer() {
 /// Runs one child until a random moment, kills it with SIGKILL, and returns what it acknowledged.
 fn run_and_kill(db: &Path, seed: u64, after: Duration) -> Vec<(String, i64)> {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_writer",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DB, db)
         .env(CHILD_SEED, seed.to_string())
         .stdout(Stdio::piped())
