@@ -345,7 +345,7 @@ fn audit_verify_fails_on_a_tampered_database() {
     rusqlite::Connection::open(&db)
         .expect("open")
         .execute(
-            "UPDATE audit_log SET after = replace(after, '三丰', '假冒') WHERE action = 'register'",
+            "UPDATE outbox SET payload = replace(payload, '三丰', '假冒') WHERE kind = 'create'",
             [],
         )
         .expect("tamper");
@@ -353,7 +353,9 @@ fn audit_verify_fails_on_a_tampered_database() {
         .args(["audit", "verify"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("与其哈希不符"));
+        .stderr(predicate::str::contains(
+            "第 2 条审计记录对应的操作内容缺失或与其哈希不符",
+        ));
 }
 
 #[test]

@@ -52,18 +52,22 @@ CREATE INDEX outbox_pending ON outbox (seq) WHERE acked_at IS NULL;
 CREATE INDEX outbox_entity ON outbox (entity, entity_id);
 
 -- Hash-chained audit trail: hash = SHA-256 over the previous hash and this entry's fields.
+-- An entry for a write names its outbox op and chains the SHA-256 of the op's payload (the
+-- record for a registration, {field: [before, after]} for an edit) instead of a third copy of
+-- the record; entries without an op (e.g. init) keep their before/after here.
 CREATE TABLE audit_log (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    at          TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    entity      TEXT NOT NULL,
-    entity_id   TEXT NOT NULL,
-    op_id       TEXT,
-    before      TEXT,
-    after       TEXT,
-    prev_hash   TEXT NOT NULL,
-    hash        TEXT NOT NULL
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              TEXT NOT NULL,
+    actor           TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    op_id           TEXT,
+    payload_sha256  TEXT,
+    before          TEXT,
+    after           TEXT,
+    prev_hash       TEXT NOT NULL,
+    hash            TEXT NOT NULL
 );
 CREATE INDEX audit_entity ON audit_log (entity, entity_id);
 

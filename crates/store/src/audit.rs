@@ -2,7 +2,8 @@
 //!
 //! Each entry's hash covers the previous entry's hash and every field of its own, so an edited,
 //! inserted or removed entry breaks the chain; `audit_head` records the last link, so a removed
-//! tail is seen too.
+//! tail is seen too. An entry for a write carries the SHA-256 of its outbox op's payload, so the
+//! op's content is covered by the chain without being stored twice.
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -21,6 +22,9 @@ pub struct AuditEntry {
     pub entity: String,
     pub entity_id: String,
     pub op_id: Option<String>,
+    pub payload_sha256: Option<String>,
+    /// The op's payload (the record, or `{field: [before, after]}`), read from the outbox.
+    pub payload: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
     pub prev_hash: String,
@@ -35,8 +39,13 @@ pub struct NewEntry<'a> {
     pub entity: &'a str,
     pub entity_id: &'a str,
     pub op_id: Option<&'a str>,
+    pub payload_sha256: Option<&'a str>,
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
+}
+
+pub fn sha256_hex(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
 }
 
 fn entry_hash(prev_hash: &str, seq: i64, e: &NewEntry<'_>) -> String {
@@ -57,6 +66,7 @@ fn entry_hash(prev_hash: &str, seq: i64, e: &NewEntry<'_>) -> String {
     field(Some(e.entity));
     field(Some(e.entity_id));
     field(e.op_id);
+    field(e.payload_sha256);
     field(e.before);
     field(e.after);
     hex::encode(h.finalize())
@@ -83,12 +93,23 @@ impl Chain {
         let seq = self.seq + 1;
         let hash = entry_hash(&self.hash, seq, e);
         tx.prepare_cached(
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, op_id, before, after, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, op_id,
+                                    payload_sha256, before, after, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
-            seq, e.at, e.actor, e.action, e.entity, e.entity_id, e.op_id, e.before, e.after,
-            self.hash, hash
+            seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.op_id,
+            e.payload_sha256,
+            e.before,
+            e.after,
+            self.hash,
+            hash
         ])?;
         self.seq = seq;
         self.hash = hash;
@@ -117,6 +138,8 @@ pub enum AuditBreak {
     Tampered { seq: i64 },
     /// The recorded head is not the last entry: the tail was removed or the head altered.
     HeadMismatch { head_seq: i64, last_seq: i64 },
+    /// The outbox op an entry names is gone, or its payload no longer matches: it was altered.
+    OpTampered { seq: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -132,51 +155,82 @@ impl AuditReport {
     }
 }
 
+const SELECT_ENTRIES: &str =
+    "SELECT a.seq, a.at, a.actor, a.action, a.entity, a.entity_id, a.op_id,
+            a.payload_sha256, o.payload, a.before, a.after, a.prev_hash, a.hash
+     FROM audit_log a LEFT JOIN outbox o ON o.op_id = a.op_id";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        entity: r.get(4)?,
+        entity_id: r.get(5)?,
+        op_id: r.get(6)?,
+        payload_sha256: r.get(7)?,
+        payload: r.get(8)?,
+        before: r.get(9)?,
+        after: r.get(10)?,
+        prev_hash: r.get(11)?,
+        hash: r.get(12)?,
+    })
+}
+
+/// Where the chain breaks first, if anywhere.
+fn check_entry(e: &AuditEntry, prev_seq: i64, prev_hash: &str) -> Option<AuditBreak> {
+    if e.seq != prev_seq + 1 {
+        return Some(AuditBreak::Gap {
+            expected_seq: prev_seq + 1,
+            found_seq: e.seq,
+        });
+    }
+    if e.prev_hash != prev_hash {
+        return Some(AuditBreak::BrokenLink { seq: e.seq });
+    }
+    let fields = NewEntry {
+        at: &e.at,
+        actor: &e.actor,
+        action: &e.action,
+        entity: &e.entity,
+        entity_id: &e.entity_id,
+        op_id: e.op_id.as_deref(),
+        payload_sha256: e.payload_sha256.as_deref(),
+        before: e.before.as_deref(),
+        after: e.after.as_deref(),
+    };
+    if entry_hash(prev_hash, e.seq, &fields) != e.hash {
+        return Some(AuditBreak::Tampered { seq: e.seq });
+    }
+    if e.op_id.is_some() {
+        let payload_ok = match (&e.payload, &e.payload_sha256) {
+            (Some(p), Some(h)) => sha256_hex(p) == *h,
+            _ => false,
+        };
+        if !payload_ok {
+            return Some(AuditBreak::OpTampered { seq: e.seq });
+        }
+    }
+    None
+}
+
 pub fn verify(conn: &Connection) -> Result<AuditReport, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, action, entity, entity_id, op_id, before, after, prev_hash, hash
-         FROM audit_log ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!("{SELECT_ENTRIES} ORDER BY a.seq"))?;
     let mut rows = stmt.query([])?;
     let mut prev_seq = 0;
     let mut prev_hash = GENESIS.to_string();
     let mut entries = 0;
     let mut problem = None;
     while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let (at, actor, action, entity, entity_id): (String, String, String, String, String) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-        let (op_id, before, after): (Option<String>, Option<String>, Option<String>) =
-            (r.get(6)?, r.get(7)?, r.get(8)?);
-        let (stored_prev, hash): (String, String) = (r.get(9)?, r.get(10)?);
+        let e = entry_from_row(r)?;
         entries += 1;
-        if seq != prev_seq + 1 {
-            problem = Some(AuditBreak::Gap {
-                expected_seq: prev_seq + 1,
-                found_seq: seq,
-            });
+        if let Some(p) = check_entry(&e, prev_seq, &prev_hash) {
+            problem = Some(p);
             break;
         }
-        if stored_prev != prev_hash {
-            problem = Some(AuditBreak::BrokenLink { seq });
-            break;
-        }
-        let e = NewEntry {
-            at: &at,
-            actor: &actor,
-            action: &action,
-            entity: &entity,
-            entity_id: &entity_id,
-            op_id: op_id.as_deref(),
-            before: before.as_deref(),
-            after: after.as_deref(),
-        };
-        if entry_hash(&prev_hash, seq, &e) != hash {
-            problem = Some(AuditBreak::Tampered { seq });
-            break;
-        }
-        prev_seq = seq;
-        prev_hash = hash;
+        prev_seq = e.seq;
+        prev_hash = e.hash;
     }
     if problem.is_none() {
         let head: Option<(i64, String)> = conn
@@ -204,24 +258,9 @@ pub fn entries_for(
     entity_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, action, entity, entity_id, op_id, before, after, prev_hash, hash
-         FROM audit_log WHERE ?1 IS NULL OR entity_id = ?1 ORDER BY seq DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![entity_id, limit], |r| {
-        Ok(AuditEntry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            entity: r.get(4)?,
-            entity_id: r.get(5)?,
-            op_id: r.get(6)?,
-            before: r.get(7)?,
-            after: r.get(8)?,
-            prev_hash: r.get(9)?,
-            hash: r.get(10)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_ENTRIES} WHERE ?1 IS NULL OR a.entity_id = ?1 ORDER BY a.seq DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![entity_id, limit], entry_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

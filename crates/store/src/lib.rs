@@ -277,8 +277,6 @@ struct Write<'a> {
     entity_id: &'a str,
     kind: OpKind,
     payload: &'a str,
-    before: Option<&'a str>,
-    after: Option<&'a str>,
     at: &'a str,
     hlc: &'a str,
 }
@@ -327,6 +325,7 @@ impl Store {
                 entity: "device",
                 entity_id: &device.device_id.to_string(),
                 op_id: None,
+                payload_sha256: None,
                 before: None,
                 after: Some(&after),
             },
@@ -412,8 +411,9 @@ impl Store {
                 entity: EntityKind::Instrument.as_str(),
                 entity_id: w.entity_id,
                 op_id: Some(&op_id),
-                before: w.before,
-                after: w.after,
+                payload_sha256: Some(&audit::sha256_hex(w.payload)),
+                before: None,
+                after: None,
             },
         )?;
         Ok(())
@@ -546,7 +546,6 @@ impl Store {
         if changes.is_empty() {
             return Ok(None);
         }
-        let before = serde_json::to_string(&current.instrument)?;
         let after = serde_json::to_string(new)?;
         let payload = Value::Object(changes).to_string();
         let at = now();
@@ -579,8 +578,6 @@ impl Store {
                 entity_id: &id,
                 kind: OpKind::Update,
                 payload: &payload,
-                before: Some(&before),
-                after: Some(&after),
                 at: &at,
                 hlc: &hlc,
             },
@@ -609,7 +606,6 @@ impl Store {
         }
         let at = now();
         let hlc = self.clock.now();
-        let body = serde_json::to_string(&current.instrument)?;
         tx.prepare_cached(
             "UPDATE instruments SET deleted_at = ?2, version = version + 1, hlc = ?3, updated_at = ?4
              WHERE id = ?1",
@@ -635,8 +631,6 @@ impl Store {
                     OpKind::Undelete
                 },
                 payload: &payload,
-                before: deleted.then_some(body.as_str()),
-                after: (!deleted).then_some(body.as_str()),
                 at: &at,
                 hlc: &hlc,
             },
@@ -854,8 +848,6 @@ fn insert_row(
             entity_id: &id,
             kind: OpKind::Create,
             payload: &body,
-            before: None,
-            after: Some(&body),
             at: &at,
             hlc: &hlc,
         },

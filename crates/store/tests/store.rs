@@ -481,3 +481,53 @@ fn two_writers_on_one_file_wait_for_each_other_and_keep_the_chain() {
     assert!(c.is_consistent(), "{c:?}");
     assert_eq!(c.instruments, 80);
 }
+
+#[test]
+fn audit_verify_detects_an_altered_or_removed_outbox_op() {
+    let f = populated();
+    let raw = Connection::open(&f.path).expect("open");
+    raw.execute(
+        "UPDATE outbox SET payload = replace(payload, '卡尺', '假货') WHERE seq = 3",
+        [],
+    )
+    .expect("tamper");
+    // Entry 1 is the initialisation; the op with seq 3 belongs to entry 4.
+    assert_eq!(
+        f.store.audit_verify().expect("verify").problem,
+        Some(AuditBreak::OpTampered { seq: 4 })
+    );
+
+    let f = populated();
+    let raw = Connection::open(&f.path).expect("open");
+    raw.execute("DELETE FROM outbox WHERE seq = 5", [])
+        .expect("tamper");
+    assert_eq!(
+        f.store.audit_verify().expect("verify").problem,
+        Some(AuditBreak::OpTampered { seq: 6 })
+    );
+}
+
+#[test]
+fn history_shows_what_changed_from_the_op() {
+    let mut f = fixture();
+    let inst = instrument("88.118.8/H-1", "卡尺", "x");
+    f.store.insert_instrument("a", &inst).expect("insert");
+    let mut edited = inst.clone();
+    edited.location = Some("计量室".into());
+    f.store
+        .update_instrument("b", &edited, None)
+        .expect("update");
+    let history = f
+        .store
+        .audit_entries(Some("88.118.8/H-1"), 10)
+        .expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        history[0].payload.as_deref(),
+        Some(r#"{"location":[null,"计量室"]}"#)
+    );
+    assert!(history[1]
+        .payload
+        .as_deref()
+        .is_some_and(|p| p.contains("卡尺")));
+}

@@ -272,6 +272,12 @@ pub fn audit_break(b: &AuditBreak, lang: Lang) -> String {
         (AuditBreak::HeadMismatch { head_seq, last_seq }, Lang::En) => format!(
             "audit head says #{head_seq} but the last entry is #{last_seq} (tail removed or head altered)"
         ),
+        (AuditBreak::OpTampered { seq }, Lang::ZhCn) => {
+            format!("第 {seq} 条审计记录对应的操作内容缺失或与其哈希不符（已被篡改）")
+        }
+        (AuditBreak::OpTampered { seq }, Lang::En) => format!(
+            "the operation of audit entry #{seq} is missing or does not match its hash (it was altered)"
+        ),
     }
 }
 
