@@ -45,11 +45,17 @@ CREATE TABLE outbox (
     kind        TEXT NOT NULL,
     payload     TEXT NOT NULL,
     hlc         TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    acked_at    TEXT                    -- set when the node confirmed it
+    created_at  TEXT NOT NULL
 );
-CREATE INDEX outbox_pending ON outbox (seq) WHERE acked_at IS NULL;
 CREATE INDEX outbox_entity ON outbox (entity, entity_id);
+
+-- How far the node has confirmed this device's ops. Sequence numbers are contiguous and pushed in
+-- order, so everything above the mark is pending: no per-row flag or index to maintain.
+CREATE TABLE sync_state (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    pushed_through_seq  INTEGER NOT NULL
+);
+INSERT INTO sync_state (id, pushed_through_seq) VALUES (1, 0);
 
 -- Hash-chained audit trail: hash = SHA-256 over the previous hash and this entry's fields.
 -- An entry for a write names its outbox op and chains the SHA-256 of the op's payload (the
@@ -81,7 +87,8 @@ CREATE TABLE audit_head (
 -- Search: one FTS5 table (rowid = instruments.id). Every non-ASCII letter is a token in `uni`
 -- and every adjacent pair one in `bi`, so Chinese substrings of any length are single tokens or
 -- phrases of bigrams; ASCII words and their letter/digit parts are tokens found by prefix.
--- Contentless: the text lives in `instruments.body`.
+-- Contentless: the text lives in `instruments.body`. The text is tokenised and lower-cased before
+-- it gets here (search::ngram_columns), so the plain `ascii` tokenizer only splits on spaces.
 CREATE VIRTUAL TABLE search_index USING fts5(
-    uni, bi, tokenize = 'unicode61', content = '', contentless_delete = 1
+    uni, bi, tokenize = 'ascii', content = '', contentless_delete = 1
 );

@@ -716,7 +716,8 @@ impl Store {
 
     pub fn outbox_stats(&self) -> Result<OutboxStats> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FILTER (WHERE acked_at IS NULL), count(*), coalesce(max(seq), 0)
+            "SELECT coalesce(max(seq), 0) - (SELECT pushed_through_seq FROM sync_state),
+                    count(*), coalesce(max(seq), 0)
              FROM outbox",
             [],
             |r| {
@@ -733,7 +734,7 @@ impl Store {
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<Operation>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, op_id, entity, entity_id, kind, payload, hlc FROM outbox
-             WHERE acked_at IS NULL ORDER BY seq LIMIT ?1",
+             WHERE seq > (SELECT pushed_through_seq FROM sync_state) ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
             Ok((
@@ -810,34 +811,38 @@ fn insert_row(
     inst: &Instrument,
 ) -> Result<(String, String)> {
     let id = inst.identifier.to_string();
-    let exists: Option<Option<String>> = tx
-        .prepare_cached("SELECT deleted_at FROM instruments WHERE identifier = ?1")?
-        .query_row([&id], |r| r.get(0))
-        .optional()?;
-    match exists {
-        Some(None) => return Err(StoreError::AlreadyExists(id)),
-        Some(Some(_)) => return Err(StoreError::Deleted(id)),
-        None => {}
-    }
     let body = serde_json::to_string(inst)?;
     let at = now();
     let hlc = clock.now();
-    tx.prepare_cached(
-        "INSERT INTO instruments (identifier, name, status, category, owner, cal_next_due, body,
-                                      version, hlc, created_at, updated_at)
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO instruments (identifier, name, status, category, owner, cal_next_due,
+                                      body, version, hlc, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?9)",
-    )?
-    .execute(params![
-        id,
-        inst.name,
-        inst.status.as_str(),
-        inst.category,
-        inst.owner,
-        inst.calibration.next_due.map(|d| d.to_string()),
-        body,
-        hlc,
-        at
-    ])?;
+        )?
+        .execute(params![
+            id,
+            inst.name,
+            inst.status.as_str(),
+            inst.category,
+            inst.owner,
+            inst.calibration.next_due.map(|d| d.to_string()),
+            body,
+            hlc,
+            at
+        ]);
+    // The unique index spots a duplicate; only then is it worth asking whether it was deleted.
+    if let Err(e) = inserted {
+        let deleted: Option<Option<String>> = tx
+            .prepare_cached("SELECT deleted_at FROM instruments WHERE identifier = ?1")?
+            .query_row([&id], |r| r.get(0))
+            .optional()?;
+        return Err(match deleted {
+            Some(None) => StoreError::AlreadyExists(id),
+            Some(Some(_)) => StoreError::Deleted(id),
+            None => e.into(),
+        });
+    }
     Store::index(tx, tx.last_insert_rowid(), inst)?;
     Store::record(
         tx,

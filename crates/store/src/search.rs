@@ -6,71 +6,70 @@
 //! phrase of its overlapping bigrams. ASCII terms match words (or their parts) by prefix, so
 //! `DMM-6500`, `6500` and `dmm65` find `DMM6500`, though a piece from inside a word does not.
 
-/// Builds the `uni` and `bi` column texts for `search_index`.
+/// Builds the `uni` and `bi` column texts for `search_index`: tokens separated by single spaces,
+/// already lower-cased, so the table's `ascii` tokenizer only has to split on the spaces.
 pub fn ngram_columns(text: &str) -> (String, String) {
-    let mut uni = String::new();
-    let mut bi = String::new();
-    let mut word = String::new();
+    let mut uni = String::with_capacity(text.len() * 2);
+    let mut bi = String::with_capacity(text.len() * 2);
+    let mut word_start: Option<usize> = None;
     let mut prev_wide: Option<char> = None;
-    let push = |out: &mut String, token: &str| {
+    let sep = |out: &mut String| {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(token);
     };
-    let flush_word = |uni: &mut String, word: &mut String| {
-        if word.is_empty() {
-            return;
-        }
-        push(uni, word);
-        // "dmm6500" also yields "dmm" and "6500", so "65" finds the model number.
-        let parts = split_letters_digits(word);
-        if parts.len() > 1 {
-            for p in parts {
-                push(uni, &p);
+    // An ASCII word is copied lower-cased; "dmm6500" also yields "dmm" and "6500", so "65" finds
+    // the model number.
+    let flush_word = |uni: &mut String, word: &str| {
+        sep(uni);
+        uni.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        let has_both = word.bytes().any(|b| b.is_ascii_digit())
+            && word.bytes().any(|b| b.is_ascii_alphabetic());
+        if has_both {
+            let mut start = 0;
+            let bytes = word.as_bytes();
+            for i in 1..=bytes.len() {
+                let boundary =
+                    i == bytes.len() || bytes[i].is_ascii_digit() != bytes[i - 1].is_ascii_digit();
+                if boundary {
+                    sep(uni);
+                    uni.extend(word[start..i].chars().map(|c| c.to_ascii_lowercase()));
+                    start = i;
+                }
             }
         }
-        word.clear();
     };
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         if c.is_ascii_alphanumeric() {
             prev_wide = None;
-            word.push(c.to_ascii_lowercase());
-        } else if is_wide(c) {
-            flush_word(&mut uni, &mut word);
-            let lower: String = c.to_lowercase().collect();
-            push(&mut uni, &lower);
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            flush_word(&mut uni, &text[start..i]);
+        }
+        if is_wide(c) {
+            sep(&mut uni);
+            uni.extend(c.to_lowercase());
             if let Some(p) = prev_wide {
-                let pair: String = p.to_lowercase().chain(c.to_lowercase()).collect();
-                push(&mut bi, &pair);
+                sep(&mut bi);
+                bi.extend(p.to_lowercase());
+                bi.extend(c.to_lowercase());
             }
             prev_wide = Some(c);
         } else {
-            flush_word(&mut uni, &mut word);
             prev_wide = None;
         }
     }
-    flush_word(&mut uni, &mut word);
+    if let Some(start) = word_start {
+        flush_word(&mut uni, &text[start..]);
+    }
     (uni, bi)
 }
 
 /// Letters beyond ASCII (Chinese, Greek Ω, µ …) are indexed one by one.
 fn is_wide(c: char) -> bool {
     !c.is_ascii() && c.is_alphanumeric()
-}
-
-fn split_letters_digits(word: &str) -> Vec<String> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut last_digit: Option<bool> = None;
-    for c in word.chars() {
-        let d = c.is_ascii_digit();
-        match parts.last_mut() {
-            Some(p) if last_digit == Some(d) => p.push(c),
-            _ => parts.push(c.to_string()),
-        }
-        last_digit = Some(d);
-    }
-    parts
 }
 
 fn quote(s: &str) -> String {
