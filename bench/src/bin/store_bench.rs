@@ -3,6 +3,9 @@
 //! Prints a Markdown report to stdout (progress goes to stderr) and writes the same figures as
 //! JSON. Run through `bench/run-store.sh`, which builds in release mode.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write as _;
