@@ -160,6 +160,8 @@ fn now() -> String {
 
 fn open_connection(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
+    // Takes effect only while the file is still empty, i.e. at creation.
+    conn.pragma_update(None, "page_size", 8192)?;
     // WAL + FULL: a returned commit survives power loss; readers never block the writer.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
