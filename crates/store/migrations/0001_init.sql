@@ -36,9 +36,10 @@ CREATE INDEX instruments_status ON instruments (status) WHERE deleted_at IS NULL
 CREATE INDEX instruments_category ON instruments (category) WHERE deleted_at IS NULL;
 CREATE INDEX instruments_owner ON instruments (owner) WHERE deleted_at IS NULL;
 
--- Every local write, in order, for the node. AUTOINCREMENT: a sequence number is never reused.
+-- Every local write, in order, for the node. Rows are never deleted, so seq (max + 1) is never
+-- reused without AUTOINCREMENT's extra page write per op; a removed op breaks the audit chain.
 CREATE TABLE outbox (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq         INTEGER PRIMARY KEY,
     op_id       TEXT NOT NULL UNIQUE,
     entity      TEXT NOT NULL,
     entity_id   TEXT NOT NULL,
@@ -62,7 +63,7 @@ INSERT INTO sync_state (id, pushed_through_seq) VALUES (1, 0);
 -- record for a registration, {field: [before, after]} for an edit) instead of a third copy of
 -- the record; entries without an op (e.g. init) keep their before/after here.
 CREATE TABLE audit_log (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq             INTEGER PRIMARY KEY,            -- assigned from audit_head, never reused
     at              TEXT NOT NULL,
     actor           TEXT NOT NULL,
     action          TEXT NOT NULL,
