@@ -211,6 +211,9 @@ fn last_hlc(conn: &Connection) -> Result<Option<String>> {
 /// Batches at least this large index with FTS5's automatic merging switched off.
 const BULK_ROWS: usize = 1000;
 
+/// Pending index rows moved into FTS5 at once.
+const PENDING_FLUSH_ROWS: i64 = 64;
+
 fn set_automerge(tx: &Transaction<'_>, n: i32) -> Result<()> {
     tx.execute(
         "INSERT INTO search_index (search_index, rank) VALUES ('automerge', ?1)",
@@ -220,7 +223,6 @@ fn set_automerge(tx: &Transaction<'_>, n: i32) -> Result<()> {
 }
 
 const RECORD_COLUMNS: &str = "body, version, hlc, created_at, updated_at, deleted_at";
-const RECORD_COLUMNS_I: &str = "i.body, i.version, i.hlc, i.created_at, i.updated_at, i.deleted_at";
 
 fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, InstrumentRecordMeta)> {
     Ok((
@@ -421,16 +423,47 @@ impl Store {
         Ok(())
     }
 
+    /// Queues an instrument's index text; every `PENDING_FLUSH_ROWS` rows go into FTS5 together.
     fn index(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
+        let (uni, bi) = search::ngram_columns(&inst.search_text());
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO search_pending (row_id, uni, bi) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![row_id, uni, bi])?;
+        let pending: i64 = tx
+            .prepare_cached("SELECT count(*) FROM search_pending")?
+            .query_row([], |r| r.get(0))?;
+        if pending >= PENDING_FLUSH_ROWS {
+            Self::flush_pending(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Indexes directly, for batches that make one large segment anyway.
+    fn index_now(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
         let (uni, bi) = search::ngram_columns(&inst.search_text());
         tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
             .execute(params![row_id, uni, bi])?;
         Ok(())
     }
 
+    fn flush_pending(tx: &Transaction<'_>) -> Result<()> {
+        tx.execute_batch(
+            "INSERT INTO search_index (rowid, uni, bi)
+                 SELECT row_id, uni, bi FROM search_pending ORDER BY row_id;
+             DELETE FROM search_pending;",
+        )?;
+        Ok(())
+    }
+
     fn unindex(tx: &Transaction<'_>, row_id: i64) -> Result<()> {
-        tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        let queued = tx
+            .prepare_cached("DELETE FROM search_pending WHERE row_id = ?1")?
             .execute([row_id])?;
+        if queued == 0 {
+            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+                .execute([row_id])?;
+        }
         Ok(())
     }
 
@@ -442,7 +475,7 @@ impl Store {
     ) -> Result<InstrumentRecord> {
         let tx = Self::write_tx(&mut self.conn)?;
         let mut chain = audit::Chain::load(&tx)?;
-        let (hlc, at) = insert_row(&self.clock, &tx, &mut chain, actor, inst)?;
+        let (hlc, at) = insert_row(&self.clock, &tx, &mut chain, actor, inst, false)?;
         chain.save(&tx)?;
         tx.commit()?;
         Ok(InstrumentRecord {
@@ -472,7 +505,7 @@ impl Store {
             set_automerge(&tx, 0)?;
         }
         for (i, inst) in instruments.iter().enumerate() {
-            insert_row(&self.clock, &tx, &mut chain, actor, inst)?;
+            insert_row(&self.clock, &tx, &mut chain, actor, inst, true)?;
             if (i + 1) % 1000 == 0 {
                 progress(i + 1, total);
             }
@@ -688,21 +721,47 @@ impl Store {
     /// words and their letter/digit parts by prefix. Terms separated by spaces must all match.
     pub fn search(&self, query: &str, limit: u32) -> Result<SearchResults> {
         let limit = limit.max(1) as usize;
-        let Some(expr) = search::match_expression(query) else {
+        let terms = search::parse_query(query);
+        let Some(expr) = search::fts_expression(&terms) else {
             return Ok(SearchResults {
                 hits: vec![],
                 truncated: false,
             });
         };
         // FTS5 walks its index in rowid order, so LIMIT stops it early even for common terms.
+        let mut ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ?1
+                 ORDER BY rowid DESC LIMIT ?2",
+            )?
+            .query_map(params![expr, limit as i64 + 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Rows not yet moved into the index (at most PENDING_FLUSH_ROWS) are matched here.
+        let mut pending = self
+            .conn
+            .prepare_cached("SELECT row_id, uni, bi FROM search_pending")?;
+        let mut rows = pending.query([])?;
+        while let Some(r) = rows.next()? {
+            let (uni, bi): (String, String) = (r.get(1)?, r.get(2)?);
+            if search::matches(&terms, &uni, &bi) {
+                ids.push(r.get(0)?);
+            }
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {cols} FROM search_index s JOIN instruments i ON i.id = s.rowid
-             WHERE search_index MATCH ?1 AND i.deleted_at IS NULL
-             ORDER BY s.rowid DESC LIMIT ?2",
-            cols = RECORD_COLUMNS_I
+            "SELECT {RECORD_COLUMNS} FROM instruments WHERE id = ?1 AND deleted_at IS NULL"
         ))?;
-        let rows = stmt.query_map(params![expr, limit as i64 + 1], record_from_row)?;
-        let mut hits = rows.map(|r| into_record(r?)).collect::<Result<Vec<_>>>()?;
+        let mut hits = Vec::with_capacity(limit + 1);
+        for id in ids {
+            if hits.len() > limit {
+                break;
+            }
+            if let Some(row) = stmt.query_row([id], record_from_row).optional()? {
+                hits.push(into_record(row)?);
+            }
+        }
         let truncated = hits.len() > limit;
         hits.truncate(limit);
         Ok(SearchResults { hits, truncated })
@@ -811,6 +870,7 @@ fn insert_row(
     chain: &mut audit::Chain,
     actor: &str,
     inst: &Instrument,
+    batch: bool,
 ) -> Result<(String, String)> {
     let id = inst.identifier.to_string();
     let body = serde_json::to_string(inst)?;
@@ -845,7 +905,12 @@ fn insert_row(
             None => e.into(),
         });
     }
-    Store::index(tx, tx.last_insert_rowid(), inst)?;
+    // A batch makes one FTS5 segment of its own; a single write queues (see `Store::index`).
+    if batch {
+        Store::index_now(tx, tx.last_insert_rowid(), inst)?;
+    } else {
+        Store::index(tx, tx.last_insert_rowid(), inst)?;
+    }
     Store::record(
         tx,
         chain,
