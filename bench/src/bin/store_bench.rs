@@ -364,8 +364,8 @@ fn bench_register(args: &Args, report: &mut Report) -> Res<()> {
     );
     let _ = writeln!(
         md,
-        "- A direct FTS5 insert of one instrument in its own transaction (what a registration cost before single writes were queued): \
-         {:.1} WAL frames per commit; p50 {:.3} ms with synchronous=OFF",
+        "- A direct FTS5 insert of one instrument in its own transaction (what a registration \
+         paid before single writes were queued): {:.1} WAL frames per commit; p50 {:.3} ms with synchronous=OFF",
         fts.frames, fts.nosync.p50
     );
     let _ = writeln!(
