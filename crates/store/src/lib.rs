@@ -208,6 +208,11 @@ fn last_hlc(conn: &Connection) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// `cal_next_due` as stored for due-window queries (YYYY-MM-DD sorts as text).
+fn due_column(inst: &Instrument) -> Option<String> {
+    inst.calibration.next_due.map(|d| d.to_string())
+}
+
 /// Batches at least this large index with FTS5's automatic merging switched off.
 const BULK_ROWS: usize = 1000;
 
@@ -596,7 +601,7 @@ impl Store {
             new.status.as_str(),
             new.category,
             new.owner,
-            new.calibration.next_due.map(|d| d.to_string()),
+            due_column(new),
             after,
             hlc,
             at
@@ -888,7 +893,7 @@ fn insert_row(
             inst.status.as_str(),
             inst.category,
             inst.owner,
-            inst.calibration.next_due.map(|d| d.to_string()),
+            due_column(inst),
             body,
             hlc,
             at
