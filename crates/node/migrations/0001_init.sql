@@ -1,0 +1,28 @@
+-- The node's own settings: one row, written by `idstation-node init`.
+CREATE TABLE node_config (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    prefix            TEXT NOT NULL,
+    admin_secret_hash TEXT NOT NULL,
+    created_at        TEXT NOT NULL
+);
+
+-- One row per handle, keyed by its canonical text; the values are a JSON array of
+-- {index, type, data: {format, value}, ttl, timestamp}, sorted by index.
+CREATE TABLE handles (
+    handle      TEXT PRIMARY KEY,
+    values_json TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every successful write, hash-chained: each hash covers the previous one and this row's fields.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    handle    TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);

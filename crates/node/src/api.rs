@@ -1,0 +1,361 @@
+//! The Handle.net-compatible JSON REST API: `GET/PUT/DELETE /api/handles/{handle}`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{SecondsFormat, Utc};
+use idstation_model::identifier::{is_valid_prefix, Handle};
+use percent_encoding::percent_decode_str;
+use serde_json::json;
+
+use crate::auth;
+use crate::error::{code, ApiError, ApiFailure};
+use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
+use crate::values::{filter, parse_values};
+
+/// Largest accepted request body; a handle record is a few KiB at most.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the API handlers share: the store and the node's settings, read once at start.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn HandleStore>,
+    prefix: Arc<str>,
+    admin_secret_hash: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn HandleStore>) -> Result<AppState, StoreError> {
+        let config = store.config()?;
+        Ok(AppState {
+            store,
+            prefix: config.prefix.into(),
+            admin_secret_hash: config.admin_secret_hash.into(),
+        })
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+/// The node's HTTP routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/handles/{*handle}",
+            get(get_handle).put(put_handle).delete(delete_handle),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// A handle named in a request path, in canonical text form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `0.NA/<prefix>`: a prefix handle, carrying the prefix's admin values.
+    Prefix(String),
+    Handle(Handle),
+}
+
+impl Target {
+    /// Parses the path part after `/api/handles/` (already percent-decoded once, so `%2F` and
+    /// `/` arrive the same). Minted suffixes are upper-cased, so lower-case scans match.
+    pub fn parse(raw: &str) -> Result<Target, ApiError> {
+        let (prefix, suffix) = raw
+            .split_once('/')
+            .ok_or_else(|| ApiError::InvalidHandle("expected <prefix>/<suffix>".to_owned()))?;
+        if prefix.eq_ignore_ascii_case("0.NA") {
+            return if is_valid_prefix(suffix) {
+                Ok(Target::Prefix(suffix.to_owned()))
+            } else {
+                Err(ApiError::InvalidHandle(format!(
+                    "\"{suffix}\" is not a prefix under 88"
+                )))
+            };
+        }
+        Handle::new(prefix, suffix)
+            .map(Target::Handle)
+            .map_err(|e| ApiError::InvalidHandle(e.to_string()))
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Target::Prefix(p) => format!("0.NA/{p}"),
+            Target::Handle(h) => h.to_string(),
+        }
+    }
+}
+
+/// Query parameters the API understands; repeated `index`/`type` accumulate.
+#[derive(Debug, Default)]
+struct Params {
+    indexes: Vec<u32>,
+    types: Vec<String>,
+    overwrite: Option<bool>,
+    pretty: bool,
+}
+
+impl Params {
+    fn parse(query: Option<&str>) -> Result<Params, ApiError> {
+        let mut params = Params::default();
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode_query(value)?;
+            match key {
+                "index" => {
+                    // Handle clients also send `index=1,2`.
+                    for part in value.split(',').filter(|p| !p.is_empty()) {
+                        let index = part
+                            .trim()
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|i| (1..=i32::MAX as u32).contains(i))
+                            .ok_or_else(|| ApiError::InvalidParameter(format!("index={part}")))?;
+                        params.indexes.push(index);
+                    }
+                }
+                "type" => params.types.push(value),
+                "overwrite" => {
+                    params.overwrite = Some(match value.to_ascii_lowercase().as_str() {
+                        "true" | "" => true,
+                        "false" => false,
+                        _ => return Err(ApiError::InvalidParameter(format!("overwrite={value}"))),
+                    })
+                }
+                "pretty" => params.pretty = !value.eq_ignore_ascii_case("false"),
+                // auth, publicOnly: every value this node stores is public.
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+}
+
+fn decode_query(s: &str) -> Result<String, ApiError> {
+    let s = s.replace('+', " ");
+    percent_decode_str(&s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| ApiError::InvalidParameter("invalid percent-encoding".to_owned()))
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value, pretty: bool) -> Response {
+    let text = if pretty {
+        serde_json::to_string_pretty(&body)
+    } else {
+        serde_json::to_string(&body)
+    };
+    match text {
+        Ok(text) => (status, [(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(e) => ApiError::Internal(e.to_string()).at("").into_response(),
+    }
+}
+
+/// Runs blocking work (SQLite, argon2) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
+}
+
+fn target_of(path: Result<Path<String>, PathRejection>) -> Result<Target, ApiFailure> {
+    let Path(raw) = path.map_err(|e| ApiError::InvalidHandle(e.body_text()).at(""))?;
+    Target::parse(&raw).map_err(|e| e.at(raw))
+}
+
+/// Writes are accepted only for handles under the node's prefix, and never for prefix handles
+/// (those are set up by `idstation-node init`).
+fn check_writable(state: &AppState, target: &Target) -> Result<(), ApiError> {
+    match target {
+        Target::Prefix(_) => Err(ApiError::NotAuthorized(
+            "prefix handles are managed by the node operator, not through this API".to_owned(),
+        )),
+        Target::Handle(h) => {
+            let p = h.prefix();
+            let node = state.prefix();
+            let under = p == node
+                || (p.len() > node.len()
+                    && p.starts_with(node)
+                    && p[node.len()..].starts_with('.'));
+            if under {
+                Ok(())
+            } else {
+                Err(ApiError::NotResponsible {
+                    node_prefix: node.to_owned(),
+                })
+            }
+        }
+    }
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
+    let header = match headers.get(header::AUTHORIZATION) {
+        None => return Err(ApiError::AuthenticationNeeded),
+        Some(v) => v
+            .to_str()
+            .map_err(|_| ApiError::AuthenticationFailed)?
+            .to_owned(),
+    };
+    let prefix = state.prefix.clone();
+    let hash = state.admin_secret_hash.clone();
+    blocking(move || auth::authenticate(Some(&header), &prefix, &hash)).await
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+async fn get_handle(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiFailure> {
+    let target = target_of(path)?;
+    let handle = target.text();
+    let params = Params::parse(query.as_deref()).map_err(|e| e.at(&handle))?;
+    let store = state.store.clone();
+    let key = handle.clone();
+    let values = blocking(move || Ok(store.get(&key)?))
+        .await
+        .map_err(|e| e.at(&handle))?
+        .ok_or_else(|| ApiError::HandleNotFound.at(&handle))?;
+    let shown = filter(&values, &params.indexes, &params.types);
+    // No value matching the filter is not an error when resolving: HTTP 200, responseCode 200.
+    let filtered = !params.indexes.is_empty() || !params.types.is_empty();
+    let response_code = if shown.is_empty() && filtered {
+        code::VALUES_NOT_FOUND
+    } else {
+        code::SUCCESS
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "responseCode": response_code, "handle": handle, "values": shown }),
+        params.pretty,
+    ))
+}
+
+async fn put_handle(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiFailure> {
+    let target = target_of(path)?;
+    let handle = target.text();
+    let fail = |e: ApiError| e.at(&handle);
+    check_writable(&state, &target).map_err(fail)?;
+    let user = authenticate(&state, &headers).await.map_err(fail)?;
+    let params = Params::parse(query.as_deref()).map_err(fail)?;
+    let body = body.map_err(|e| {
+        fail(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        } else {
+            ApiError::BadBody(e.body_text())
+        })
+    })?;
+    let at = now();
+    let values = parse_values(&body, &at).map_err(|e| fail(e.into()))?;
+    let mode = PutMode {
+        overwrite: params.overwrite.unwrap_or(true),
+        selected: params.indexes,
+    };
+    let store = state.store.clone();
+    let key = handle.clone();
+    let outcome = blocking(move || {
+        let actor = Actor {
+            user: &user,
+            at: &at,
+        };
+        Ok(store.put(&key, values, &mode, &actor)?)
+    })
+    .await
+    .map_err(fail)?;
+    let status = match outcome {
+        PutOutcome::Created => StatusCode::CREATED,
+        PutOutcome::Modified => StatusCode::OK,
+    };
+    tracing::info!(%handle, ?outcome, "handle written");
+    Ok(json_response(
+        status,
+        json!({ "responseCode": code::SUCCESS, "handle": handle }),
+        params.pretty,
+    ))
+}
+
+async fn delete_handle(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    let target = target_of(path)?;
+    let handle = target.text();
+    let fail = |e: ApiError| e.at(&handle);
+    check_writable(&state, &target).map_err(fail)?;
+    let user = authenticate(&state, &headers).await.map_err(fail)?;
+    let params = Params::parse(query.as_deref()).map_err(fail)?;
+    let store = state.store.clone();
+    let key = handle.clone();
+    let indexes = params.indexes;
+    blocking(move || {
+        let at = now();
+        let actor = Actor {
+            user: &user,
+            at: &at,
+        };
+        Ok(store.delete(&key, &indexes, &actor)?)
+    })
+    .await
+    .map_err(fail)?;
+    tracing::info!(%handle, "handle deleted");
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "responseCode": code::SUCCESS, "handle": handle }),
+        params.pretty,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        assert_eq!(
+            Target::parse("0.na/88.118").expect("prefix").text(),
+            "0.NA/88.118"
+        );
+        assert_eq!(
+            Target::parse("88.118.8/cal-1").expect("handle").text(),
+            "88.118.8/CAL-1"
+        );
+        for bad in ["88.118", "99.1/A", "0.NA/12", "88.118/"] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_repeated_query_parameters() {
+        let p = Params::parse(Some(
+            "index=1&index=2,3&type=URL&type=EMAIL&overwrite=false",
+        ))
+        .expect("params");
+        assert_eq!(p.indexes, vec![1, 2, 3]);
+        assert_eq!(p.types, vec!["URL", "EMAIL"]);
+        assert_eq!(p.overwrite, Some(false));
+        assert!(Params::parse(Some("index=x")).is_err());
+        assert!(Params::parse(Some("overwrite=maybe")).is_err());
+    }
+}

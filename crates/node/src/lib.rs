@@ -1,0 +1,132 @@
+//! The IDStation node: the platform server that registers and resolves handles under its
+//! prefix through a Handle.net-compatible JSON REST API.
+//!
+//! The `idstation-node` binary only parses arguments and calls [`init`], [`bind`] and [`serve`].
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod store;
+pub mod values;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{SecondsFormat, Utc};
+use idstation_model::identifier::is_valid_prefix;
+
+pub use api::{router, AppState};
+pub use store::{HandleStore, NodeConfig, SqliteStore, StoreError};
+
+use values::{HandleValue, ValueData};
+
+/// Index of the public HS_ADMIN value on the prefix handle `0.NA/<prefix>`.
+pub const PREFIX_ADMIN_INDEX: u32 = 100;
+/// All permissions except adding/removing naming authorities (Handle's usual prefix admin).
+pub const PREFIX_ADMIN_PERMISSIONS: &str = "011111110011";
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("invalid prefix \"{0}\": expected dot-separated digit groups under 88, e.g. 88.118")]
+    InvalidPrefix(String),
+    #[error("the admin secret must not be empty")]
+    EmptySecret,
+    #[error("cannot hash the admin secret: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Creates a node in `data_dir`: its database, its prefix, the argon2 hash of the admin secret,
+/// and the prefix handle `0.NA/<prefix>` with a public HS_ADMIN value (clients such as pyhandle
+/// resolve it before writing).
+pub fn init(data_dir: &Path, prefix: &str, admin_secret: &str) -> Result<NodeConfig, NodeError> {
+    if !is_valid_prefix(prefix) {
+        return Err(NodeError::InvalidPrefix(prefix.to_owned()));
+    }
+    if admin_secret.is_empty() {
+        return Err(NodeError::EmptySecret);
+    }
+    let config = NodeConfig {
+        prefix: prefix.to_owned(),
+        admin_secret_hash: auth::hash_secret(admin_secret)
+            .map_err(|e| NodeError::Hash(e.to_string()))?,
+    };
+    let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let prefix_handle = format!("0.NA/{prefix}");
+    let hs_admin = HandleValue {
+        index: PREFIX_ADMIN_INDEX,
+        kind: "HS_ADMIN".to_owned(),
+        data: ValueData::admin(&prefix_handle, auth::ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS),
+        ttl: values::DEFAULT_TTL,
+        timestamp: at.clone(),
+    };
+    let actor = store::Actor {
+        user: "init",
+        at: &at,
+    };
+    SqliteStore::create(data_dir, &config, vec![hs_admin], &actor)?;
+    Ok(config)
+}
+
+/// Opens the node in `data_dir` and builds the state its router needs.
+pub fn open(data_dir: &Path) -> Result<AppState, NodeError> {
+    let store: Arc<dyn HandleStore> = Arc::new(SqliteStore::open(data_dir)?);
+    Ok(AppState::new(store)?)
+}
+
+/// Binds a listening socket. `[::]` is made dual-stack explicitly (IPv4 clients arrive as
+/// v4-mapped addresses) instead of relying on the system's `bindv6only` default.
+pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() && addr.ip().is_unspecified() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(socket.into())
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then finishes the requests in
+/// flight (their writes included) before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM. A signal that cannot be installed never fires.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

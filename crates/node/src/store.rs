@@ -1,0 +1,457 @@
+//! Where handles live. The API talks to [`HandleStore`]; [`SqliteStore`] is the embedded
+//! default (a PostgreSQL backend can implement the same trait).
+//!
+//! Each write is one transaction that reads the current values, applies the change, and appends
+//! a hash-chained audit entry, so concurrent writers can never lose each other's updates and no
+//! write exists without its audit row.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use sha2::{Digest, Sha256};
+
+use crate::values::{merge, HandleValue, ValueError};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+
+/// The file a node keeps in its data folder.
+pub const DB_FILE: &str = "node.sqlite";
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the node is not initialised (run `idstation-node init`)")]
+    NotInitialised,
+    #[error("the node is already initialised")]
+    AlreadyInitialised,
+    #[error("handle not found")]
+    HandleNotFound,
+    #[error("handle already exists")]
+    HandleExists,
+    #[error("the handle has no value with index {0}")]
+    ValueNotFound(u32),
+    #[error(transparent)]
+    InvalidValue(#[from] ValueError),
+}
+
+/// The node's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    pub prefix: String,
+    /// PHC string of the admin secret's argon2 hash.
+    pub admin_secret_hash: String,
+}
+
+/// How a PUT treats an existing handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutMode {
+    /// When false, an existing handle is an error ([`StoreError::HandleExists`]).
+    pub overwrite: bool,
+    /// When non-empty, only these indexes are added or replaced; other values stay.
+    pub selected: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    Modified,
+}
+
+/// Who did a write and when, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub user: &'a str,
+    pub at: &'a str,
+}
+
+/// Storage of handles. Methods block; async callers run them on the blocking pool.
+pub trait HandleStore: Send + Sync + 'static {
+    fn config(&self) -> Result<NodeConfig, StoreError>;
+    /// The handle's values (sorted by index), or `None` when it does not exist.
+    fn get(&self, handle: &str) -> Result<Option<Vec<HandleValue>>, StoreError>;
+    fn put(
+        &self,
+        handle: &str,
+        values: Vec<HandleValue>,
+        mode: &PutMode,
+        actor: &Actor<'_>,
+    ) -> Result<PutOutcome, StoreError>;
+    /// Deletes the whole handle (empty `indexes`) or only those values.
+    fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StoreError>;
+}
+
+/// The embedded SQLite store: one connection behind a mutex, which also serialises writers.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Creates the database in `data_dir` (which must not hold an initialised node yet) with
+    /// the node's settings and its prefix handle `0.NA/<prefix>`.
+    pub fn create(
+        data_dir: &Path,
+        config: &NodeConfig,
+        prefix_handle_values: Vec<HandleValue>,
+        actor: &Actor<'_>,
+    ) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let mut conn = open_connection(&data_dir.join(DB_FILE))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM node_config WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::AlreadyInitialised);
+        }
+        tx.execute(
+            "INSERT INTO node_config (id, prefix, admin_secret_hash, created_at) \
+             VALUES (1, ?1, ?2, ?3)",
+            params![config.prefix, config.admin_secret_hash, actor.at],
+        )?;
+        let handle = format!("0.NA/{}", config.prefix);
+        write_values(&tx, &handle, &prefix_handle_values, actor.at, true)?;
+        append_audit(
+            &tx,
+            actor,
+            "init",
+            &handle,
+            &to_json(&prefix_handle_values)?,
+        )?;
+        tx.commit()?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Opens the database of an initialised node.
+    pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        let path = data_dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(StoreError::NotInitialised);
+        }
+        let store = SqliteStore {
+            conn: Mutex::new(open_connection(&path)?),
+        };
+        store.config()?;
+        Ok(store)
+    }
+
+    /// Checks the audit chain (sequence, links and hashes); returns the number of entries.
+    /// An edited, inserted or removed entry is caught; a removed tail is not (yet).
+    pub fn verify_audit(&self) -> Result<u64, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, actor, action, handle, detail, prev_hash, hash \
+             FROM audit_log ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS.to_owned();
+        let mut count = 0u64;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let fields: [String; 5] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+            let (prev_hash, hash): (String, String) = (r.get(6)?, r.get(7)?);
+            let refs = fields.each_ref().map(String::as_str);
+            if u64::try_from(seq) != Ok(count + 1)
+                || prev_hash != prev
+                || hash != audit_hash(&prev, seq, &refs)
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "audit entry {seq} does not match the chain"
+                )));
+            }
+            prev = hash;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written transaction (SQLite rolls
+        // back an uncommitted one when it is dropped), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl HandleStore for SqliteStore {
+    fn config(&self) -> Result<NodeConfig, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT prefix, admin_secret_hash FROM node_config WHERE id = 1",
+            [],
+            |r| {
+                Ok(NodeConfig {
+                    prefix: r.get(0)?,
+                    admin_secret_hash: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotInitialised)
+    }
+
+    fn get(&self, handle: &str) -> Result<Option<Vec<HandleValue>>, StoreError> {
+        let conn = self.lock();
+        read_values(&conn, handle)
+    }
+
+    fn put(
+        &self,
+        handle: &str,
+        values: Vec<HandleValue>,
+        mode: &PutMode,
+        actor: &Actor<'_>,
+    ) -> Result<PutOutcome, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing = read_values(&tx, handle)?;
+        if existing.is_some() && !mode.overwrite {
+            return Err(StoreError::HandleExists);
+        }
+        let outcome = match existing {
+            Some(_) => PutOutcome::Modified,
+            None => PutOutcome::Created,
+        };
+        let merged = merge(existing.as_deref().unwrap_or(&[]), values, &mode.selected)?;
+        write_values(
+            &tx,
+            handle,
+            &merged,
+            actor.at,
+            outcome == PutOutcome::Created,
+        )?;
+        let action = match outcome {
+            PutOutcome::Created => "create",
+            PutOutcome::Modified => "modify",
+        };
+        append_audit(&tx, actor, action, handle, &to_json(&merged)?)?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing = read_values(&tx, handle)?.ok_or(StoreError::HandleNotFound)?;
+        if indexes.is_empty() {
+            tx.execute("DELETE FROM handles WHERE handle = ?1", [handle])?;
+            append_audit(&tx, actor, "delete", handle, "[]")?;
+        } else {
+            if let Some(missing) = indexes
+                .iter()
+                .find(|i| !existing.iter().any(|v| v.index == **i))
+            {
+                return Err(StoreError::ValueNotFound(*missing));
+            }
+            let kept: Vec<HandleValue> = existing
+                .into_iter()
+                .filter(|v| !indexes.contains(&v.index))
+                .collect();
+            write_values(&tx, handle, &kept, actor.at, false)?;
+            let detail = serde_json::json!({ "removed_indexes": indexes }).to_string();
+            append_audit(&tx, actor, "delete_values", handle, &detail)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open(path)?;
+    // WAL + FULL: an acknowledged write survives a crash or power loss.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(format!(
+            "cannot switch to WAL mode ({mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+fn to_json(values: &[HandleValue]) -> Result<String, StoreError> {
+    serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn read_values(conn: &Connection, handle: &str) -> Result<Option<Vec<HandleValue>>, StoreError> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT values_json FROM handles WHERE handle = ?1",
+            [handle],
+            |r| r.get(0),
+        )
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j)
+            .map_err(|e| StoreError::Corrupt(format!("values of {handle}: {e}")))
+    })
+    .transpose()
+}
+
+fn write_values(
+    conn: &Connection,
+    handle: &str,
+    values: &[HandleValue],
+    at: &str,
+    create: bool,
+) -> Result<(), StoreError> {
+    let json = to_json(values)?;
+    if create {
+        conn.execute(
+            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?3)",
+            params![handle, json, at],
+        )?;
+    } else {
+        conn.execute(
+            "UPDATE handles SET values_json = ?2, updated_at = ?3 WHERE handle = ?1",
+            params![handle, json, at],
+        )?;
+    }
+    Ok(())
+}
+
+fn append_audit(
+    conn: &Connection,
+    actor: &Actor<'_>,
+    action: &str,
+    handle: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let (last_seq, prev_hash): (i64, String) = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS.to_owned()));
+    let seq = last_seq + 1;
+    let hash = audit_hash(
+        &prev_hash,
+        seq,
+        &[actor.at, actor.user, action, handle, detail],
+    );
+    conn.execute(
+        "INSERT INTO audit_log (seq, at, actor, action, handle, detail, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![seq, actor.at, actor.user, action, handle, detail, prev_hash, hash],
+    )?;
+    Ok(())
+}
+
+/// SHA-256 over the previous hash, the sequence number and length-prefixed fields, so no two
+/// different entries hash the same bytes.
+fn audit_hash(prev_hash: &str, seq: i64, fields: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(seq.to_le_bytes());
+    for f in fields {
+        h.update((f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::ValueData;
+
+    fn value(index: u32, text: &str) -> HandleValue {
+        HandleValue {
+            index,
+            kind: "URL".to_owned(),
+            data: ValueData::string(text),
+            ttl: 86_400,
+            timestamp: "2026-01-01T00:00:00Z".to_owned(),
+        }
+    }
+
+    fn store(dir: &Path) -> SqliteStore {
+        let config = NodeConfig {
+            prefix: "88.118".to_owned(),
+            admin_secret_hash: "x".to_owned(),
+        };
+        let actor = Actor {
+            user: "init",
+            at: "2026-01-01T00:00:00Z",
+        };
+        SqliteStore::create(dir, &config, vec![value(100, "admin")], &actor).expect("create")
+    }
+
+    #[test]
+    fn writes_are_audited_and_tampering_is_detected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(dir.path());
+        let actor = Actor {
+            user: "300:0.NA/88.118",
+            at: "2026-01-02T00:00:00Z",
+        };
+        let replace = PutMode {
+            overwrite: true,
+            selected: vec![],
+        };
+        let created = s.put("88.118/A", vec![value(1, "a")], &replace, &actor);
+        assert_eq!(created.expect("put"), PutOutcome::Created);
+        let modified = s.put("88.118/A", vec![value(1, "b")], &replace, &actor);
+        assert_eq!(modified.expect("put"), PutOutcome::Modified);
+        let no_overwrite = PutMode {
+            overwrite: false,
+            selected: vec![],
+        };
+        assert!(matches!(
+            s.put("88.118/A", vec![value(1, "c")], &no_overwrite, &actor),
+            Err(StoreError::HandleExists)
+        ));
+        assert!(matches!(
+            s.delete("88.118/A", &[7], &actor),
+            Err(StoreError::ValueNotFound(7))
+        ));
+        s.delete("88.118/A", &[], &actor).expect("delete");
+        assert_eq!(s.get("88.118/A").expect("get"), None);
+        // init, create, modify, delete: failed writes leave no entry.
+        assert_eq!(s.verify_audit().expect("chain intact"), 4);
+
+        s.lock()
+            .execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2", [])
+            .expect("tamper");
+        assert!(matches!(s.verify_audit(), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn reopening_an_initialised_node_keeps_its_config() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(store(dir.path()));
+        let reopened = SqliteStore::open(dir.path()).expect("open");
+        assert_eq!(reopened.config().expect("config").prefix, "88.118");
+        let again = SqliteStore::create(
+            dir.path(),
+            &reopened.config().expect("config"),
+            vec![],
+            &Actor {
+                user: "init",
+                at: "now",
+            },
+        );
+        assert!(matches!(again, Err(StoreError::AlreadyInitialised)));
+        let empty = tempfile::tempdir().expect("tempdir");
+        assert!(matches!(
+            SqliteStore::open(empty.path()),
+            Err(StoreError::NotInitialised)
+        ));
+    }
+}

@@ -1,0 +1,540 @@
+//! The real `idstation-node` binary on loopback, driven over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+const PREFIX: &str = "88.118";
+const SECRET: &str = "correct horse battery staple";
+const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
+
+/// A running node; killed when dropped so a failing test leaves no process behind.
+struct Node {
+    child: Child,
+    base: String,
+}
+
+impl Node {
+    /// `serve` on `listen`; `None` when the address cannot be bound (e.g. no IPv6 loopback).
+    fn try_start(data_dir: &Path, listen: &str) -> Option<Node> {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", listen])
+            .env("IDSTATION_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn idstation-node serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let Some(url) = line.trim().strip_prefix("listening on ") else {
+            let status = child.wait().expect("wait for failed node");
+            eprintln!("node did not start on {listen} ({status}): {line:?}");
+            return None;
+        };
+        Some(Node {
+            base: url.to_owned(),
+            child,
+        })
+    }
+
+    fn start(data_dir: &Path) -> Node {
+        Node::try_start(data_dir, "127.0.0.1:0").expect("node starts on 127.0.0.1")
+    }
+
+    /// SIGTERM, then wait: the node must shut down gracefully with exit code 0.
+    fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait for node");
+        assert!(exit.success(), "graceful shutdown exit status: {exit}");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn init(dir: &Path) -> PathBuf {
+    let data_dir = dir.join("node");
+    let out = Command::new(BIN)
+        .args(["init", "--data-dir"])
+        .arg(&data_dir)
+        .args(["--prefix", PREFIX, "--admin-secret", SECRET])
+        .output()
+        .expect("run init");
+    assert!(
+        out.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data_dir
+}
+
+/// Entries in the node's audit chain, checked link by link (read through a second connection).
+fn audit_entries(data_dir: &Path) -> u64 {
+    idstation_node::SqliteStore::open(data_dir)
+        .expect("open node database")
+        .verify_audit()
+        .expect("audit chain intact")
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+fn admin(req: RequestBuilder) -> RequestBuilder {
+    req.basic_auth(format!("300:0.NA/{PREFIX}"), Some(SECRET))
+}
+
+/// Status and JSON body.
+fn done(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().expect("response body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+    (status, body)
+}
+
+fn record() -> Value {
+    json!([
+        {"index": 1, "type": "URL", "data": "https://example.cn/cal/CAL-2026-000123"},
+        {"index": "2", "type": "EMAIL", "data": {"format": "string", "value": "lab@example.cn"}},
+        {"index": 2001, "type": "name", "data": "数显卡尺", "ttl": 3600}
+    ])
+}
+
+#[test]
+fn handle_lifecycle_over_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let node = Node::start(&data_dir);
+    let c = client();
+    let h = "88.118.8/CAL-2026-000123";
+    let url = node.url(&format!("/api/handles/{h}"));
+
+    // Unknown before it is created.
+    let (status, body) = done(c.get(&url).send().expect("get"));
+    assert_eq!((status, body["responseCode"].clone()), (404, json!(100)));
+
+    // Create.
+    let (status, body) = done(
+        admin(c.put(format!("{url}?overwrite=false")))
+            .json(&record())
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body, json!({"responseCode": 1, "handle": h}));
+
+    // Read: object-form data, defaults filled in.
+    let (status, body) = done(c.get(&url).send().expect("get"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["responseCode"], 1);
+    assert_eq!(body["handle"], h);
+    let values = body["values"].as_array().expect("values");
+    assert_eq!(values.len(), 3);
+    assert_eq!(
+        values[0]["data"],
+        json!({"format": "string", "value": "https://example.cn/cal/CAL-2026-000123"})
+    );
+    assert_eq!(values[0]["ttl"], 86400);
+    assert!(values[0]["timestamp"]
+        .as_str()
+        .expect("timestamp")
+        .ends_with('Z'));
+    assert_eq!(values[1]["index"], 2);
+    assert_eq!(values[2]["data"]["value"], "数显卡尺");
+    assert_eq!(values[2]["ttl"], 3600);
+
+    // The %2F form and a lower-case minted suffix name the same handle.
+    for path in [
+        "/api/handles/88.118.8%2FCAL-2026-000123",
+        "/api/handles/88.118.8/cal-2026-000123",
+    ] {
+        let (status, other) = done(c.get(node.url(path)).send().expect("get"));
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(other, body, "{path}");
+    }
+
+    // index/type filters, OR-ed.
+    let (_, filtered) = done(
+        c.get(format!("{url}?index=1&type=EMAIL"))
+            .send()
+            .expect("get"),
+    );
+    let got: Vec<_> = filtered["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| v["index"].clone())
+        .collect();
+    assert_eq!(got, vec![json!(1), json!(2)]);
+    let (status, none) = done(c.get(format!("{url}?index=9")).send().expect("get"));
+    assert_eq!((status, none["responseCode"].clone()), (200, json!(200)));
+
+    // overwrite=false on an existing handle.
+    let (status, body) = done(
+        admin(c.put(format!("{url}?overwrite=false")))
+            .json(&record())
+            .send()
+            .expect("put"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (409, json!(101)));
+
+    // Modify one index; the others stay.
+    let (status, body) = done(
+        admin(c.put(format!("{url}?index=1&overwrite=true")))
+            .json(
+                &json!({"values": [{"index": 1, "type": "URL", "data": "https://example.cn/new"}]}),
+            )
+            .send()
+            .expect("put"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
+    let (_, body) = done(c.get(&url).send().expect("get"));
+    assert_eq!(body["values"].as_array().expect("values").len(), 3);
+    assert_eq!(body["values"][0]["data"]["value"], "https://example.cn/new");
+
+    // Delete one value.
+    let (status, body) = done(
+        admin(c.delete(format!("{url}?index=2")))
+            .send()
+            .expect("del"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
+    let (_, body) = done(c.get(&url).send().expect("get"));
+    let indexes: Vec<_> = body["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| v["index"].clone())
+        .collect();
+    assert_eq!(indexes, vec![json!(1), json!(2001)]);
+    let (status, body) = done(
+        admin(c.delete(format!("{url}?index=2")))
+            .send()
+            .expect("del"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (400, json!(200)));
+
+    // Delete the handle.
+    let (status, body) = done(admin(c.delete(&url)).send().expect("del"));
+    assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
+    let (status, body) = done(c.get(&url).send().expect("get"));
+    assert_eq!(status, 404);
+    assert_eq!(body["responseCode"], 100);
+    assert_eq!(body["handle"], h);
+    assert!(body["message"].is_string());
+    let (status, body) = done(admin(c.delete(&url)).send().expect("del"));
+    assert_eq!((status, body["responseCode"].clone()), (404, json!(100)));
+
+    // init, create, modify, delete a value, delete the handle; refused writes leave no entry.
+    assert_eq!(audit_entries(&data_dir), 5);
+}
+
+#[test]
+fn bad_requests_get_the_right_code_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let node = Node::start(&data_dir);
+    let c = client();
+    let url = node.url("/api/handles/88.118/KEEP-1");
+    let (status, _) = done(admin(c.put(&url)).json(&record()).send().expect("put"));
+    assert_eq!(status, 201);
+    let (_, before) = done(c.get(&url).send().expect("get"));
+    let changed = json!([{"index": 1, "type": "URL", "data": "https://evil.example/"}]);
+
+    // Invalid handles: no suffix, not under 88, bad prefix handle.
+    for path in ["88.118", "99.1/A", "abc/A", "0.NA/xyz"] {
+        let (status, body) = done(
+            c.get(node.url(&format!("/api/handles/{path}")))
+                .send()
+                .expect("get"),
+        );
+        assert_eq!(
+            (status, body["responseCode"].clone()),
+            (400, json!(102)),
+            "{path}"
+        );
+    }
+    let (status, body) = done(
+        admin(c.put(node.url("/api/handles/88.118")))
+            .json(&changed)
+            .send()
+            .expect("put"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (400, json!(102)));
+
+    // No auth, wrong secret, wrong user.
+    let (status, body) = done(c.put(&url).json(&changed).send().expect("put"));
+    assert_eq!((status, body["responseCode"].clone()), (401, json!(402)));
+    let (status, body) = done(c.delete(&url).send().expect("del"));
+    assert_eq!((status, body["responseCode"].clone()), (401, json!(402)));
+    let (status, body) = done(
+        c.put(&url)
+            .basic_auth(format!("300:0.NA/{PREFIX}"), Some("wrong"))
+            .json(&changed)
+            .send()
+            .expect("put"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (403, json!(403)));
+    let (status, _) = done(
+        c.delete(&url)
+            .basic_auth("300:0.NA/88.119", Some(SECRET))
+            .send()
+            .expect("del"),
+    );
+    assert_eq!(status, 403);
+
+    // Handles outside the node's prefix (88.1180 is not under 88.118).
+    for other in ["88.119/A", "88.1180/A", "88.1/A"] {
+        let (status, body) = done(
+            admin(c.put(node.url(&format!("/api/handles/{other}"))))
+                .json(&changed)
+                .send()
+                .expect("put"),
+        );
+        assert_eq!(
+            (status, body["responseCode"].clone()),
+            (400, json!(301)),
+            "{other}"
+        );
+    }
+
+    // Malformed JSON and invalid values.
+    for bad in [
+        "{not json",
+        "[]",
+        r#"[{"index": 1, "type": "URL"}]"#,
+        r#"[{"index": -1, "type": "URL", "data": "x"}]"#,
+        r#"[{"index": 1, "type": "URL", "data": {"format": "hex", "value": "zz"}}]"#,
+    ] {
+        let (status, body) = done(
+            admin(c.put(&url))
+                .header("content-type", "application/json")
+                .body(bad)
+                .send()
+                .expect("put"),
+        );
+        assert_eq!(
+            (status, body["responseCode"].clone()),
+            (400, json!(202)),
+            "{bad}"
+        );
+    }
+
+    // Oversized body.
+    let huge = json!([{"index": 1, "type": "URL", "data": "x".repeat(2 * 1024 * 1024)}]);
+    let (status, body) = done(admin(c.put(&url)).json(&huge).send().expect("put"));
+    assert_eq!(status, 413, "{body}");
+
+    // Prefix handles are not writable through the API.
+    let (status, _) = done(
+        admin(c.put(node.url(&format!("/api/handles/0.NA/{PREFIX}"))))
+            .json(&changed)
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(status, 403);
+
+    let (_, after) = done(c.get(&url).send().expect("get"));
+    assert_eq!(after, before, "rejected requests changed the handle");
+    assert_eq!(
+        audit_entries(&data_dir),
+        2,
+        "rejected requests were audited"
+    );
+}
+
+#[test]
+fn percent_encoded_basic_user_is_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let (status, body) = done(
+        client()
+            .put(node.url("/api/handles/88.118.8/PYHANDLE-1?overwrite=false"))
+            .basic_auth(
+                format!("300%3A0.NA%2F{PREFIX}"),
+                Some("correct%20horse%20battery%20staple"),
+            )
+            .json(&json!([
+                {"index": 1, "type": "URL", "data": "https://example.cn/"},
+                {"index": "100", "type": "HS_ADMIN", "data": {"format": "admin", "value": {"handle": "0.NA/88.118", "index": "300", "permissions": "011111110011"}}}
+            ]))
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(
+        (status, body["responseCode"].clone()),
+        (201, json!(1)),
+        "{body}"
+    );
+}
+
+#[test]
+fn prefix_handle_shows_hs_admin_publicly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let (status, body) = done(
+        client()
+            .get(node.url(&format!("/api/handles/0.NA/{PREFIX}")))
+            .send()
+            .expect("get"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["responseCode"], 1);
+    assert_eq!(body["handle"], format!("0.NA/{PREFIX}"));
+    let v = &body["values"][0];
+    assert_eq!(v["index"], 100);
+    assert_eq!(v["type"], "HS_ADMIN");
+    assert_eq!(
+        v["data"],
+        json!({"format": "admin", "value": {"handle": "0.NA/88.118", "index": 300, "permissions": "011111110011"}})
+    );
+}
+
+#[test]
+fn writes_survive_a_restart_and_a_kill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let c = client();
+    let path = "/api/handles/88.118/DURABLE-1";
+
+    let node = Node::start(&data_dir);
+    let (status, _) = done(
+        admin(c.put(node.url(path)))
+            .json(&record())
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(status, 201);
+    node.terminate();
+
+    let node = Node::start(&data_dir);
+    let (status, body) = done(c.get(node.url(path)).send().expect("get"));
+    assert_eq!(
+        (status, body["values"].as_array().map(Vec::len)),
+        (200, Some(3))
+    );
+    let changed = json!([{"index": 1, "type": "URL", "data": "https://example.cn/after"}]);
+    let (status, _) = done(
+        admin(c.put(node.url(path)))
+            .json(&changed)
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(status, 200);
+    drop(node); // SIGKILL: an acknowledged write must survive it too.
+
+    let node = Node::start(&data_dir);
+    let (_, body) = done(c.get(node.url(path)).send().expect("get"));
+    assert_eq!(
+        body["values"],
+        json!([{
+            "index": 1, "type": "URL",
+            "data": {"format": "string", "value": "https://example.cn/after"},
+            "ttl": 86400, "timestamp": body["values"][0]["timestamp"].clone()
+        }])
+    );
+}
+
+#[test]
+fn init_refuses_to_run_twice_and_bad_prefixes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let again = Command::new(BIN)
+        .args(["init", "--data-dir"])
+        .arg(&data_dir)
+        .args(["--prefix", PREFIX, "--admin-secret", "other"])
+        .output()
+        .expect("run init");
+    assert!(!again.status.success());
+    let bad = Command::new(BIN)
+        .args(["init", "--data-dir"])
+        .arg(dir.path().join("other"))
+        .args(["--prefix", "12.3", "--admin-secret", SECRET])
+        .output()
+        .expect("run init");
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn serves_on_ipv6_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let Some(node) = Node::try_start(&data_dir, "[::1]:0") else {
+        eprintln!("skipping: cannot listen on [::1] on this machine");
+        return;
+    };
+    assert!(node.base.starts_with("http://[::1]:"), "{}", node.base);
+    let (status, body) = done(
+        client()
+            .get(node.url(&format!("/api/handles/0.NA/{PREFIX}")))
+            .send()
+            .expect("get over IPv6"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
+}
+
+#[test]
+fn answers_http_1_0() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let addr = node.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(stream, "GET /api/handles/0.NA/{PREFIX} HTTP/1.0\r\n\r\n").expect("send");
+    let mut response = String::new();
+    // HTTP/1.0 without keep-alive: the server closes the connection after the response.
+    stream
+        .read_to_string(&mut response)
+        .expect("read until close");
+    assert!(response.starts_with("HTTP/1.0 200"), "{response}");
+    assert!(response.contains("HS_ADMIN"), "{response}");
+}
+
+#[test]
+fn unspecified_ipv6_address_is_dual_stack() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let Some(node) = Node::try_start(&data_dir, "[::]:0") else {
+        eprintln!("skipping: cannot listen on [::] on this machine");
+        return;
+    };
+    let port = node.base.rsplit(':').next().expect("port").to_owned();
+    let c = client();
+    for host in ["127.0.0.1", "[::1]"] {
+        let url = format!("http://{host}:{port}/api/handles/0.NA/{PREFIX}");
+        match c.get(&url).send() {
+            Ok(resp) => assert_eq!(resp.status().as_u16(), 200, "{url}"),
+            // A machine without IPv6 loopback still listens dual-stack for IPv4.
+            Err(e) if host.starts_with('[') => eprintln!("skipping {url}: {e}"),
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+}
