@@ -5,6 +5,7 @@
 
 pub mod identifier;
 pub mod instrument;
+pub mod lease;
 pub mod ops;
 pub mod template;
 
@@ -13,5 +14,6 @@ pub use instrument::{
     Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument, InstrumentInput,
     InstrumentStatus, LiveStatus, ValidationErrors,
 };
+pub use lease::SuffixLease;
 pub use ops::{EntityKind, OpKind, Operation};
 pub use template::{DataType, MetadataTemplate, TemplateField};

@@ -14,7 +14,9 @@ use idstation_model::identifier::{is_valid_prefix, Handle};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
-use crate::auth;
+use crate::accounts::{AccountStatus, AccountStore, Principal};
+use crate::auth::{AuthFailure, Authenticator};
+use crate::config::Settings;
 use crate::error::{code, ApiError, ApiFailure};
 use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
 use crate::values::{filter, parse_values};
@@ -22,26 +24,52 @@ use crate::values::{filter, parse_values};
 /// Largest accepted request body; a handle record is a few KiB at most.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// What the API handlers share: the store and the node's settings, read once at start.
+/// Everything the node stores: handles and accounts (one backend implements both).
+pub trait NodeStore: HandleStore + AccountStore {}
+impl<T: HandleStore + AccountStore> NodeStore for T {}
+
+/// What the API handlers share: the store, the authenticator and the node's settings, read
+/// once at start.
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<dyn HandleStore>,
+    pub(crate) store: Arc<dyn NodeStore>,
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) settings: Arc<Settings>,
     prefix: Arc<str>,
-    admin_secret_hash: Arc<str>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn HandleStore>) -> Result<AppState, StoreError> {
+    pub fn new(store: Arc<dyn NodeStore>, settings: Settings) -> Result<AppState, StoreError> {
         let config = store.config()?;
         Ok(AppState {
+            auth: Arc::new(Authenticator::new(
+                &config.prefix,
+                &config.admin_secret_hash,
+            )),
             store,
+            settings: Arc::new(settings),
             prefix: config.prefix.into(),
-            admin_secret_hash: config.admin_secret_hash.into(),
         })
     }
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// The principal behind the request's `Authorization` header.
+    pub(crate) async fn principal(&self, headers: &HeaderMap) -> Result<Principal, AuthFailure> {
+        let header = match headers.get(header::AUTHORIZATION) {
+            None => return Err(AuthFailure::Missing),
+            Some(v) => v.to_str().map_err(|_| AuthFailure::Rejected)?.to_owned(),
+        };
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            state
+                .auth
+                .principal(Some(&header), state.store.as_ref(), &now())
+        })
+        .await
+        .map_err(|e| AuthFailure::Internal(e.to_string()))?
     }
 }
 
@@ -52,6 +80,7 @@ pub fn router(state: AppState) -> Router {
             "/api/handles/{*handle}",
             get(get_handle).put(put_handle).delete(delete_handle),
         )
+        .merge(crate::accounts_api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -197,20 +226,40 @@ fn check_writable(state: &AppState, target: &Target) -> Result<(), ApiError> {
     }
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
-    let header = match headers.get(header::AUTHORIZATION) {
-        None => return Err(ApiError::AuthenticationNeeded),
-        Some(v) => v
-            .to_str()
-            .map_err(|_| ApiError::AuthenticationFailed)?
-            .to_owned(),
-    };
-    let prefix = state.prefix.clone();
-    let hash = state.admin_secret_hash.clone();
-    blocking(move || auth::authenticate(Some(&header), &prefix, &hash)).await
+/// Authenticates a Handle API write and checks the principal may write under the handle's
+/// prefix; returns the user name for the audit log.
+async fn authorize_write(
+    state: &AppState,
+    headers: &HeaderMap,
+    target: &Target,
+) -> Result<String, ApiError> {
+    let principal = state.principal(headers).await.map_err(|f| match f {
+        AuthFailure::Missing => ApiError::AuthenticationNeeded,
+        AuthFailure::Rejected => ApiError::AuthenticationFailed,
+        AuthFailure::Inactive(AccountStatus::Pending) => ApiError::NotAuthorized(
+            "the account awaits the operator's approval (账户待审核)".to_owned(),
+        ),
+        AuthFailure::Inactive(_) => {
+            ApiError::NotAuthorized("the account is not active (账户未启用)".to_owned())
+        }
+        AuthFailure::Internal(e) => ApiError::Internal(e),
+    })?;
+    if let Target::Handle(h) = target {
+        if !principal.can_write_prefix(h.prefix()) {
+            return Err(ApiError::NotAuthorized(
+                match &principal.enterprise_prefix {
+                    Some(own) if principal.role.writes_handles() => {
+                        format!("this account may write handles under {own} only")
+                    }
+                    _ => "this account may not write handles".to_owned(),
+                },
+            ));
+        }
+    }
+    Ok(principal.username)
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -254,7 +303,9 @@ async fn put_handle(
     let handle = target.text();
     let fail = |e: ApiError| e.at(&handle);
     check_writable(&state, &target).map_err(fail)?;
-    let user = authenticate(&state, &headers).await.map_err(fail)?;
+    let user = authorize_write(&state, &headers, &target)
+        .await
+        .map_err(fail)?;
     let params = Params::parse(query.as_deref()).map_err(fail)?;
     let body = body.map_err(|e| {
         fail(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -304,7 +355,9 @@ async fn delete_handle(
     let handle = target.text();
     let fail = |e: ApiError| e.at(&handle);
     check_writable(&state, &target).map_err(fail)?;
-    let user = authenticate(&state, &headers).await.map_err(fail)?;
+    let user = authorize_write(&state, &headers, &target)
+        .await
+        .map_err(fail)?;
     let params = Params::parse(query.as_deref()).map_err(fail)?;
     let store = state.store.clone();
     let key = handle.clone();

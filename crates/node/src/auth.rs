@@ -1,10 +1,19 @@
-//! HTTP Basic authentication of the prefix administrator `300:0.NA/<prefix>`.
+//! Who is calling: HTTP Basic as the prefix administrator `300:0.NA/<prefix>` (what Handle
+//! clients such as pyhandle send) or as an account's user name and password, and Bearer tokens
+//! issued at sign-in.
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::accounts::{token_hash, AccountError, AccountStatus, AccountStore, Principal, Role};
 use crate::error::ApiError;
 
 /// The index of the admin's key value on `0.NA/<prefix>`, the `300` in `300:0.NA/<prefix>`.
@@ -53,24 +62,129 @@ fn percent_decode(s: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::AuthenticationFailed)
 }
 
-/// Checks an `Authorization` header against the node's admin; returns the user on success.
-/// Slow on purpose (argon2): call it off the async threads.
-pub fn authenticate(
-    header: Option<&str>,
-    prefix: &str,
-    secret_hash: &str,
-) -> Result<String, ApiError> {
-    let (user, secret) = parse_basic(header.ok_or(ApiError::AuthenticationNeeded)?)?;
-    // `0.NA` is case-insensitive like every Handle prefix.
-    if !user.eq_ignore_ascii_case(&admin_user(prefix)) {
-        return Err(ApiError::AuthenticationFailed);
+/// Why a request could not be tied to an active principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No credentials at all.
+    Missing,
+    /// Wrong user, password or token (unknown, expired or revoked).
+    Rejected,
+    /// The credentials are right but the account cannot act yet or any more.
+    Inactive(AccountStatus),
+    Internal(String),
+}
+
+impl From<AccountError> for AuthFailure {
+    fn from(e: AccountError) -> AuthFailure {
+        AuthFailure::Internal(e.to_string())
     }
-    let hash = PasswordHash::new(secret_hash)
-        .map_err(|e| ApiError::Internal(format!("stored admin hash: {e}")))?;
+}
+
+/// How long a verified Basic credential is remembered: argon2 is slow on purpose, and a sync
+/// sends many requests. Short enough that a disabled account stops working soon.
+const BASIC_CACHE_TTL: Duration = Duration::from_secs(60);
+const BASIC_CACHE_MAX: usize = 10_000;
+
+/// Resolves credentials to a [`Principal`]. Blocking (argon2, database): call it off the async
+/// threads.
+pub struct Authenticator {
+    prefix: String,
+    admin_secret_hash: String,
+    /// SHA-256 of a verified `Authorization` header -> the principal and when it was verified.
+    basic_cache: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    /// Verified against when a user name is unknown, so a miss costs as long as a hit.
+    dummy_hash: String,
+}
+
+impl Authenticator {
+    pub fn new(prefix: &str, admin_secret_hash: &str) -> Authenticator {
+        Authenticator {
+            prefix: prefix.to_owned(),
+            admin_secret_hash: admin_secret_hash.to_owned(),
+            basic_cache: Mutex::new(HashMap::new()),
+            dummy_hash: hash_secret("not a real password 0").unwrap_or_default(),
+        }
+    }
+
+    /// The principal behind an `Authorization` header.
+    pub fn principal(
+        &self,
+        header: Option<&str>,
+        accounts: &dyn AccountStore,
+        now: &str,
+    ) -> Result<Principal, AuthFailure> {
+        let header = header.ok_or(AuthFailure::Missing)?;
+        if let Some(token) = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+        {
+            return accounts
+                .principal_for_token(&token_hash(token.trim()), now)?
+                .ok_or(AuthFailure::Rejected);
+        }
+        let key: [u8; 32] = Sha256::digest(header.as_bytes()).into();
+        if let Some((principal, at)) = self.cache().get(&key) {
+            if at.elapsed() < BASIC_CACHE_TTL {
+                return Ok(principal.clone());
+            }
+        }
+        let (user, secret) = parse_basic(header).map_err(|e| match e {
+            ApiError::AuthenticationNeeded => AuthFailure::Missing,
+            _ => AuthFailure::Rejected,
+        })?;
+        let principal = if user.eq_ignore_ascii_case(&admin_user(&self.prefix)) {
+            verify(&secret, &self.admin_secret_hash)?;
+            Principal {
+                user_id: None,
+                username: admin_user(&self.prefix),
+                role: Role::Operator,
+                enterprise_id: None,
+                enterprise_prefix: None,
+            }
+        } else {
+            let (account, hash) = match accounts.account_for_login(&user)? {
+                Some(found) => found,
+                None => {
+                    let _ = verify(&secret, &self.dummy_hash);
+                    return Err(AuthFailure::Rejected);
+                }
+            };
+            verify(&secret, &hash)?;
+            if account.status != AccountStatus::Active {
+                return Err(AuthFailure::Inactive(account.status));
+            }
+            Principal {
+                user_id: Some(account.id),
+                username: account.username,
+                role: account.role,
+                enterprise_id: account.enterprise_id,
+                enterprise_prefix: account.enterprise_prefix,
+            }
+        };
+        let mut cache = self.cache();
+        if cache.len() >= BASIC_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, (principal.clone(), Instant::now()));
+        Ok(principal)
+    }
+
+    /// Verifies a password against an account's stored hash (for sign-in).
+    pub fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
+        verify(password, hash.unwrap_or(&self.dummy_hash)).is_ok() && hash.is_some()
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Principal, Instant)>> {
+        self.basic_cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn verify(secret: &str, phc: &str) -> Result<(), AuthFailure> {
+    let hash =
+        PasswordHash::new(phc).map_err(|e| AuthFailure::Internal(format!("stored hash: {e}")))?;
     Argon2::default()
         .verify_password(secret.as_bytes(), &hash)
-        .map_err(|_| ApiError::AuthenticationFailed)?;
-    Ok(admin_user(prefix))
+        .map_err(|_| AuthFailure::Rejected)
 }
 
 #[cfg(test)]
@@ -102,23 +216,38 @@ mod tests {
     }
 
     #[test]
-    fn verifies_the_secret_and_the_user() {
-        let hash = hash_secret("pw").expect("hash");
-        let ok = authenticate(Some(&basic("300:0.na/88.118:pw")), "88.118", &hash);
-        assert_eq!(ok.expect("authenticated"), "300:0.NA/88.118");
+    fn verifies_the_admin_secret_and_caches_the_result() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = crate::init(dir.path(), "88.118", "operator", "pw").expect("init");
+        let store = crate::SqliteStore::open(dir.path()).expect("open");
+        let auth = Authenticator::new("88.118", &config.admin_secret_hash);
+        let now = "2026-01-01T00:00:00Z";
+        let ok = auth.principal(Some(&basic("300:0.na/88.118:pw")), &store, now);
+        let p = ok.expect("authenticated");
+        assert_eq!(
+            (p.username.as_str(), p.role),
+            ("300:0.NA/88.118", Role::Operator)
+        );
+        // The operator account signs in with the same secret, by name.
+        let op = auth.principal(Some(&basic("operator:pw")), &store, now);
+        assert_eq!(op.expect("operator").user_id, Some(1));
         for wrong in [
             "300:0.NA/88.118:nope",
             "300:0.NA/88.119:pw",
             "200:0.NA/88.118:pw",
+            "nobody:pw",
         ] {
-            assert!(matches!(
-                authenticate(Some(&basic(wrong)), "88.118", &hash),
-                Err(ApiError::AuthenticationFailed)
-            ));
+            assert_eq!(
+                auth.principal(Some(&basic(wrong)), &store, now),
+                Err(AuthFailure::Rejected),
+                "{wrong}"
+            );
         }
-        assert!(matches!(
-            authenticate(None, "88.118", &hash),
-            Err(ApiError::AuthenticationNeeded)
-        ));
+        assert_eq!(
+            auth.principal(Some("Bearer ids_unknown"), &store, now),
+            Err(AuthFailure::Rejected)
+        );
+        assert_eq!(auth.principal(None, &store, now), Err(AuthFailure::Missing));
+        assert_eq!(auth.cache().len(), 2, "two verified headers remembered");
     }
 }

@@ -3,9 +3,13 @@
 //!
 //! The `idstation-node` binary only parses arguments and calls [`init`], [`bind`] and [`serve`].
 
+pub mod accounts;
+pub mod accounts_api;
 pub mod api;
 pub mod auth;
+pub mod config;
 pub mod error;
+mod sqlite_accounts;
 pub mod store;
 pub mod values;
 
@@ -17,7 +21,9 @@ use std::sync::Arc;
 use chrono::{SecondsFormat, Utc};
 use idstation_model::identifier::is_valid_prefix;
 
-pub use api::{router, AppState};
+pub use accounts::{AccountStore, Role};
+pub use api::{router, AppState, NodeStore};
+pub use config::{ServeConfig, Settings};
 pub use store::{HandleStore, NodeConfig, SqliteStore, StoreError};
 
 use values::{HandleValue, ValueData};
@@ -37,14 +43,26 @@ pub enum NodeError {
     Hash(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Account(#[from] accounts::AccountError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("TLS certificate or key: {0}")]
+    Tls(String),
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Creates a node in `data_dir`: its database, its prefix, the argon2 hash of the admin secret,
-/// and the prefix handle `0.NA/<prefix>` with a public HS_ADMIN value (clients such as pyhandle
-/// resolve it before writing).
-pub fn init(data_dir: &Path, prefix: &str, admin_secret: &str) -> Result<NodeConfig, NodeError> {
+/// the prefix handle `0.NA/<prefix>` with a public HS_ADMIN value (clients such as pyhandle
+/// resolve it before writing), and the operator account `operator` signing in with the same
+/// secret.
+pub fn init(
+    data_dir: &Path,
+    prefix: &str,
+    operator: &str,
+    admin_secret: &str,
+) -> Result<NodeConfig, NodeError> {
     if !is_valid_prefix(prefix) {
         return Err(NodeError::InvalidPrefix(prefix.to_owned()));
     }
@@ -69,14 +87,15 @@ pub fn init(data_dir: &Path, prefix: &str, admin_secret: &str) -> Result<NodeCon
         user: "init",
         at: &at,
     };
-    SqliteStore::create(data_dir, &config, vec![hs_admin], &actor)?;
+    let store = SqliteStore::create(data_dir, &config, vec![hs_admin], &actor)?;
+    store.create_operator(operator, &config.admin_secret_hash, &actor)?;
     Ok(config)
 }
 
 /// Opens the node in `data_dir` and builds the state its router needs.
-pub fn open(data_dir: &Path) -> Result<AppState, NodeError> {
-    let store: Arc<dyn HandleStore> = Arc::new(SqliteStore::open(data_dir)?);
-    Ok(AppState::new(store)?)
+pub fn open(data_dir: &Path, settings: Settings) -> Result<AppState, NodeError> {
+    let store: Arc<dyn NodeStore> = Arc::new(SqliteStore::open(data_dir)?);
+    Ok(AppState::new(store, settings)?)
 }
 
 /// Binds a listening socket. `[::]` is made dual-stack explicitly (IPv4 clients arrive as
@@ -94,16 +113,70 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::from_std(socket.into())
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then finishes the requests in
-/// flight (their writes included) before returning.
+/// Serves the API on every listener (over TLS when `tls` is given) until `shutdown` completes,
+/// then finishes the requests in flight (their writes included) before returning.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listeners: Vec<tokio::net::TcpListener>,
+    tls: Option<&config::TlsConfig>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let app = router(state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    let rustls = match tls {
+        Some(tls) => {
+            // Several crates may link a rustls provider; pick ring explicitly. An error only
+            // means a provider was installed already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                    .await
+                    .map_err(|e| NodeError::Tls(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    for listener in listeners {
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        match &rustls {
+            None => {
+                tasks.spawn(async move {
+                    axum::serve(
+                        listener,
+                        app.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(stopped)
+                    .await
+                });
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let server = axum_server::from_tcp_rustls(listener.into_std()?, config.clone())?
+                    .handle(handle.clone());
+                tasks.spawn(async move {
+                    tokio::spawn(async move {
+                        stopped.await;
+                        handle.graceful_shutdown(None);
+                    });
+                    server
+                        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                        .await
+                });
+            }
+        }
+    }
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    while let Some(done) = tasks.join_next().await {
+        done.map_err(|e| std::io::Error::other(e.to_string()))??;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use idstation_node::config::{FileConfig, Overrides, ServeConfig};
 
 #[derive(Parser)]
 #[command(
@@ -27,42 +28,81 @@ enum Command {
         /// The node's prefix, e.g. 88.118.
         #[arg(long)]
         prefix: String,
-        /// Secret of the prefix admin `300:0.NA/<prefix>`.
+        /// Secret of the prefix admin `300:0.NA/<prefix>`, also the operator's password.
         #[arg(long, env = "IDSTATION_NODE_ADMIN_SECRET", hide_env_values = true)]
         admin_secret: String,
+        /// User name of the operator account.
+        #[arg(long, default_value = "operator")]
+        operator: String,
     },
     /// Serve the node's API.
     Serve {
+        /// A TOML configuration file; flags and environment variables override it.
+        #[arg(long, env = "IDSTATION_NODE_CONFIG")]
+        config: Option<PathBuf>,
         #[arg(long, env = "IDSTATION_NODE_DATA_DIR")]
-        data_dir: PathBuf,
-        /// Address to listen on; the default `[::]` accepts IPv4 and IPv6.
-        #[arg(long, env = "IDSTATION_NODE_LISTEN", default_value = "[::]:8088")]
-        listen: SocketAddr,
+        data_dir: Option<PathBuf>,
+        /// Address to listen on, repeatable; the default `[::]:8088` accepts IPv4 and IPv6.
+        #[arg(long, env = "IDSTATION_NODE_LISTEN", value_delimiter = ',')]
+        listen: Vec<SocketAddr>,
+        /// PEM certificate chain: serve HTTPS.
+        #[arg(long, env = "IDSTATION_NODE_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for --tls-cert.
+        #[arg(long, env = "IDSTATION_NODE_TLS_KEY")]
+        tls_key: Option<PathBuf>,
     },
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn init_logging(default: &str) {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDSTATION_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     let result = match cli.command {
         Command::Init {
             data_dir,
             prefix,
             admin_secret,
-        } => idstation_node::init(&data_dir, &prefix, &admin_secret).map(|config| {
-            println!(
-                "initialised node {} in {}",
-                config.prefix,
-                data_dir.display()
-            );
-        }),
-        Command::Serve { data_dir, listen } => serve(data_dir, listen),
+            operator,
+        } => {
+            init_logging("info");
+            idstation_node::init(&data_dir, &prefix, &operator, &admin_secret).map(|config| {
+                println!(
+                    "initialised node {} in {} (operator account: {operator})",
+                    config.prefix,
+                    data_dir.display()
+                );
+            })
+        }
+        Command::Serve {
+            config,
+            data_dir,
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let overrides = Overrides {
+                data_dir,
+                listen,
+                tls_cert,
+                tls_key,
+            };
+            match load_config(config, overrides) {
+                Ok(config) => {
+                    init_logging(&config.log);
+                    serve(config)
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,19 +113,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), idstation_node::NodeError> {
+fn load_config(
+    file: Option<PathBuf>,
+    overrides: Overrides,
+) -> Result<ServeConfig, idstation_node::NodeError> {
+    let file = match file {
+        Some(path) => FileConfig::load(&path)?,
+        None => FileConfig::default(),
+    };
+    Ok(ServeConfig::merge(file, overrides)?)
+}
+
+fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let state = idstation_node::open(&data_dir)?;
-        let listener = idstation_node::bind(listen)?;
-        let addr = listener.local_addr()?;
-        // Scripts and tests read the port from this line.
-        println!("listening on http://{addr}");
+        let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
+        let scheme = if config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let mut listeners = Vec::new();
+        for addr in &config.listen {
+            let listener = idstation_node::bind(*addr)?;
+            let addr = listener.local_addr()?;
+            // Scripts and tests read the port from this line, one per address.
+            println!("listening on {scheme}://{addr}");
+            tracing::info!(prefix = state.prefix(), %addr, scheme, "node listening");
+            listeners.push(listener);
+        }
         std::io::stdout().flush()?;
-        tracing::info!(prefix = state.prefix(), %addr, "node started");
-        idstation_node::serve(listener, state, idstation_node::shutdown_signal()).await?;
+        idstation_node::serve(
+            listeners,
+            config.tls.as_ref(),
+            state,
+            idstation_node::shutdown_signal(),
+        )
+        .await?;
         tracing::info!("node stopped");
         Ok(())
     })

@@ -14,7 +14,13 @@ use sha2::{Digest, Sha256};
 
 use crate::values::{merge, HandleValue, ValueError};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_init.sql")),
+    M::up(include_str!("../migrations/0002_accounts.sql")),
+];
+
+/// Idle read connections kept open; more are opened under load and closed when returned.
+const MAX_IDLE_READERS: usize = 16;
 
 /// The file a node keeps in its data folder.
 pub const DB_FILE: &str = "node.sqlite";
@@ -89,9 +95,13 @@ pub trait HandleStore: Send + Sync + 'static {
     fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StoreError>;
 }
 
-/// The embedded SQLite store: one connection behind a mutex, which also serialises writers.
+/// The embedded SQLite store: one writer connection behind a mutex (which serialises writers)
+/// and a pool of read connections, so resolutions never wait behind a write (WAL readers see
+/// the last committed state).
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -106,7 +116,8 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        let mut conn = open_connection(&data_dir.join(DB_FILE))?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = open_connection(&path)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM node_config WHERE id = 1", [], |r| r.get(0))
@@ -131,6 +142,8 @@ impl SqliteStore {
         tx.commit()?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path,
         })
     }
 
@@ -142,6 +155,8 @@ impl SqliteStore {
         }
         let store = SqliteStore {
             conn: Mutex::new(open_connection(&path)?),
+            readers: Mutex::new(Vec::new()),
+            path,
         };
         store.config()?;
         Ok(store)
@@ -152,7 +167,7 @@ impl SqliteStore {
     pub fn verify_audit(&self) -> Result<u64, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT seq, at, actor, action, handle, detail, prev_hash, hash \
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq",
         )?;
         let mut rows = stmt.query([])?;
@@ -174,10 +189,42 @@ impl SqliteStore {
             prev = hash;
             count += 1;
         }
+        let head: Option<(i64, String)> = conn
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let tail_matches = match head {
+            None => count == 0,
+            Some((seq, hash)) => u64::try_from(seq) == Ok(count) && hash == prev,
+        };
+        if !tail_matches {
+            return Err(StoreError::Corrupt(
+                "the audit chain ends before the entry its head names".to_owned(),
+            ));
+        }
         Ok(count)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+    /// Runs `f` on a read connection from the pool (opening one when none is idle).
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => open_reader(&self.path)?,
+        };
+        let result = f(&conn);
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+        result
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written transaction (SQLite rolls
         // back an uncommitted one when it is dropped), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -202,8 +249,7 @@ impl HandleStore for SqliteStore {
     }
 
     fn get(&self, handle: &str) -> Result<Option<Vec<HandleValue>>, StoreError> {
-        let conn = self.lock();
-        read_values(&conn, handle)
+        self.read(|conn| read_values(conn, handle))
     }
 
     fn put(
@@ -282,6 +328,16 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A read-only connection; the writer has already migrated the schema.
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
 fn to_json(values: &[HandleValue]) -> Result<String, StoreError> {
     serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -324,31 +380,36 @@ fn write_values(
     Ok(())
 }
 
-fn append_audit(
+/// Appends an entry to the audit chain and moves its head; call inside the write's transaction.
+/// `subject` is what the action was about: a handle, a user name, an enterprise, a device.
+pub(crate) fn append_audit(
     conn: &Connection,
     actor: &Actor<'_>,
     action: &str,
-    handle: &str,
+    subject: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
     let (last_seq, prev_hash): (i64, String) = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?
         .unwrap_or((0, GENESIS.to_owned()));
     let seq = last_seq + 1;
     let hash = audit_hash(
         &prev_hash,
         seq,
-        &[actor.at, actor.user, action, handle, detail],
+        &[actor.at, actor.user, action, subject, detail],
     );
     conn.execute(
-        "INSERT INTO audit_log (seq, at, actor, action, handle, detail, prev_hash, hash) \
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, actor.at, actor.user, action, handle, detail, prev_hash, hash],
+        params![seq, actor.at, actor.user, action, subject, detail, prev_hash, hash],
+    )?;
+    conn.execute(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![seq, hash],
     )?;
     Ok(())
 }

@@ -1,0 +1,555 @@
+//! [`AccountStore`] on the embedded SQLite database.
+
+use idstation_model::SuffixLease;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde_json::json;
+
+use crate::accounts::{
+    Account, AccountError, AccountStatus, AccountStore, Device, Enterprise, NewAccount, Principal,
+    Role,
+};
+use crate::store::{append_audit, Actor, SqliteStore, StoreError};
+
+impl From<rusqlite::Error> for AccountError {
+    fn from(e: rusqlite::Error) -> AccountError {
+        AccountError::Store(StoreError::Sqlite(e))
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.status, \
+     u.enterprise_id, e.prefix, u.created_at, u.decided_by, u.decided_at, u.decision_note";
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+    let role: String = r.get(3)?;
+    let status: String = r.get(4)?;
+    let corrupt = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v}").into(),
+        )
+    };
+    Ok(Account {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        status: AccountStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        enterprise_id: r.get(5)?,
+        enterprise_prefix: r.get(6)?,
+        created_at: r.get(7)?,
+        decided_by: r.get(8)?,
+        decided_at: r.get(9)?,
+        decision_note: r.get(10)?,
+    })
+}
+
+fn account_by_id(conn: &Connection, id: i64) -> Result<Option<Account>, AccountError> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM users u \
+                 LEFT JOIN enterprises e ON e.id = u.enterprise_id WHERE u.id = ?1"
+            ),
+            [id],
+            account_from_row,
+        )
+        .optional()?)
+}
+
+fn enterprise_from_row(r: &Row<'_>) -> rusqlite::Result<Enterprise> {
+    Ok(Enterprise {
+        id: r.get(0)?,
+        prefix: r.get(1)?,
+        name: r.get(2)?,
+        status: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: r.get(0)?,
+        enterprise_id: r.get(1)?,
+        enterprise_prefix: r.get(2)?,
+        name: r.get(3)?,
+        registered_at: r.get(4)?,
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.enterprise_id, e.prefix, d.name, d.registered_at \
+     FROM devices d JOIN enterprises e ON e.id = d.enterprise_id";
+
+fn lease_from_row(r: &Row<'_>) -> rusqlite::Result<SuffixLease> {
+    Ok(SuffixLease {
+        lease_id: r.get(0)?,
+        device_id: r.get(1)?,
+        prefix: r.get(2)?,
+        series: r.get(3)?,
+        first: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+        last: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+        width: u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+    })
+}
+
+fn to_i64(n: u64) -> Result<i64, AccountError> {
+    i64::try_from(n).map_err(|_| AccountError::InvalidInput {
+        field: "count",
+        reason: "must be 1 to 10000".to_owned(),
+    })
+}
+
+impl AccountStore for SqliteStore {
+    fn create_operator(
+        &self,
+        username: &str,
+        password_hash: &str,
+        actor: &Actor<'_>,
+    ) -> Result<Account, AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO users (username, display_name, password_hash, role, status, created_at) \
+             VALUES (?1, ?1, ?2, 'operator', 'active', ?3)",
+            params![username, password_hash, actor.at],
+        )
+        .map_err(|e| unique_violation(e, AccountError::UsernameTaken))?;
+        let id = tx.last_insert_rowid();
+        append_audit(
+            &tx,
+            actor,
+            "account_create",
+            username,
+            &json!({"role": "operator"}).to_string(),
+        )?;
+        let account = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        tx.commit()?;
+        Ok(account)
+    }
+
+    fn register_account(
+        &self,
+        account: &NewAccount,
+        actor: &Actor<'_>,
+    ) -> Result<Account, AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM enterprises WHERE prefix = ?1",
+                [&account.enterprise_prefix],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let enterprise_id = match existing {
+            Some(id) => id,
+            None => {
+                let name = account.enterprise_name.as_deref().ok_or_else(|| {
+                    AccountError::UnknownEnterprise(account.enterprise_prefix.clone())
+                })?;
+                tx.execute(
+                    "INSERT INTO enterprises (prefix, name, status, created_at) \
+                     VALUES (?1, ?2, 'pending', ?3)",
+                    params![account.enterprise_prefix, name, actor.at],
+                )?;
+                let id = tx.last_insert_rowid();
+                append_audit(
+                    &tx,
+                    actor,
+                    "enterprise_apply",
+                    &account.enterprise_prefix,
+                    &json!({"name": name}).to_string(),
+                )?;
+                id
+            }
+        };
+        tx.execute(
+            "INSERT INTO users (username, display_name, password_hash, role, enterprise_id, \
+             status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
+            params![
+                account.username,
+                account.display_name,
+                account.password_hash,
+                account.role.as_str(),
+                enterprise_id,
+                actor.at
+            ],
+        )
+        .map_err(|e| unique_violation(e, AccountError::UsernameTaken))?;
+        let id = tx.last_insert_rowid();
+        append_audit(
+            &tx,
+            actor,
+            "account_register",
+            &account.username,
+            &json!({"role": account.role.as_str(), "enterprise": account.enterprise_prefix})
+                .to_string(),
+        )?;
+        let created = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        tx.commit()?;
+        Ok(created)
+    }
+
+    fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, AccountError> {
+        Ok(self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS}, u.password_hash FROM users u \
+                         LEFT JOIN enterprises e ON e.id = u.enterprise_id \
+                         WHERE u.username = ?1"
+                    ),
+                    [username],
+                    |r| Ok((account_from_row(r)?, r.get(11)?)),
+                )
+                .optional()?)
+        })?)
+    }
+
+    fn account(&self, id: i64) -> Result<Option<Account>, AccountError> {
+        Ok(self.read(|conn| account_by_id(conn, id).map_err(store_error))?)
+    }
+
+    fn record_login(
+        &self,
+        account: &Account,
+        token_sha256: &str,
+        expires_at: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO api_tokens (token_sha256, user_id, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![token_sha256, account.id, actor.at, expires_at],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "login",
+            &account.username,
+            &json!({"expires_at": expires_at}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_login_refused(
+        &self,
+        username: &str,
+        reason: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append_audit(
+            &tx,
+            actor,
+            "login_refused",
+            username,
+            &json!({"reason": reason}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn principal_for_token(
+        &self,
+        token_sha256: &str,
+        now: &str,
+    ) -> Result<Option<Principal>, AccountError> {
+        let found = self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM api_tokens t \
+                         JOIN users u ON u.id = t.user_id \
+                         LEFT JOIN enterprises e ON e.id = u.enterprise_id \
+                         WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL \
+                         AND t.expires_at > ?2"
+                    ),
+                    params![token_sha256, now],
+                    account_from_row,
+                )
+                .optional()?)
+        })?;
+        Ok(found
+            .filter(|a| a.status == AccountStatus::Active)
+            .map(|a| Principal {
+                user_id: Some(a.id),
+                username: a.username,
+                role: a.role,
+                enterprise_id: a.enterprise_id,
+                enterprise_prefix: a.enterprise_prefix,
+            }))
+    }
+
+    fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+            params![token_sha256, actor.at],
+        )?;
+        if changed == 0 {
+            return Err(AccountError::NotFound);
+        }
+        append_audit(&tx, actor, "logout", actor.user, "{}")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn list_accounts(
+        &self,
+        status: Option<AccountStatus>,
+        enterprise_id: Option<i64>,
+    ) -> Result<Vec<Account>, AccountError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM users u \
+                 LEFT JOIN enterprises e ON e.id = u.enterprise_id \
+                 WHERE (?1 IS NULL OR u.status = ?1) AND (?2 IS NULL OR u.enterprise_id = ?2) \
+                 ORDER BY u.id"
+            ))?;
+            let rows = stmt.query_map(
+                params![status.map(AccountStatus::as_str), enterprise_id],
+                account_from_row,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .map_err(AccountError::from)
+    }
+
+    fn decide_account(
+        &self,
+        id: i64,
+        approve: bool,
+        note: Option<&str>,
+        actor: &Actor<'_>,
+    ) -> Result<Account, AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        if account.status != AccountStatus::Pending {
+            return Err(AccountError::AlreadyDecided);
+        }
+        let status = if approve { "active" } else { "rejected" };
+        tx.execute(
+            "UPDATE users SET status = ?2, decided_by = ?3, decided_at = ?4, decision_note = ?5 \
+             WHERE id = ?1",
+            params![id, status, actor.user, actor.at, note],
+        )?;
+        let action = if approve {
+            "account_approve"
+        } else {
+            "account_reject"
+        };
+        append_audit(
+            &tx,
+            actor,
+            action,
+            &account.username,
+            &json!({"note": note}).to_string(),
+        )?;
+        if let Some(enterprise_id) = account.enterprise_id {
+            let enterprise_status: String = tx.query_row(
+                "SELECT status FROM enterprises WHERE id = ?1",
+                [enterprise_id],
+                |r| r.get(0),
+            )?;
+            let others_waiting: i64 = tx.query_row(
+                "SELECT count(*) FROM users WHERE enterprise_id = ?1 AND status IN ('pending', 'active')",
+                [enterprise_id],
+                |r| r.get(0),
+            )?;
+            let new_status = match (enterprise_status.as_str(), approve) {
+                ("pending", true) => Some("active"),
+                ("pending", false) if others_waiting == 0 => Some("rejected"),
+                _ => None,
+            };
+            if let Some(new_status) = new_status {
+                tx.execute(
+                    "UPDATE enterprises SET status = ?2 WHERE id = ?1",
+                    params![enterprise_id, new_status],
+                )?;
+                append_audit(
+                    &tx,
+                    actor,
+                    if approve {
+                        "enterprise_approve"
+                    } else {
+                        "enterprise_reject"
+                    },
+                    account.enterprise_prefix.as_deref().unwrap_or(""),
+                    "{}",
+                )?;
+            }
+        }
+        let decided = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        tx.commit()?;
+        Ok(decided)
+    }
+
+    fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, AccountError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, prefix, name, status, created_at FROM enterprises \
+                 WHERE ?1 IS NULL OR id = ?1 ORDER BY prefix",
+            )?;
+            let rows = stmt.query_map([only], enterprise_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .map_err(AccountError::from)
+    }
+
+    fn register_device(
+        &self,
+        enterprise_id: i64,
+        name: &str,
+        user_id: Option<i64>,
+        actor: &Actor<'_>,
+    ) -> Result<Device, AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        tx.execute(
+            "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, enterprise_id, name, user_id, actor.at],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "device_register",
+            &id,
+            &json!({"name": name, "enterprise_id": enterprise_id}).to_string(),
+        )?;
+        let device = tx
+            .query_row(
+                &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+                [&id],
+                device_from_row,
+            )
+            .optional()?
+            .ok_or(AccountError::NotFound)?;
+        tx.commit()?;
+        Ok(device)
+    }
+
+    fn device(&self, id: &str) -> Result<Option<Device>, AccountError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+                    [id],
+                    device_from_row,
+                )
+                .optional()?)
+        })
+        .map_err(AccountError::from)
+    }
+
+    fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, AccountError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "{DEVICE_SELECT} WHERE ?1 IS NULL OR d.enterprise_id = ?1 ORDER BY d.registered_at"
+            ))?;
+            let rows = stmt.query_map([enterprise_id], device_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .map_err(AccountError::from)
+    }
+
+    fn lease_suffixes(
+        &self,
+        device: &Device,
+        series: &str,
+        count: u64,
+        width: u32,
+        user_id: Option<i64>,
+        actor: &Actor<'_>,
+    ) -> Result<SuffixLease, AccountError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next: i64 = tx
+            .query_row(
+                "SELECT next FROM lease_counters WHERE prefix = ?1 AND series = ?2",
+                params![device.enterprise_prefix, series],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(1);
+        let first = next;
+        let last = first + to_i64(count)? - 1;
+        tx.execute(
+            "INSERT INTO lease_counters (prefix, series, next) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (prefix, series) DO UPDATE SET next = excluded.next",
+            params![device.enterprise_prefix, series, last + 1],
+        )?;
+        let lease = SuffixLease {
+            lease_id: uuid::Uuid::new_v4().to_string(),
+            device_id: device.id.clone(),
+            prefix: device.enterprise_prefix.clone(),
+            series: series.to_owned(),
+            first: u64::try_from(first).unwrap_or(0),
+            last: u64::try_from(last).unwrap_or(0),
+            width,
+        };
+        tx.execute(
+            "INSERT INTO leases (id, device_id, prefix, series, first, last, width, issued_at, \
+             issued_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                lease.lease_id,
+                lease.device_id,
+                lease.prefix,
+                lease.series,
+                first,
+                last,
+                width,
+                actor.at,
+                user_id
+            ],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "lease",
+            &device.id,
+            &serde_json::to_string(&lease).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
+        tx.commit()?;
+        Ok(lease)
+    }
+
+    fn leases_of_device(&self, device_id: &str) -> Result<Vec<SuffixLease>, AccountError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, device_id, prefix, series, first, last, width FROM leases \
+                 WHERE device_id = ?1 ORDER BY issued_at, first",
+            )?;
+            let rows = stmt.query_map([device_id], lease_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .map_err(AccountError::from)
+    }
+}
+
+fn store_error(e: AccountError) -> StoreError {
+    match e {
+        AccountError::Store(s) => s,
+        other => StoreError::Corrupt(other.to_string()),
+    }
+}
+
+/// Maps a UNIQUE constraint violation to `taken`; other errors pass through.
+fn unique_violation(e: rusqlite::Error, taken: AccountError) -> AccountError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            taken
+        }
+        _ => e.into(),
+    }
+}

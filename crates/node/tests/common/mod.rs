@@ -1,0 +1,119 @@
+//! The harness the node's integration tests share: the real binary on loopback over HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+pub use std::path::{Path, PathBuf};
+pub use std::process::{Child, Command, Stdio};
+pub use std::time::Duration;
+
+pub use reqwest::blocking::{Client, RequestBuilder, Response};
+pub use serde_json::{json, Value};
+
+pub const PREFIX: &str = "88.118";
+pub const SECRET: &str = "correct horse battery staple";
+pub const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
+
+/// A running node; killed when dropped so a failing test leaves no process behind.
+pub struct Node {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Node {
+    /// `serve` on `listen`; `None` when the address cannot be bound (e.g. no IPv6 loopback).
+    pub fn try_start(data_dir: &Path, listen: &str) -> Option<Node> {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", listen])
+            .env("IDSTATION_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn idstation-node serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let Some(url) = line.trim().strip_prefix("listening on ") else {
+            let status = child.wait().expect("wait for failed node");
+            eprintln!("node did not start on {listen} ({status}): {line:?}");
+            return None;
+        };
+        Some(Node {
+            base: url.to_owned(),
+            child,
+        })
+    }
+
+    pub fn start(data_dir: &Path) -> Node {
+        Node::try_start(data_dir, "127.0.0.1:0").expect("node starts on 127.0.0.1")
+    }
+
+    /// SIGTERM, then wait: the node must shut down gracefully with exit code 0.
+    pub fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait for node");
+        assert!(exit.success(), "graceful shutdown exit status: {exit}");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn init(dir: &Path) -> PathBuf {
+    let data_dir = dir.join("node");
+    let out = Command::new(BIN)
+        .args(["init", "--data-dir"])
+        .arg(&data_dir)
+        .args(["--prefix", PREFIX, "--admin-secret", SECRET])
+        .output()
+        .expect("run init");
+    assert!(
+        out.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data_dir
+}
+
+/// Entries in the node's audit chain, checked link by link (read through a second connection).
+pub fn audit_entries(data_dir: &Path) -> u64 {
+    idstation_node::SqliteStore::open(data_dir)
+        .expect("open node database")
+        .verify_audit()
+        .expect("audit chain intact")
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+pub fn admin(req: RequestBuilder) -> RequestBuilder {
+    req.basic_auth(format!("300:0.NA/{PREFIX}"), Some(SECRET))
+}
+
+/// Status and JSON body.
+pub fn done(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().expect("response body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+    (status, body)
+}
