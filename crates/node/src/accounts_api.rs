@@ -115,7 +115,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The principal, or the reason in terms the caller can act on.
-async fn require(state: &AppState, headers: &HeaderMap) -> Result<Principal, V1Error> {
+pub(crate) async fn require(state: &AppState, headers: &HeaderMap) -> Result<Principal, V1Error> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -18,6 +18,7 @@ use crate::accounts::{AccountStatus, AccountStore, Principal};
 use crate::auth::{AuthFailure, Authenticator};
 use crate::config::Settings;
 use crate::error::{code, ApiError, ApiFailure};
+use crate::monitor::{Monitor, MonitorStore};
 use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
 use crate::values::{filter, parse_values};
 
@@ -25,8 +26,8 @@ use crate::values::{filter, parse_values};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Everything the node stores: handles and accounts (one backend implements both).
-pub trait NodeStore: HandleStore + AccountStore {}
-impl<T: HandleStore + AccountStore> NodeStore for T {}
+pub trait NodeStore: HandleStore + AccountStore + MonitorStore {}
+impl<T: HandleStore + AccountStore + MonitorStore> NodeStore for T {}
 
 /// What the API handlers share: the store, the authenticator and the node's settings, read
 /// once at start.
@@ -35,13 +36,19 @@ pub struct AppState {
     pub(crate) store: Arc<dyn NodeStore>,
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) settings: Arc<Settings>,
+    pub(crate) monitor: Arc<Monitor>,
     prefix: Arc<str>,
+    /// Present while the node serves; found at start, it tells of an unclean stop.
+    pub(crate) running_marker: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn NodeStore>, settings: Settings) -> Result<AppState, StoreError> {
         let config = store.config()?;
+        let now = Utc::now();
+        let today = store.load_day(&crate::monitor::day_of(now).to_string())?;
         Ok(AppState {
+            monitor: Arc::new(Monitor::new(now, today)),
             auth: Arc::new(Authenticator::new(
                 &config.prefix,
                 &config.admin_secret_hash,
@@ -49,7 +56,14 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
+            running_marker: None,
         })
+    }
+
+    /// Keeps the "running" marker in `data_dir` (see [`crate::serve`]).
+    pub fn with_data_dir(mut self, data_dir: &std::path::Path) -> AppState {
+        self.running_marker = Some(data_dir.join("node.running").into());
+        self
     }
 
     pub fn prefix(&self) -> &str {
@@ -81,7 +95,12 @@ pub fn router(state: AppState) -> Router {
             get(get_handle).put(put_handle).delete(delete_handle),
         )
         .merge(crate::accounts_api::routes())
+        .merge(crate::monitor_api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::monitor_api::observe,
+        ))
         .with_state(state)
 }
 

@@ -9,7 +9,10 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod monitor;
+pub mod monitor_api;
 mod sqlite_accounts;
+mod sqlite_monitor;
 pub mod store;
 pub mod values;
 
@@ -95,7 +98,7 @@ pub fn init(
 /// Opens the node in `data_dir` and builds the state its router needs.
 pub fn open(data_dir: &Path, settings: Settings) -> Result<AppState, NodeError> {
     let store: Arc<dyn NodeStore> = Arc::new(SqliteStore::open(data_dir)?);
-    Ok(AppState::new(store, settings)?)
+    Ok(AppState::new(store, settings)?.with_data_dir(data_dir))
 }
 
 /// Binds a listening socket. `[::]` is made dual-stack explicitly (IPv4 clients arrive as
@@ -121,7 +124,34 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    let app = router(state);
+    if let Some(marker) = state.running_marker.clone() {
+        if marker.exists() {
+            let now = Utc::now();
+            state.monitor.event(
+                now,
+                "abnormal",
+                "system",
+                "the node stopped without a clean shutdown",
+            );
+            state
+                .monitor
+                .event(now, "recovered", "system", "the node restarted");
+            tracing::warn!("the last run ended without a clean shutdown");
+        }
+        std::fs::write(&marker, std::process::id().to_string())?;
+    }
+    let flusher = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                let state = state.clone();
+                let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&state)).await;
+            }
+        })
+    };
+    let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     let rustls = match tls {
@@ -174,10 +204,24 @@ pub async fn serve(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
+    let mut result = Ok(());
     while let Some(done) = tasks.join_next().await {
-        done.map_err(|e| std::io::Error::other(e.to_string()))??;
+        if let Err(e) = done
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r)
+        {
+            result = Err(NodeError::Io(e));
+        }
     }
-    Ok(())
+    flusher.abort();
+    let last = state.clone();
+    let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&last)).await;
+    if result.is_ok() {
+        if let Some(marker) = &state.running_marker {
+            let _ = std::fs::remove_file(marker);
+        }
+    }
+    result
 }
 
 /// Completes on Ctrl-C or SIGTERM. A signal that cannot be installed never fires.

@@ -17,6 +17,7 @@ use crate::values::{merge, HandleValue, ValueError};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_accounts.sql")),
+    M::up(include_str!("../migrations/0003_monitor.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.

@@ -1,0 +1,498 @@
+//! Monitoring: the daily figures the top-level node's docking guide asks for, and Prometheus
+//! metrics.
+//!
+//! Every request passes [`Monitor::observe`] (a short critical section over in-memory counters).
+//! The day's figures are written to SQLite every few seconds and at shutdown, so a crash loses
+//! at most that interval of counters — never a registration, which lives in the handle table.
+//! Days follow China Standard Time (UTC+8), the platform's reporting day.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use serde::{Deserialize, Serialize};
+
+use crate::store::StoreError;
+
+/// What a request was, for the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
+pub enum RequestKind {
+    Resolution,
+    Registration,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    kind: RequestKind,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct KindLabel {
+    kind: RequestKind,
+}
+
+/// Latency figures of one kind of request over a day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub count: u64,
+    pub total_us: u64,
+    pub max_us: u64,
+    pub max_at: Option<String>,
+    pub min_us: u64,
+    pub min_at: Option<String>,
+}
+
+impl Latency {
+    fn add(&mut self, us: u64, at: &str) {
+        if self.count == 0 || us < self.min_us {
+            self.min_us = us;
+            self.min_at = Some(at.to_owned());
+        }
+        if self.count == 0 || us > self.max_us {
+            self.max_us = us;
+            self.max_at = Some(at.to_owned());
+        }
+        self.count += 1;
+        self.total_us += us;
+    }
+}
+
+/// An abnormal event or the recovery from one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: String,
+    /// `abnormal` or `recovered`.
+    pub kind: String,
+    /// `network`, `system`, `attack` or `other`.
+    pub category: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrefixFigures {
+    pub new_registrations: u64,
+    /// Handles under the prefix when the figures were last written.
+    #[serde(default)]
+    pub total_registrations: u64,
+    pub resolution_requests: u64,
+    pub successful_responses: u64,
+    pub source_ips: BTreeMap<String, u64>,
+}
+
+/// One day's figures as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayFigures {
+    pub resolution: Latency,
+    pub registration: Latency,
+    pub max_qps: u64,
+    pub max_qps_at: Option<String>,
+    pub events: Vec<Event>,
+    pub prefixes: BTreeMap<String, PrefixFigures>,
+}
+
+/// Where the daily figures are kept.
+pub trait MonitorStore: Send + Sync + 'static {
+    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StoreError>;
+    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StoreError>;
+    /// How many handles exist under `prefix` (not below it).
+    fn count_handles(&self, prefix: &str) -> Result<u64, StoreError>;
+}
+
+/// Fills in each prefix's total and writes the day.
+pub fn store_day(
+    store: &dyn MonitorStore,
+    day: NaiveDate,
+    mut figures: DayFigures,
+) -> Result<(), StoreError> {
+    for (prefix, p) in figures.prefixes.iter_mut() {
+        p.total_registrations = store.count_handles(prefix)?;
+    }
+    let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    store.save_day(&day.to_string(), &figures, &at)
+}
+
+/// Refused authentications from one address within this window that count as an attack.
+const ATTACK_WINDOW: Duration = Duration::from_secs(60);
+const ATTACK_THRESHOLD: usize = 20;
+/// Most events kept per day: a flood is summarised, not stored without bound.
+const MAX_EVENTS_PER_DAY: usize = 1_000;
+
+struct Live {
+    day: NaiveDate,
+    figures: DayFigures,
+    /// The current second (Unix) and how many requests it has seen so far.
+    second: i64,
+    in_second: u64,
+    system_abnormal: bool,
+    refused: HashMap<IpAddr, VecDeque<DateTime<Utc>>>,
+    under_attack: HashMap<IpAddr, bool>,
+    dirty: bool,
+}
+
+pub struct Monitor {
+    live: Mutex<Live>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<KindLabel, Histogram>,
+}
+
+/// China Standard Time: the reporting day.
+pub fn cst() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+pub fn day_of(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&cst()).date_naive()
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.with_timezone(&cst())
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Monitor {
+    /// A monitor continuing `today`'s stored figures (after a restart).
+    pub fn new(now: DateTime<Utc>, stored_today: Option<DayFigures>) -> Monitor {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let durations = Family::<KindLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
+            ])
+        });
+        registry.register(
+            "idstation_requests",
+            "HTTP requests by kind and status",
+            requests.clone(),
+        );
+        registry.register(
+            "idstation_request_duration_seconds",
+            "Time to answer a request, by kind",
+            durations.clone(),
+        );
+        Monitor {
+            live: Mutex::new(Live {
+                day: day_of(now),
+                figures: stored_today.unwrap_or_default(),
+                second: now.timestamp(),
+                in_second: 0,
+                system_abnormal: false,
+                refused: HashMap::new(),
+                under_attack: HashMap::new(),
+                dirty: false,
+            }),
+            registry,
+            requests,
+            durations,
+        }
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records one answered request. Returns the figures of a day that just ended, for the
+    /// caller to store.
+    pub fn observe(
+        &self,
+        now: DateTime<Utc>,
+        kind: RequestKind,
+        prefix: Option<&str>,
+        ip: IpAddr,
+        status: u16,
+        elapsed: Duration,
+    ) -> Option<(NaiveDate, DayFigures)> {
+        self.requests
+            .get_or_create(&RequestLabels { kind, status })
+            .inc();
+        self.durations
+            .get_or_create(&KindLabel { kind })
+            .observe(elapsed.as_secs_f64());
+        let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let at = stamp(now);
+        let mut live = self.live();
+        let ended = live.roll_over(now);
+        live.dirty = true;
+        // Queries per second: the busiest whole second of the day.
+        if now.timestamp() != live.second {
+            live.second = now.timestamp();
+            live.in_second = 0;
+        }
+        live.in_second += 1;
+        if live.in_second > live.figures.max_qps {
+            live.figures.max_qps = live.in_second;
+            live.figures.max_qps_at = Some(at.clone());
+        }
+        let success = (200..400).contains(&status);
+        match kind {
+            RequestKind::Resolution => live.figures.resolution.add(us, &at),
+            RequestKind::Registration if success => live.figures.registration.add(us, &at),
+            _ => {}
+        }
+        if let Some(prefix) = prefix {
+            let p = live.figures.prefixes.entry(prefix.to_owned()).or_default();
+            *p.source_ips
+                .entry(ip.to_canonical().to_string())
+                .or_default() += 1;
+            match kind {
+                RequestKind::Resolution => {
+                    p.resolution_requests += 1;
+                    if success {
+                        p.successful_responses += 1;
+                    }
+                }
+                RequestKind::Registration if status == 201 => p.new_registrations += 1,
+                _ => {}
+            }
+        }
+        // A server error starts a "system" abnormality; the next success ends it.
+        if status >= 500 && !live.system_abnormal {
+            live.system_abnormal = true;
+            live.event(&at, "abnormal", "system", &format!("HTTP {status}"));
+        } else if success && live.system_abnormal {
+            live.system_abnormal = false;
+            live.event(&at, "recovered", "system", "requests succeed again");
+        }
+        live.watch_for_attack(now, &at, ip, status);
+        ended
+    }
+
+    /// Records an event from outside the request path (e.g. an unclean shutdown found at start).
+    pub fn event(&self, now: DateTime<Utc>, kind: &str, category: &str, detail: &str) {
+        let mut live = self.live();
+        live.roll_over(now);
+        live.dirty = true;
+        live.event(&stamp(now), kind, category, detail);
+    }
+
+    /// Today's figures when they changed since the last call.
+    pub fn take_dirty(&self) -> Option<(NaiveDate, DayFigures)> {
+        let mut live = self.live();
+        if !live.dirty {
+            return None;
+        }
+        live.dirty = false;
+        Some((live.day, live.figures.clone()))
+    }
+
+    /// Today's figures as they are now.
+    pub fn today(&self) -> (NaiveDate, DayFigures) {
+        let live = self.live();
+        (live.day, live.figures.clone())
+    }
+
+    /// Prometheus text exposition.
+    pub fn metrics_text(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Live {
+    /// Starts a new day when `now` is past the current one; returns the finished day.
+    fn roll_over(&mut self, now: DateTime<Utc>) -> Option<(NaiveDate, DayFigures)> {
+        let today = day_of(now);
+        if today == self.day {
+            return None;
+        }
+        let ended = (self.day, std::mem::take(&mut self.figures));
+        self.day = today;
+        self.in_second = 0;
+        Some(ended)
+    }
+
+    fn event(&mut self, at: &str, kind: &str, category: &str, detail: &str) {
+        if self.figures.events.len() < MAX_EVENTS_PER_DAY {
+            self.figures.events.push(Event {
+                at: at.to_owned(),
+                kind: kind.to_owned(),
+                category: category.to_owned(),
+                detail: detail.to_owned(),
+            });
+        }
+    }
+
+    /// Many refused authentications from one address in a minute is an attack; it is over when
+    /// the address has gone a minute without one.
+    fn watch_for_attack(&mut self, now: DateTime<Utc>, at: &str, ip: IpAddr, status: u16) {
+        let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
+        let refused = status == 401 || status == 403;
+        if refused {
+            let q = self.refused.entry(ip).or_default();
+            q.push_back(now);
+            while q.front().is_some_and(|t| now - *t > window) {
+                q.pop_front();
+            }
+            if q.len() >= ATTACK_THRESHOLD && !self.under_attack.get(&ip).copied().unwrap_or(false)
+            {
+                self.under_attack.insert(ip, true);
+                let detail =
+                    format!("{ATTACK_THRESHOLD}+ refused sign-ins from {ip} within a minute");
+                self.event(at, "abnormal", "attack", &detail);
+            }
+        } else if self.under_attack.get(&ip).copied().unwrap_or(false) {
+            let quiet = self
+                .refused
+                .get(&ip)
+                .and_then(|q| q.back())
+                .is_none_or(|last| now - *last > window);
+            if quiet {
+                self.under_attack.insert(ip, false);
+                self.refused.remove(&ip);
+                self.event(
+                    at,
+                    "recovered",
+                    "attack",
+                    &format!("{ip} quiet for a minute"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn figures_follow_the_requests() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        let ip: IpAddr = "10.0.0.7".parse().expect("ip");
+        let ms = Duration::from_millis;
+        m.observe(
+            t("2026-11-22T01:00:00Z"),
+            RequestKind::Resolution,
+            Some("88.118.8"),
+            ip,
+            200,
+            ms(4),
+        );
+        m.observe(
+            t("2026-11-22T01:00:00Z"),
+            RequestKind::Resolution,
+            Some("88.118.8"),
+            ip,
+            404,
+            ms(1),
+        );
+        m.observe(
+            t("2026-11-22T01:00:01Z"),
+            RequestKind::Registration,
+            Some("88.118.8"),
+            ip,
+            201,
+            ms(9),
+        );
+        m.observe(
+            t("2026-11-22T01:00:02Z"),
+            RequestKind::Registration,
+            Some("88.118.8"),
+            ip,
+            200,
+            ms(3),
+        );
+        let (day, f) = m.today();
+        assert_eq!(day.to_string(), "2026-11-22");
+        assert_eq!(f.resolution.count, 2);
+        assert_eq!((f.resolution.max_us, f.resolution.min_us), (4000, 1000));
+        assert_eq!(
+            f.resolution.min_at.as_deref(),
+            Some("2026-11-22T09:00:00+08:00")
+        );
+        assert_eq!(f.registration.count, 2);
+        assert_eq!(f.max_qps, 2);
+        let p = &f.prefixes["88.118.8"];
+        assert_eq!(
+            (
+                p.new_registrations,
+                p.resolution_requests,
+                p.successful_responses
+            ),
+            (1, 2, 1)
+        );
+        assert_eq!(p.source_ips["10.0.0.7"], 4);
+    }
+
+    #[test]
+    fn days_roll_over_at_midnight_china_time() {
+        let m = Monitor::new(t("2026-11-22T15:59:59Z"), None);
+        let ip: IpAddr = "::1".parse().expect("ip");
+        let none = m.observe(
+            t("2026-11-22T15:59:59Z"),
+            RequestKind::Resolution,
+            None,
+            ip,
+            200,
+            Duration::ZERO,
+        );
+        assert!(none.is_none());
+        let ended = m.observe(
+            t("2026-11-22T16:00:00Z"),
+            RequestKind::Resolution,
+            None,
+            ip,
+            200,
+            Duration::ZERO,
+        );
+        let (day, figures) = ended.expect("a day ended");
+        assert_eq!(day.to_string(), "2026-11-22");
+        assert_eq!(figures.resolution.count, 1);
+        assert_eq!(m.today().0.to_string(), "2026-11-23");
+    }
+
+    #[test]
+    fn server_errors_and_attacks_become_events() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        let ip: IpAddr = "192.0.2.1".parse().expect("ip");
+        let at = |s: u32| t("2026-11-22T01:00:00Z") + chrono::Duration::seconds(s.into());
+        m.observe(at(0), RequestKind::Other, None, ip, 500, Duration::ZERO);
+        m.observe(at(1), RequestKind::Other, None, ip, 500, Duration::ZERO);
+        m.observe(at(2), RequestKind::Other, None, ip, 200, Duration::ZERO);
+        for s in 0..25 {
+            m.observe(
+                at(3 + s / 5),
+                RequestKind::Other,
+                None,
+                ip,
+                403,
+                Duration::ZERO,
+            );
+        }
+        m.observe(at(20), RequestKind::Other, None, ip, 200, Duration::ZERO);
+        m.observe(at(100), RequestKind::Other, None, ip, 200, Duration::ZERO);
+        let kinds: Vec<(String, String)> = m
+            .today()
+            .1
+            .events
+            .into_iter()
+            .map(|e| (e.kind, e.category))
+            .collect();
+        let expected = [
+            ("abnormal", "system"),
+            ("recovered", "system"),
+            ("abnormal", "attack"),
+            ("recovered", "attack"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()));
+        assert_eq!(kinds, expected);
+        assert!(m.metrics_text().contains("idstation_requests_total"));
+    }
+}

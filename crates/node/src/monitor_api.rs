@@ -1,0 +1,220 @@
+//! The monitoring endpoints (`/api/v1/stats/daily`, `/metrics`) and the middleware that feeds
+//! every answered request into the [`Monitor`](crate::monitor::Monitor).
+
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use percent_encoding::percent_decode_str;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::accounts::{is_at_or_below, AccountError};
+use crate::accounts_api::V1Error;
+use crate::api::AppState;
+use crate::monitor::{day_of, store_day, DayFigures, Latency, RequestKind};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/stats/daily", get(daily))
+        .route("/metrics", get(metrics))
+}
+
+/// What kind of request this is and which prefix it concerns.
+pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    if let Some(handle) = decoded.strip_prefix("/api/handles/") {
+        let prefix = handle.split('/').next().map(str::to_owned);
+        let kind = match *method {
+            Method::GET | Method::HEAD => RequestKind::Resolution,
+            Method::PUT => RequestKind::Registration,
+            _ => RequestKind::Other,
+        };
+        return (kind, prefix);
+    }
+    let resolver = (*method == Method::GET || *method == Method::HEAD)
+        && !decoded.starts_with("/api/")
+        && decoded != "/metrics"
+        && decoded.len() > 1;
+    if resolver {
+        // `/{prefix}/{suffix}` from phone scans; GS1 Digital Link paths carry no prefix.
+        let first = decoded[1..].split('/').next().unwrap_or("");
+        let prefix = first.starts_with("88.").then(|| first.to_owned());
+        return (RequestKind::Resolution, prefix);
+    }
+    (RequestKind::Other, None)
+}
+
+/// Middleware: times the request and records it.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (kind, prefix) = classify(req.method(), req.uri().path());
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    let response = next.run(req).await;
+    let ended = state.monitor.observe(
+        Utc::now(),
+        kind,
+        prefix.as_deref(),
+        ip,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    if let Some((day, figures)) = ended {
+        let store = state.store.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = store_day(store.as_ref(), day, figures) {
+                tracing::error!(error = %e, %day, "cannot store the day's figures");
+            }
+        });
+    }
+    response
+}
+
+/// Writes today's figures when they changed; the node calls it every few seconds and at
+/// shutdown.
+pub fn flush(state: &AppState) {
+    if let Some((day, figures)) = state.monitor.take_dirty() {
+        if let Err(e) = store_day(state.store.as_ref(), day, figures) {
+            tracing::error!(error = %e, %day, "cannot store the day's figures");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DailyQuery {
+    date: Option<String>,
+}
+
+fn latency_json(l: &Latency) -> serde_json::Value {
+    let ms = |us: u64| us as f64 / 1000.0;
+    json!({
+        "count": l.count,
+        "avg_ms": if l.count == 0 { 0.0 } else { ms(l.total_us) / l.count as f64 },
+        "max_ms": ms(l.max_us),
+        "max_at": l.max_at,
+        "min_ms": ms(l.min_us),
+        "min_at": l.min_at,
+    })
+}
+
+/// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: the day's figures. Operators see every prefix;
+/// everyone else only their enterprise's.
+async fn daily(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<DailyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, V1Error> {
+    let principal = crate::accounts_api::require(&state, &headers).await?;
+    let Query(q) = query.map_err(|e| AccountError::InvalidInput {
+        field: "date",
+        reason: e.body_text(),
+    })?;
+    let today = day_of(Utc::now());
+    let day = match q.date {
+        None => today,
+        Some(d) => {
+            NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| AccountError::InvalidInput {
+                field: "date",
+                reason: format!("expected YYYY-MM-DD, got {d}"),
+            })?
+        }
+    };
+    let st = state.clone();
+    let mut figures: DayFigures = tokio::task::spawn_blocking(move || {
+        let (live_day, live) = st.monitor.today();
+        if live_day == day {
+            let mut live = live;
+            for (prefix, p) in live.prefixes.iter_mut() {
+                p.total_registrations = st.store.count_handles(prefix)?;
+            }
+            Ok(live)
+        } else {
+            Ok(st.store.load_day(&day.to_string())?.unwrap_or_default())
+        }
+    })
+    .await
+    .map_err(|e| {
+        V1Error(AccountError::Store(crate::store::StoreError::Corrupt(
+            e.to_string(),
+        )))
+    })?
+    .map_err(|e: crate::store::StoreError| V1Error(AccountError::Store(e)))?;
+    if !principal.is_operator() {
+        let own = principal.enterprise_prefix.clone().unwrap_or_default();
+        figures.prefixes.retain(|p, _| is_at_or_below(p, &own));
+    }
+    let prefixes: Vec<_> = figures
+        .prefixes
+        .iter()
+        .map(|(prefix, p)| {
+            json!({
+                "prefix": prefix,
+                "new_registrations": p.new_registrations,
+                "total_registrations": p.total_registrations,
+                "resolution_requests": p.resolution_requests,
+                "successful_responses": p.successful_responses,
+                "source_ips": p.source_ips.iter()
+                    .map(|(ip, n)| json!({"ip": ip, "requests": n}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "date": day.to_string(),
+        "timezone": "+08:00",
+        "resolution": latency_json(&figures.resolution),
+        "registration": latency_json(&figures.registration),
+        "max_qps": figures.max_qps,
+        "max_qps_at": figures.max_qps_at,
+        "events": figures.events,
+        "prefixes": prefixes,
+    }))
+    .into_response())
+}
+
+/// Prometheus text exposition (no personal data: counts and durations only).
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.monitor.metrics_text(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_requests() {
+        let get = Method::GET;
+        assert_eq!(
+            classify(&get, "/api/handles/88.118.8%2FA-1"),
+            (RequestKind::Resolution, Some("88.118.8".to_owned()))
+        );
+        assert_eq!(
+            classify(&Method::PUT, "/api/handles/88.118.8/A-1").0,
+            RequestKind::Registration
+        );
+        assert_eq!(
+            classify(&get, "/88.118.8/CAL-1"),
+            (RequestKind::Resolution, Some("88.118.8".to_owned()))
+        );
+        assert_eq!(classify(&get, "/01/09506000134352/21/A1").1, None);
+        assert_eq!(classify(&get, "/api/v1/me").0, RequestKind::Other);
+        assert_eq!(classify(&get, "/metrics").0, RequestKind::Other);
+    }
+}

@@ -1,0 +1,49 @@
+//! [`MonitorStore`] on the embedded SQLite database.
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::monitor::{DayFigures, MonitorStore};
+use crate::store::{SqliteStore, StoreError};
+
+impl MonitorStore for SqliteStore {
+    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(figures).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.lock().execute(
+            "INSERT INTO monitor_daily (day, figures, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (day) DO UPDATE SET figures = excluded.figures, \
+             updated_at = excluded.updated_at",
+            params![day, json, at],
+        )?;
+        Ok(())
+    }
+
+    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StoreError> {
+        let json: Option<String> = self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT figures FROM monitor_daily WHERE day = ?1",
+                    [day],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })?;
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| StoreError::Corrupt(format!("figures of {day}: {e}")))
+        })
+        .transpose()
+    }
+
+    fn count_handles(&self, prefix: &str) -> Result<u64, StoreError> {
+        // `/` sorts just before `0`: the range is every handle `<prefix>/…`, read off the key.
+        self.read(|conn| {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM handles WHERE handle >= ?1 AND handle < ?2",
+                params![format!("{prefix}/"), format!("{prefix}0")],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+}
