@@ -474,9 +474,13 @@ async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> V1Re
 async fn device_leases(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> V1Result {
     let p = require(&state, &headers).await?;
+    let Path(id) = id.map_err(|e| AccountError::InvalidInput {
+        field: "id",
+        reason: e.body_text(),
+    })?;
     let store = state.store.clone();
     let leases = blocking(move || {
         let device = store.device(&id)?.ok_or(AccountError::NotFound)?;

@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(crate::accounts_api::routes())
         .merge(crate::monitor_api::routes())
+        .merge(crate::openapi::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod monitor;
 pub mod monitor_api;
+pub mod openapi;
 mod sqlite_accounts;
 mod sqlite_monitor;
 pub mod store;

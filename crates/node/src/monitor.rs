@@ -67,7 +67,7 @@ impl Latency {
 }
 
 /// An abnormal event or the recovery from one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     pub at: String,
     /// `abnormal` or `recovered`.

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub const DEFAULT_TTL: i64 = 86_400;
 
 /// One value of a handle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HandleValue {
     pub index: u32,
     #[serde(rename = "type")]
@@ -23,9 +23,11 @@ pub struct HandleValue {
 }
 
 /// A value's data in object form: `{"format": "...", "value": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ValueData {
     pub format: String,
+    /// A string, or an object for formats such as `admin`.
+    #[schema(value_type = Value)]
     pub value: Value,
 }
 

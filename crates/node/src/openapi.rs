@@ -1,0 +1,482 @@
+//! The node's OpenAPI document, served at `/api/openapi.json`.
+//!
+//! The operations are described here in one place (utoipa path items on documentation-only
+//! functions), next to the envelope types the handlers answer with. Schemathesis runs against
+//! this document in the test suite, so a handler that drifts from it fails a test.
+
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::accounts::{Account, AccountStatus, Device, Enterprise, Registration, Role};
+use crate::api::AppState;
+use crate::monitor::Event;
+use crate::values::{HandleValue, ValueData};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(document))
+}
+
+async fn document() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// `{"responseCode", "handle", "values"}`: a resolved handle.
+#[derive(Serialize, ToSchema)]
+pub struct HandleRecord {
+    #[serde(rename = "responseCode")]
+    pub response_code: u32,
+    pub handle: String,
+    pub values: Vec<HandleValue>,
+}
+
+/// `{"responseCode", "handle"}`: a write succeeded.
+#[derive(Serialize, ToSchema)]
+pub struct HandleWritten {
+    #[serde(rename = "responseCode")]
+    pub response_code: u32,
+    pub handle: String,
+}
+
+/// `{"responseCode", "handle", "message"}`: a Handle API error.
+#[derive(Serialize, ToSchema)]
+pub struct HandleFailure {
+    #[serde(rename = "responseCode")]
+    pub response_code: u32,
+    pub handle: String,
+    pub message: String,
+}
+
+/// A value in a PUT body; `data` may be a bare string, `index` a number or a numeric string.
+/// The body is an array of these, `{"values": [...]}`, or one value.
+#[derive(Serialize, ToSchema)]
+pub struct HandleValueInput {
+    #[schema(value_type = u32, minimum = 1, maximum = 2147483647)]
+    pub index: serde_json::Value,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[schema(value_type = Value)]
+    pub data: serde_json::Value,
+    pub ttl: Option<i64>,
+}
+
+/// A `/api/v1` error: a stable code, the message in Chinese and in English, and the field at
+/// fault when there is one.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountEnvelope {
+    pub account: Account,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountList {
+    pub accounts: Vec<Account>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginRequestDoc {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginAnswer {
+    pub token: String,
+    pub expires_at: String,
+    pub account: Account,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionDoc {
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeAnswer {
+    pub username: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub enterprise_prefix: Option<String>,
+    pub account: Option<Account>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseList {
+    pub enterprises: Vec<Enterprise>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceRequestDoc {
+    pub name: String,
+    pub enterprise_prefix: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceEnvelope {
+    pub device: Device,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaseRequestDoc {
+    pub device_id: String,
+    #[schema(minimum = 1, maximum = 10000)]
+    pub count: u64,
+    pub series: Option<String>,
+    #[schema(minimum = 1, maximum = 12)]
+    pub width: Option<u32>,
+}
+
+/// A block of suffixes `{series}-{n}` for `first..=last`, `n` zero-padded to `width`.
+#[derive(Serialize, ToSchema)]
+pub struct SuffixLeaseDoc {
+    pub lease_id: String,
+    pub device_id: String,
+    pub prefix: String,
+    pub series: String,
+    pub first: u64,
+    pub last: u64,
+    pub width: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaseEnvelope {
+    pub lease: SuffixLeaseDoc,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaseList {
+    pub leases: Vec<SuffixLeaseDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LatencyDoc {
+    pub count: u64,
+    pub avg_ms: f64,
+    pub max_ms: f64,
+    pub max_at: Option<String>,
+    pub min_ms: f64,
+    pub min_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceIpDoc {
+    pub ip: String,
+    pub requests: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PrefixFiguresDoc {
+    pub prefix: String,
+    pub new_registrations: u64,
+    pub total_registrations: u64,
+    pub resolution_requests: u64,
+    pub successful_responses: u64,
+    pub source_ips: Vec<SourceIpDoc>,
+}
+
+/// One day's figures (China Standard Time).
+#[derive(Serialize, ToSchema)]
+pub struct DailyStats {
+    pub date: String,
+    pub timezone: String,
+    pub resolution: LatencyDoc,
+    pub registration: LatencyDoc,
+    pub max_qps: u64,
+    pub max_qps_at: Option<String>,
+    pub events: Vec<Event>,
+    pub prefixes: Vec<PrefixFiguresDoc>,
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "IDStation node",
+        description = "Handle-compatible registration and resolution, accounts with operator \
+                       approval, suffix leases and monitoring figures."
+    ),
+    paths(
+        get_handle, put_handle, delete_handle,
+        register, list_accounts, approve, reject, login, logout, me, enterprises,
+        register_device, list_devices, device_leases, lease, daily_stats, metrics
+    ),
+    components(schemas(
+        HandleValue, ValueData, HandleRecord, HandleWritten, HandleFailure, HandleValueInput,
+        ErrorBody, Account, AccountStatus, Role, Enterprise, Device, Registration,
+        Event, DailyStats
+    )),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/handles/{handle}", tag = "handles",
+    params(
+        ("handle" = String, Path, description = "`<prefix>/<suffix>`; `/` may be sent as `%2F`", pattern = r"^88(\.[0-9]{1,6}){1,3}/[A-Za-z0-9.-]{1,32}$", example = "88.118.8/CAL-2026-000123"),
+        ("index" = Option<String>, Query, description = "value indexes, repeated or comma-separated"),
+        ("type" = Option<String>, Query, description = "value types, repeatable"),
+    ),
+    responses(
+        (status = 200, description = "the handle's values", body = HandleRecord),
+        (status = 400, description = "invalid handle or parameter", body = HandleFailure),
+        (status = 404, description = "no such handle (responseCode 100)", body = HandleFailure),
+    ))]
+#[allow(dead_code)]
+fn get_handle() {}
+
+#[utoipa::path(put, path = "/api/handles/{handle}", tag = "handles",
+    params(
+        ("handle" = String, Path, description = "`<prefix>/<suffix>`", pattern = r"^88(\.[0-9]{1,6}){1,3}/[A-Za-z0-9.-]{1,32}$", example = "88.118.8/CAL-2026-000123"),
+        ("index" = Option<String>, Query, description = "replace only these indexes"),
+        ("overwrite" = Option<bool>, Query, description = "false: refuse an existing handle"),
+    ),
+    request_body(content = Vec<HandleValueInput>, description = "the values"),
+    responses(
+        (status = 200, description = "modified", body = HandleWritten),
+        (status = 201, description = "created", body = HandleWritten),
+        (status = 400, description = "invalid handle, value or parameter", body = HandleFailure),
+        (status = 401, description = "authentication needed (responseCode 402)", body = HandleFailure),
+        (status = 403, description = "wrong credentials or not allowed", body = HandleFailure),
+        (status = 409, description = "exists and overwrite=false", body = HandleFailure),
+        (status = 413, description = "body too large", body = HandleFailure),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn put_handle() {}
+
+#[utoipa::path(delete, path = "/api/handles/{handle}", tag = "handles",
+    params(
+        ("handle" = String, Path, description = "`<prefix>/<suffix>`", pattern = r"^88(\.[0-9]{1,6}){1,3}/[A-Za-z0-9.-]{1,32}$", example = "88.118.8/CAL-2026-000123"),
+        ("index" = Option<String>, Query, description = "delete only these values"),
+    ),
+    responses(
+        (status = 200, description = "deleted", body = HandleWritten),
+        (status = 400, description = "invalid handle or index", body = HandleFailure),
+        (status = 401, description = "authentication needed", body = HandleFailure),
+        (status = 403, description = "wrong credentials or not allowed", body = HandleFailure),
+        (status = 404, description = "no such handle", body = HandleFailure),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn delete_handle() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts",
+    request_body = Registration,
+    responses(
+        (status = 201, description = "registered, pending the operator's approval", body = AccountEnvelope),
+        (status = 400, description = "invalid registration", body = ErrorBody),
+        (status = 409, description = "user name taken", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ))]
+#[allow(dead_code)]
+fn register() {}
+
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
+    params(("status" = Option<AccountStatus>, Query, description = "only this status")),
+    responses(
+        (status = 200, description = "accounts the caller may see", body = AccountList),
+        (status = 400, description = "invalid status", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn list_accounts() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/approve", tag = "accounts",
+    params(("id" = i64, Path, description = "account id")),
+    request_body(content = Option<DecisionDoc>, description = "optional note"),
+    responses(
+        (status = 200, description = "approved", body = AccountEnvelope),
+        (status = 400, description = "invalid id or note", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "operators only", body = ErrorBody),
+        (status = 404, description = "no such account", body = ErrorBody),
+        (status = 409, description = "already decided", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn approve() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/reject", tag = "accounts",
+    params(("id" = i64, Path, description = "account id")),
+    request_body(content = Option<DecisionDoc>, description = "optional note"),
+    responses(
+        (status = 200, description = "rejected", body = AccountEnvelope),
+        (status = 400, description = "invalid id or note", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "operators only", body = ErrorBody),
+        (status = 404, description = "no such account", body = ErrorBody),
+        (status = 409, description = "already decided", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn reject() {}
+
+#[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
+    request_body = LoginRequestDoc,
+    responses(
+        (status = 200, description = "signed in", body = LoginAnswer),
+        (status = 400, description = "malformed request", body = ErrorBody),
+        (status = 401, description = "wrong user name or password", body = ErrorBody),
+        (status = 403, description = "account pending, rejected or disabled", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ))]
+#[allow(dead_code)]
+fn login() {}
+
+#[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
+    responses(
+        (status = 204, description = "token revoked"),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not a token, or account inactive", body = ErrorBody),
+        (status = 404, description = "token already revoked", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn logout() {}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses(
+        (status = 200, description = "the caller", body = MeAnswer),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "account inactive", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn me() {}
+
+#[utoipa::path(get, path = "/api/v1/enterprises", tag = "accounts",
+    responses(
+        (status = 200, description = "enterprises the caller may see", body = EnterpriseList),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn enterprises() {}
+
+#[utoipa::path(post, path = "/api/v1/devices", tag = "devices",
+    request_body = DeviceRequestDoc,
+    responses(
+        (status = 201, description = "registered", body = DeviceEnvelope),
+        (status = 400, description = "invalid request or unknown enterprise", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn register_device() {}
+
+#[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
+    responses(
+        (status = 200, description = "devices the caller may see", body = DeviceList),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn list_devices() {}
+
+#[utoipa::path(get, path = "/api/v1/devices/{id}/leases", tag = "devices",
+    params(("id" = String, Path, description = "device id")),
+    responses(
+        (status = 200, description = "the device's leases", body = LeaseList),
+        (status = 400, description = "invalid id", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+        (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn device_leases() {}
+
+#[utoipa::path(post, path = "/api/v1/leases", tag = "devices",
+    request_body = LeaseRequestDoc,
+    responses(
+        (status = 201, description = "leased", body = LeaseEnvelope),
+        (status = 400, description = "invalid request", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not allowed", body = ErrorBody),
+        (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
+        (status = 413, description = "body too large"),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn lease() {}
+
+#[utoipa::path(get, path = "/api/v1/stats/daily", tag = "monitoring",
+    params(("date" = Option<String>, Query, description = "YYYY-MM-DD, China Standard Time; today when absent", pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")),
+    responses(
+        (status = 200, description = "the day's figures", body = DailyStats),
+        (status = 400, description = "invalid date", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "account inactive", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn daily_stats() {}
+
+#[utoipa::path(get, path = "/metrics", tag = "monitoring",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "application/openmetrics-text")))]
+#[allow(dead_code)]
+fn metrics() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_every_route() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("json");
+        let paths = doc["paths"].as_object().expect("paths");
+        for p in [
+            "/api/handles/{handle}",
+            "/api/v1/accounts",
+            "/api/v1/login",
+            "/api/v1/leases",
+            "/api/v1/stats/daily",
+            "/metrics",
+        ] {
+            assert!(paths.contains_key(p), "{p} missing");
+        }
+        let value = &doc["components"]["schemas"]["ValueData"]["properties"]["value"];
+        assert!(
+            value.get("type").is_none(),
+            "a value's data may be any JSON: {value}"
+        );
+    }
+}
