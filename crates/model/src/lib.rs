@@ -3,12 +3,15 @@
 //! Everything the workstation, the node and the sync protocol agree on lives here, so the two
 //! programs share meaning without sharing code.
 
+pub mod handle_record;
+pub mod handle_value;
 pub mod identifier;
 pub mod instrument;
 pub mod lease;
 pub mod ops;
 pub mod template;
 
+pub use handle_value::{HandleValue, ValueData};
 pub use identifier::{CodeType, Gs1Key, Handle, Identifier, IdentifierError};
 pub use instrument::{
     Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument, InstrumentInput,
