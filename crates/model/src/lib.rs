@@ -9,6 +9,7 @@ pub mod identifier;
 pub mod instrument;
 pub mod lease;
 pub mod ops;
+pub mod sync;
 pub mod template;
 
 pub use handle_value::{HandleValue, ValueData};
