@@ -215,6 +215,8 @@ pub enum AccountError {
     NotFound,
     #[error("the account was already decided")]
     AlreadyDecided,
+    #[error("a device with this id is registered already")]
+    DeviceTaken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -234,6 +236,7 @@ impl AccountError {
             AccountError::Forbidden(_) => "forbidden",
             AccountError::NotFound => "not_found",
             AccountError::AlreadyDecided => "already_decided",
+            AccountError::DeviceTaken => "device_taken",
             AccountError::Store(_) => "internal",
         }
     }
@@ -257,6 +260,7 @@ impl AccountError {
             AccountError::Forbidden(_) => "无权执行此操作".to_owned(),
             AccountError::NotFound => "未找到".to_owned(),
             AccountError::AlreadyDecided => "该账户已审核".to_owned(),
+            AccountError::DeviceTaken => "该设备已注册".to_owned(),
             AccountError::Store(_) => "服务器内部错误".to_owned(),
         }
     }
@@ -441,13 +445,23 @@ pub trait AccountStore: Send + Sync + 'static {
         actor: &Actor<'_>,
     ) -> Result<Account, AccountError>;
     fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, AccountError>;
+    /// Registers a workstation. `id` is the workstation's own device id when it has one;
+    /// `secret_sha256` is the hash of the secret it will prove itself with.
     fn register_device(
         &self,
         enterprise_id: i64,
         name: &str,
         user_id: Option<i64>,
+        id: Option<&str>,
+        secret_sha256: &str,
         actor: &Actor<'_>,
     ) -> Result<Device, AccountError>;
+    /// The account that registered the device, when `secret_sha256` is the device's.
+    fn device_account(
+        &self,
+        device_id: &str,
+        secret_sha256: &str,
+    ) -> Result<Option<Account>, AccountError>;
     fn device(&self, id: &str) -> Result<Option<Device>, AccountError>;
     fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, AccountError>;
     /// Leases the next `count` numbers of `series` under the device's enterprise prefix.

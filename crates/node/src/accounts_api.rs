@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/approve", post(approve))
         .route("/api/v1/accounts/{id}/reject", post(reject))
         .route("/api/v1/login", post(login))
+        .route("/api/v1/login/device", post(device_login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/enterprises", get(enterprises))
@@ -52,7 +53,7 @@ impl IntoResponse for V1Error {
         use AccountError::*;
         let status = match &self.0 {
             InvalidInput { .. } | UnknownEnterprise(_) => StatusCode::BAD_REQUEST,
-            UsernameTaken | AlreadyDecided => StatusCode::CONFLICT,
+            UsernameTaken | AlreadyDecided | DeviceTaken => StatusCode::CONFLICT,
             WrongCredentials | Unauthenticated | TokenExpired => StatusCode::UNAUTHORIZED,
             AccountPending | AccountRejected | AccountDisabled | Forbidden(_) => {
                 StatusCode::FORBIDDEN
@@ -232,6 +233,51 @@ async fn login(State(state): State<AppState>, body: Result<Bytes, BytesRejection
     )
 }
 
+#[derive(Deserialize)]
+struct DeviceLoginRequest {
+    device_id: String,
+    device_secret: String,
+}
+
+/// A registered workstation signs in with its device secret, as the account that registered
+/// it; refused when that account is no longer active.
+async fn device_login(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> V1Result {
+    let req: DeviceLoginRequest = parse_body(body)?;
+    let st = state.clone();
+    let (token, expires_at, account) = blocking(move || {
+        let at = now();
+        let account = st
+            .store
+            .device_account(&req.device_id, &token_hash(&req.device_secret))?
+            .ok_or(AccountError::WrongCredentials)?;
+        match account.status {
+            AccountStatus::Active => {}
+            AccountStatus::Pending => return Err(AccountError::AccountPending),
+            AccountStatus::Rejected => return Err(AccountError::AccountRejected),
+            AccountStatus::Disabled => return Err(AccountError::AccountDisabled),
+        }
+        let (token, hash) = new_token();
+        let ttl = chrono::Duration::from_std(st.settings.token_ttl)
+            .unwrap_or_else(|_| chrono::Duration::hours(12));
+        let expires_at = (Utc::now() + ttl).to_rfc3339_opts(SecondsFormat::Secs, true);
+        st.store.record_login(
+            &account,
+            &hash,
+            &expires_at,
+            &Actor {
+                user: &account.username,
+                at: &at,
+            },
+        )?;
+        Ok((token, expires_at, account))
+    })
+    .await?;
+    Ok(Json(json!({ "token": token, "expires_at": expires_at, "account": account })).into_response())
+}
+
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> V1Result {
     let principal = require(&state, &headers).await?;
     let token = headers
@@ -400,6 +446,9 @@ async fn enterprises(State(state): State<AppState>, headers: HeaderMap) -> V1Res
 #[derive(Deserialize)]
 struct DeviceRequest {
     name: String,
+    /// The workstation's own device id (a UUID), so its ops carry the id the node knows.
+    #[serde(default)]
+    id: Option<uuid::Uuid>,
     /// Operators name the enterprise; everyone else registers for their own.
     #[serde(default)]
     enterprise_prefix: Option<String>,
@@ -419,6 +468,7 @@ async fn register_device(
         )));
     }
     let store = state.store.clone();
+    let (secret, secret_hash) = new_token();
     let device = blocking(move || {
         let enterprise_id = if p.is_operator() {
             let prefix = req.enterprise_prefix.ok_or(AccountError::InvalidInput {
@@ -446,6 +496,8 @@ async fn register_device(
             enterprise_id,
             &name,
             p.user_id,
+            req.id.map(|u| u.to_string()).as_deref(),
+            &secret_hash,
             &Actor {
                 user: &p.username,
                 at: &at,
@@ -453,7 +505,12 @@ async fn register_device(
         )
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "device": device }))).into_response())
+    // The secret is shown once; the workstation keeps it to sign in as this device.
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "device": device, "device_secret": secret })),
+    )
+        .into_response())
 }
 
 async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> V1Result {

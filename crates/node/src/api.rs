@@ -19,6 +19,7 @@ use crate::auth::{AuthFailure, Authenticator};
 use crate::config::Settings;
 use crate::error::{code, ApiError, ApiFailure};
 use crate::monitor::{Monitor, MonitorStore};
+use crate::sync::SyncStore;
 use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
 use crate::values::{filter, parse_values};
 
@@ -26,8 +27,8 @@ use crate::values::{filter, parse_values};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Everything the node stores: handles and accounts (one backend implements both).
-pub trait NodeStore: HandleStore + AccountStore + MonitorStore {}
-impl<T: HandleStore + AccountStore + MonitorStore> NodeStore for T {}
+pub trait NodeStore: HandleStore + AccountStore + MonitorStore + SyncStore {}
+impl<T: HandleStore + AccountStore + MonitorStore + SyncStore> NodeStore for T {}
 
 /// What the API handlers share: the store, the authenticator and the node's settings, read
 /// once at start.
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts_api::routes())
         .merge(crate::monitor_api::routes())
         .merge(crate::openapi::routes())
+        .merge(crate::sync_api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -14,7 +14,10 @@ pub mod monitor_api;
 pub mod openapi;
 mod sqlite_accounts;
 mod sqlite_monitor;
+mod sqlite_sync;
 pub mod store;
+pub mod sync;
+pub mod sync_api;
 pub mod values;
 
 use std::future::Future;

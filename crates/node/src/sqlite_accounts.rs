@@ -408,16 +408,19 @@ impl AccountStore for SqliteStore {
         enterprise_id: i64,
         name: &str,
         user_id: Option<i64>,
+        id: Option<&str>,
+        secret_sha256: &str,
         actor: &Actor<'_>,
     ) -> Result<Device, AccountError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
         tx.execute(
-            "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, enterprise_id, name, user_id, actor.at],
-        )?;
+            "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at, \
+             secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, enterprise_id, name, user_id, actor.at, secret_sha256],
+        )
+        .map_err(|e| unique_violation(e, AccountError::DeviceTaken))?;
         append_audit(
             &tx,
             actor,
@@ -435,6 +438,26 @@ impl AccountStore for SqliteStore {
             .ok_or(AccountError::NotFound)?;
         tx.commit()?;
         Ok(device)
+    }
+
+    fn device_account(
+        &self,
+        device_id: &str,
+        secret_sha256: &str,
+    ) -> Result<Option<Account>, AccountError> {
+        let user: Option<Option<i64>> = self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT registered_by FROM devices WHERE id = ?1 AND secret_sha256 = ?2",
+                    params![device_id, secret_sha256],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })?;
+        match user.flatten() {
+            Some(id) => self.account(id),
+            None => Ok(None),
+        }
     }
 
     fn device(&self, id: &str) -> Result<Option<Device>, AccountError> {

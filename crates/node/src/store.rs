@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_accounts.sql")),
     M::up(include_str!("../migrations/0003_monitor.sql")),
+    M::up(include_str!("../migrations/0004_sync.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.

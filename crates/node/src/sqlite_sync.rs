@@ -1,0 +1,473 @@
+//! [`SyncStore`] on the embedded SQLite database.
+
+use idstation_model::handle_record::to_values;
+use idstation_model::identifier::Identifier;
+use idstation_model::sync::{
+    merge_changes, Change, OpOutcome, OpResult, PullResponse, PushResponse, ServerRow, SnapshotPage,
+};
+use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::accounts::{is_at_or_below, Device, Principal};
+use crate::store::{append_audit, Actor, SqliteStore, StoreError};
+use crate::sync::{PullOutcome, SyncError, SyncStore};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, SyncError> {
+    let row: Option<(i64, String, bool)> = conn
+        .query_row(
+            "SELECT version, body, deleted FROM records WHERE handle = ?1",
+            [handle],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(version, body, deleted)| {
+        Ok(ServerRow {
+            handle: handle.to_owned(),
+            version: u64::try_from(version).unwrap_or(0),
+            deleted,
+            instrument: serde_json::from_str(&body).map_err(corrupt)?,
+        })
+    })
+    .transpose()
+}
+
+/// Writes a record's new state: the row, its handle values (none while deleted), and a change
+/// that supersedes the record's older changes.
+fn write_record(
+    conn: &Connection,
+    row: &ServerRow,
+    prefix: &str,
+    template: &MetadataTemplate,
+    origin_device: &str,
+    at: &str,
+) -> Result<(), SyncError> {
+    let body = serde_json::to_string(&row.instrument).map_err(corrupt)?;
+    let version = i64::try_from(row.version).map_err(corrupt)?;
+    conn.execute(
+        "INSERT INTO records (handle, prefix, version, body, deleted, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (handle) DO UPDATE SET \
+         version = excluded.version, body = excluded.body, deleted = excluded.deleted, \
+         updated_at = excluded.updated_at",
+        params![row.handle, prefix, version, body, row.deleted, at],
+    )?;
+    if row.deleted {
+        conn.execute("DELETE FROM handles WHERE handle = ?1", [&row.handle])?;
+    } else {
+        let values = to_values(&row.instrument, None, template, at);
+        let json = serde_json::to_string(&values).map_err(corrupt)?;
+        conn.execute(
+            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?3) ON CONFLICT (handle) DO UPDATE SET \
+             values_json = excluded.values_json, updated_at = excluded.updated_at",
+            params![row.handle, json, at],
+        )?;
+    }
+    // Only the newest change of a record is ever needed by a pull.
+    conn.execute("DELETE FROM changes WHERE handle = ?1", [&row.handle])?;
+    conn.execute(
+        "INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, ?4)",
+        params![prefix, row.handle, version, origin_device],
+    )?;
+    Ok(())
+}
+
+struct Applying<'a> {
+    conn: &'a Connection,
+    principal: &'a Principal,
+    device: &'a Device,
+    template: &'a MetadataTemplate,
+    actor: &'a Actor<'a>,
+}
+
+fn result(op: &Operation, outcome: OpOutcome, at: &str) -> OpResult {
+    OpResult {
+        op_id: op.op_id,
+        seq: op.seq,
+        outcome,
+        reason_code: None,
+        reason: None,
+        conflicts: Vec::new(),
+        server: None,
+        applied_at: at.to_owned(),
+    }
+}
+
+fn rejected(op: &Operation, code: &str, reason: impl Into<String>, at: &str) -> OpResult {
+    OpResult {
+        reason_code: Some(code.to_owned()),
+        reason: Some(reason.into()),
+        ..result(op, OpOutcome::Rejected, at)
+    }
+}
+
+impl Applying<'_> {
+    fn apply(&self, op: &Operation) -> Result<OpResult, SyncError> {
+        let at = self.actor.at;
+        if op.entity != EntityKind::Instrument {
+            return Ok(rejected(op, "unknown_entity", "only instruments sync", at));
+        }
+        let handle = match Identifier::parse(&op.entity_id) {
+            Ok(Identifier::Handle(h)) => h,
+            _ => {
+                return Ok(rejected(
+                    op,
+                    "invalid_identifier",
+                    format!("{} is not a handle", op.entity_id),
+                    at,
+                ))
+            }
+        };
+        let prefix = handle.prefix().to_owned();
+        if !is_at_or_below(&prefix, &self.device.enterprise_prefix)
+            || !self.principal.can_write_prefix(&prefix)
+        {
+            return Ok(rejected(
+                op,
+                "not_allowed",
+                format!("this device writes under {} only", self.device.enterprise_prefix),
+                at,
+            ));
+        }
+        let key = handle.to_string();
+        let current = read_record(self.conn, &key)?;
+        let (outcome, next) = match op.kind {
+            OpKind::Create => {
+                let inst: Instrument = match serde_json::from_value(op.payload.clone()) {
+                    Ok(i) => i,
+                    Err(e) => return Ok(rejected(op, "invalid_record", e.to_string(), at)),
+                };
+                let inst = match inst.to_input().validate(self.template) {
+                    Ok(i) if i.identifier.to_string() == key => i,
+                    Ok(_) => {
+                        return Ok(rejected(op, "invalid_record", "identifier differs", at))
+                    }
+                    Err(e) => {
+                        return Ok(rejected(op, "invalid_record", format!("{e:?}"), at));
+                    }
+                };
+                match current {
+                    Some(row) if row.instrument == inst => {
+                        return Ok(OpResult {
+                            server: Some(row),
+                            ..result(op, OpOutcome::Duplicate, at)
+                        })
+                    }
+                    Some(row) => {
+                        return Ok(OpResult {
+                            server: Some(row),
+                            ..rejected(op, "handle_taken", "another record has this identifier", at)
+                        })
+                    }
+                    None => {
+                        let taken: Option<i64> = self
+                            .conn
+                            .query_row("SELECT 1 FROM handles WHERE handle = ?1", [&key], |r| {
+                                r.get(0)
+                            })
+                            .optional()?;
+                        if taken.is_some() {
+                            return Ok(rejected(
+                                op,
+                                "handle_taken",
+                                "the handle is registered already (Handle API)",
+                                at,
+                            ));
+                        }
+                        (
+                            result(op, OpOutcome::Applied, at),
+                            ServerRow {
+                                handle: key.clone(),
+                                version: 1,
+                                deleted: false,
+                                instrument: inst,
+                            },
+                        )
+                    }
+                }
+            }
+            OpKind::Update => {
+                let Some(row) = current else {
+                    return Ok(rejected(op, "not_found", "no such record at the node", at));
+                };
+                let Some(changes) = op.payload.as_object() else {
+                    return Ok(rejected(op, "invalid_change", "payload is not an object", at));
+                };
+                let merged = match merge_changes(&row.instrument, changes, self.template) {
+                    Ok(m) => m,
+                    Err(e) => return Ok(rejected(op, "invalid_change", e.to_string(), at)),
+                };
+                let outcome = if !merged.conflicts.is_empty() {
+                    OpOutcome::Conflict
+                } else if merged.applied.is_empty() {
+                    OpOutcome::Duplicate
+                } else {
+                    OpOutcome::Applied
+                };
+                if merged.applied.is_empty() {
+                    return Ok(OpResult {
+                        conflicts: merged.conflicts,
+                        server: Some(row),
+                        ..result(op, outcome, at)
+                    });
+                }
+                let next = ServerRow {
+                    version: row.version + 1,
+                    instrument: merged.instrument,
+                    ..row
+                };
+                (
+                    OpResult {
+                        conflicts: merged.conflicts,
+                        ..result(op, outcome, at)
+                    },
+                    next,
+                )
+            }
+            OpKind::Delete | OpKind::Undelete => {
+                let Some(row) = current else {
+                    return Ok(rejected(op, "not_found", "no such record at the node", at));
+                };
+                let deleted = op.kind == OpKind::Delete;
+                if row.deleted == deleted {
+                    return Ok(OpResult {
+                        server: Some(row),
+                        ..result(op, OpOutcome::Duplicate, at)
+                    });
+                }
+                let next = ServerRow {
+                    version: row.version + 1,
+                    deleted,
+                    ..row
+                };
+                (result(op, OpOutcome::Applied, at), next)
+            }
+        };
+        write_record(
+            self.conn,
+            &next,
+            &prefix,
+            self.template,
+            &self.device.id,
+            at,
+        )?;
+        append_audit(
+            self.conn,
+            self.actor,
+            &format!("sync_{}", op.kind.as_str()),
+            &key,
+            &serde_json::json!({"op_id": op.op_id, "device": self.device.id, "payload": op.payload})
+                .to_string(),
+        )?;
+        Ok(OpResult {
+            server: Some(next),
+            ..outcome
+        })
+    }
+}
+
+impl SyncStore for SqliteStore {
+    fn push(
+        &self,
+        principal: &Principal,
+        device: &Device,
+        ops: &[Operation],
+        template: &MetadataTemplate,
+        actor: &Actor<'_>,
+    ) -> Result<PushResponse, SyncError> {
+        if ops.iter().any(|op| op.device_id.to_string() != device.id) {
+            return Err(SyncError::WrongDevice);
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut high_water: u64 = tx
+            .query_row(
+                "SELECT high_water FROM device_sync WHERE device_id = ?1",
+                [&device.id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map_or(0, |h| u64::try_from(h).unwrap_or(0));
+        let mut results = Vec::with_capacity(ops.len());
+        let applying = Applying {
+            conn: &tx,
+            principal,
+            device,
+            template,
+            actor,
+        };
+        for op in ops {
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT result FROM applied_ops WHERE op_id = ?1",
+                    [op.op_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(stored) = stored {
+                results.push(serde_json::from_str(&stored).map_err(corrupt)?);
+                continue;
+            }
+            if op.seq <= high_water {
+                // A new op id under a sequence number that already has a result: the client's
+                // outbox was rewritten. Refuse it without storing anything.
+                results.push(rejected(
+                    op,
+                    "sequence_reused",
+                    format!("sequence {} already has another op", op.seq),
+                    actor.at,
+                ));
+                continue;
+            }
+            if op.seq != high_water + 1 {
+                // A hole: everything from here waits until the missing ops arrive.
+                break;
+            }
+            let outcome = applying.apply(op)?;
+            tx.execute(
+                "INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    op.op_id.to_string(),
+                    device.id,
+                    i64::try_from(op.seq).map_err(corrupt)?,
+                    serde_json::to_string(&outcome).map_err(corrupt)?,
+                    actor.at
+                ],
+            )?;
+            high_water = op.seq;
+            results.push(outcome);
+        }
+        tx.execute(
+            "INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
+             ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water",
+            params![device.id, i64::try_from(high_water).map_err(corrupt)?],
+        )?;
+        tx.commit()?;
+        Ok(PushResponse {
+            results,
+            high_water,
+        })
+    }
+
+    fn high_water(&self, device_id: &str) -> Result<u64, SyncError> {
+        Ok(self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT high_water FROM device_sync WHERE device_id = ?1",
+                    [device_id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map_or(0, |h| u64::try_from(h).unwrap_or(0)))
+        })?)
+    }
+
+    fn pull(&self, scope: Option<&str>, cursor: u64, limit: u32) -> Result<PullOutcome, SyncError> {
+        let cursor_i = i64::try_from(cursor).map_err(corrupt)?;
+        Ok(self.read(|conn| {
+            let min: i64 =
+                conn.query_row("SELECT min_cursor FROM change_retention", [], |r| r.get(0))?;
+            if cursor_i < min {
+                return Ok(PullOutcome::MustRefetch {
+                    min_cursor: u64::try_from(min).unwrap_or(0),
+                });
+            }
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.cursor, c.origin_device, r.handle, r.version, r.body, r.deleted \
+                 FROM changes c JOIN records r ON r.handle = c.handle \
+                 WHERE c.cursor > ?1 AND (?2 IS NULL OR c.prefix = ?2 OR c.prefix LIKE ?2 || '.%') \
+                 ORDER BY c.cursor LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(params![cursor_i, scope, i64::from(limit) + 1])?;
+            let mut changes = Vec::new();
+            let mut has_more = false;
+            while let Some(r) = rows.next()? {
+                if changes.len() == limit as usize {
+                    has_more = true;
+                    break;
+                }
+                let body: String = r.get(4)?;
+                let origin: Option<String> = r.get(1)?;
+                changes.push(Change {
+                    cursor: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                    origin_device: origin.and_then(|o| o.parse().ok()),
+                    row: ServerRow {
+                        handle: r.get(2)?,
+                        version: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                        deleted: r.get(5)?,
+                        instrument: serde_json::from_str(&body).map_err(corrupt)?,
+                    },
+                });
+            }
+            let next_cursor = changes.last().map_or(cursor, |c| c.cursor);
+            Ok(PullOutcome::Page(PullResponse {
+                changes,
+                next_cursor,
+                has_more,
+            }))
+        })?)
+    }
+
+    fn snapshot(
+        &self,
+        scope: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SnapshotPage, SyncError> {
+        Ok(self.read(|conn| {
+            // Read in one transaction so the cursor and the rows agree.
+            conn.execute_batch("BEGIN")?;
+            let page = (|| {
+                let cursor: i64 = conn.query_row(
+                    "SELECT coalesce(max(cursor), 0) FROM changes",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let mut stmt = conn.prepare_cached(
+                    "SELECT handle, version, body, deleted FROM records \
+                     WHERE handle > ?1 AND (?2 IS NULL OR prefix = ?2 OR prefix LIKE ?2 || '.%') \
+                     ORDER BY handle LIMIT ?3",
+                )?;
+                let mut rows = stmt.query(params![after.unwrap_or(""), scope, i64::from(limit)])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let body: String = r.get(2)?;
+                    out.push(ServerRow {
+                        handle: r.get(0)?,
+                        version: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        deleted: r.get(3)?,
+                        instrument: serde_json::from_str(&body).map_err(corrupt)?,
+                    });
+                }
+                let next_after = (out.len() == limit as usize)
+                    .then(|| out.last().map(|r| r.handle.clone()))
+                    .flatten();
+                Ok(SnapshotPage {
+                    rows: out,
+                    next_after,
+                    cursor: u64::try_from(cursor).unwrap_or(0),
+                })
+            })();
+            conn.execute_batch("COMMIT")?;
+            page
+        })?)
+    }
+
+    fn prune_changes(&self, below: u64) -> Result<(), SyncError> {
+        let below = i64::try_from(below).map_err(corrupt)?;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM changes WHERE cursor < ?1", [below])?;
+        tx.execute(
+            "UPDATE change_retention SET min_cursor = max(min_cursor, ?1)",
+            [below],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
