@@ -73,6 +73,55 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         count: usize,
     },
+    /// Sync with the node now; `sync login` and `sync status` for the rest
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
+    /// Fields changed here and at the node: list them, or settle one
+    Conflicts {
+        #[command(subcommand)]
+        command: Option<ConflictCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Sign in to a node and register this workstation as a device of your enterprise
+    Login {
+        /// The node's address, e.g. https://node.example.cn:8088
+        #[arg(long)]
+        node: String,
+        #[arg(long)]
+        username: String,
+        /// The password (or set IDSTATION_PASSWORD; asked for when neither is given)
+        #[arg(long, env = "IDSTATION_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// A name for this workstation, as the node lists it
+        #[arg(long, default_value = "IDStation 工作站")]
+        device_name: String,
+    },
+    /// Pending operations, last success or error, open conflicts
+    Status,
+}
+
+#[derive(Subcommand)]
+enum ConflictCommand {
+    /// List conflicts (open ones unless --all)
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Settle a conflict: keep the local value, take the node's, or give a merged value
+    Resolve {
+        id: i64,
+        /// local or server
+        #[arg(long, conflicts_with = "value")]
+        take: Option<String>,
+        /// A merged value
+        #[arg(long)]
+        value: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -372,6 +421,66 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
             }
             out.status(&ws.status()?);
         }
+        Command::Sync { command: None } => {
+            let mut ws = open()?;
+            let show = std::io::stderr().is_terminal() && !out.json;
+            let report = ws.sync_now(&mut |p| {
+                if show {
+                    eprint!("\r{}", out.progress(&p));
+                    let _ = std::io::stderr().flush();
+                }
+            });
+            if show {
+                eprintln!();
+            }
+            out.sync_report(&report?);
+        }
+        Command::Sync {
+            command:
+                Some(SyncCommand::Login {
+                    node,
+                    username,
+                    password,
+                    device_name,
+                }),
+        } => {
+            let mut ws = open()?;
+            let password = match password {
+                Some(p) => p,
+                None => out.ask_password(),
+            };
+            ws.sync_login(&node, &username, &password, &device_name)?;
+            out.sync_status(&ws.sync_status()?);
+        }
+        Command::Sync {
+            command: Some(SyncCommand::Status),
+        } => out.sync_status(&open()?.sync_status()?),
+        Command::Conflicts {
+            command: None | Some(ConflictCommand::List { all: false }),
+        } => out.conflicts(&open()?.conflicts(true)?),
+        Command::Conflicts {
+            command: Some(ConflictCommand::List { all: true }),
+        } => out.conflicts(&open()?.conflicts(false)?),
+        Command::Conflicts {
+            command: Some(ConflictCommand::Resolve { id, take, value }),
+        } => {
+            use idstation_store::sync::Resolution;
+            let choice = match (take.as_deref(), value) {
+                (_, Some(v)) => Resolution::Value(v),
+                (Some("local"), None) => Resolution::Local,
+                (Some("server"), None) => Resolution::Server,
+                (other, None) => {
+                    return Err(WsError::UnknownField(format!(
+                        "--take {}",
+                        other.unwrap_or("")
+                    ))
+                    .into())
+                }
+            };
+            let mut ws = open()?;
+            ws.resolve_conflict(id, &choice)?;
+            out.conflicts(&ws.conflicts(true)?);
+        }
     }
     Ok(())
 }
@@ -388,7 +497,8 @@ fn instrument(
             for (f, v) in fields.changes()? {
                 input.set(&f, v);
             }
-            let rec = ws.register(&input)?;
+            // Without --id the identifier comes from this workstation's lease.
+            let rec = ws.register_minted(&input)?;
             out.registered(&rec);
         }
         InstrumentCommand::Edit {

@@ -424,4 +424,105 @@ impl Out {
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
     }
+
+    pub fn progress(&self, p: &idstation_sync::Progress) -> String {
+        use idstation_sync::Progress as P;
+        match p {
+            P::Pushing { sent, pending } => {
+                format!("{} {sent}/{}", self.t("上传", "pushing"), sent + pending)
+            }
+            P::Pulling { received } => format!("{} {received}", self.t("下载", "pulling")),
+            P::Refetching { received } => {
+                format!("{} {received}", self.t("重新获取全部记录", "refetching"))
+            }
+            P::Leasing => self.t("领取标识号段", "leasing identifiers").to_owned(),
+        }
+    }
+
+    pub fn sync_report(&self, r: &idstation_sync::SyncReport) {
+        if self.json {
+            return self.print_json(r);
+        }
+        let p = &r.pushed;
+        match self.lang {
+            Lang::ZhCn => println!(
+                "同步完成：上传 {} 条（新 {}，重复 {}，拒绝 {}，冲突 {}），下载 {} 条{}{}",
+                p.applied + p.duplicates + p.rejected + p.conflicts,
+                p.applied,
+                p.duplicates,
+                p.rejected,
+                p.conflicts,
+                r.pulled,
+                if r.refetched { "（已重新获取全部记录）" } else { "" },
+                if r.leased > 0 { format!("，领取标识 {} 个", r.leased) } else { String::new() },
+            ),
+            Lang::En => println!(
+                "synced: pushed {} (applied {}, duplicate {}, rejected {}, conflict {}), pulled {}{}{}",
+                p.applied + p.duplicates + p.rejected + p.conflicts,
+                p.applied,
+                p.duplicates,
+                p.rejected,
+                p.conflicts,
+                r.pulled,
+                if r.refetched { " (full refetch)" } else { "" },
+                if r.leased > 0 { format!(", leased {} identifiers", r.leased) } else { String::new() },
+            ),
+        }
+    }
+
+    pub fn sync_status(&self, s: &idstation_store::sync::SyncStatus) {
+        if self.json {
+            return self.print_json(s);
+        }
+        let none = self.t("无", "none");
+        let rows = [
+            (self.t("节点", "Node"), s.node_url.clone().unwrap_or_else(|| self.t("未登录", "not signed in").to_owned())),
+            (self.t("待同步操作", "Pending ops"), s.pending_ops.to_string()),
+            (self.t("未处理冲突", "Open conflicts"), s.open_conflicts.to_string()),
+            (self.t("被拒绝操作", "Rejected ops"), s.rejected_ops.to_string()),
+            (self.t("剩余预分配标识", "Leased ids left"), s.lease_numbers_left.to_string()),
+            (self.t("上次成功", "Last success"), s.last_success_at.as_deref().map(local_time).unwrap_or_else(|| none.to_owned())),
+            (self.t("上次错误", "Last error"), s.last_error.clone().unwrap_or_else(|| none.to_owned())),
+        ];
+        for (k, v) in rows {
+            println!("{}  {v}", pad(k, 14));
+        }
+    }
+
+    pub fn conflicts(&self, list: &[idstation_store::sync::ConflictRecord]) {
+        if self.json {
+            return self.print_json(&list);
+        }
+        if list.is_empty() {
+            println!("{}", self.t("没有未处理的冲突", "No open conflicts"));
+            return;
+        }
+        for c in list {
+            let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "∅".to_owned());
+            println!(
+                "#{}  {}  {}: {} {} / {} {}{}",
+                c.id,
+                c.identifier,
+                c.field,
+                self.t("本机", "local"),
+                v(&c.local),
+                self.t("节点", "node"),
+                v(&c.server),
+                c.resolution
+                    .as_deref()
+                    .map(|r| format!("  [{r}]"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+
+    /// Reads a password from the terminal's next line (the CLI's fallback when no flag or
+    /// environment variable gives it).
+    pub fn ask_password(&self) -> String {
+        eprint!("{}", self.t("密码：", "Password: "));
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    }
 }

@@ -75,6 +75,18 @@ fn write_record(
     Ok(())
 }
 
+/// The last change cursor ever assigned (AUTOINCREMENT keeps it even when rows are pruned).
+fn last_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
+}
+
 struct Applying<'a> {
     conn: &'a Connection,
     principal: &'a Principal,
@@ -371,7 +383,9 @@ impl SyncStore for SqliteStore {
         Ok(self.read(|conn| {
             let min: i64 =
                 conn.query_row("SELECT min_cursor FROM change_retention", [], |r| r.get(0))?;
-            if cursor_i < min {
+            // A client at `cursor` has every change up to it; it misses pruned ones only when
+            // changes after it but before `min` are gone.
+            if cursor_i + 1 < min {
                 return Ok(PullOutcome::MustRefetch {
                     min_cursor: u64::try_from(min).unwrap_or(0),
                 });
@@ -422,11 +436,7 @@ impl SyncStore for SqliteStore {
             // Read in one transaction so the cursor and the rows agree.
             conn.execute_batch("BEGIN")?;
             let page = (|| {
-                let cursor: i64 = conn.query_row(
-                    "SELECT coalesce(max(cursor), 0) FROM changes",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let cursor = last_cursor(conn)?;
                 let mut stmt = conn.prepare_cached(
                     "SELECT handle, version, body, deleted FROM records \
                      WHERE handle > ?1 AND (?2 IS NULL OR prefix = ?2 OR prefix LIKE ?2 || '.%') \
@@ -461,6 +471,8 @@ impl SyncStore for SqliteStore {
         let below = i64::try_from(below).map_err(corrupt)?;
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Never past the next cursor to be assigned: a snapshot's cursor must be usable.
+        let below = below.min(last_cursor(&tx)? + 1);
         tx.execute("DELETE FROM changes WHERE cursor < ?1", [below])?;
         tx.execute(
             "UPDATE change_retention SET min_cursor = max(min_cursor, ?1)",

@@ -8,6 +8,7 @@ pub mod audit;
 mod backup;
 mod clock;
 pub mod search;
+pub mod sync;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,10 @@ pub use audit::{AuditBreak, AuditEntry, AuditReport};
 pub use backup::{BackupReport, RestoreReport};
 use clock::Clock;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_init.sql")),
+    M::up(include_str!("../migrations/0002_sync.sql")),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -58,6 +62,12 @@ pub enum StoreError {
     IdentifierImmutable(String),
     #[error("the backup {path} cannot be used: {reason}")]
     BackupInvalid { path: PathBuf, reason: String },
+    #[error("conflict {0} is already resolved")]
+    ConflictResolved(i64),
+    #[error("no leased identifiers left; sync while online to lease more")]
+    NoLease,
+    #[error("the value is not valid: {0:?}")]
+    Invalid(idstation_model::ValidationErrors),
     #[error("{0} already exists; choose another file name")]
     FileExists(PathBuf),
     #[error("the database is damaged: {0}")]

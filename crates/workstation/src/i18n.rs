@@ -242,6 +242,10 @@ pub fn store_error(e: &StoreError, lang: Lang) -> String {
         StoreError::Migration(m) => format!("数据库升级失败：{m}"),
         StoreError::Json(m) => format!("存储的数据无法读取：{m}"),
         StoreError::Io(m) => format!("文件错误：{m}"),
+        StoreError::NoLease => {
+            "没有可用的预分配标识：请联网同步一次以领取新号段，或手工输入标识".to_owned()
+        }
+        StoreError::ConflictResolved(id) => format!("冲突 {id} 已处理"),
         other => other.to_string(),
     }
 }
@@ -352,6 +356,32 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         WsError::InvalidPrefix(p) => format!(
             "invalid enterprise prefix '{p}': expected digit groups under 88, e.g. 88.118.8"
         ),
+        WsError::Sync(e) => sync_error(e, lang),
+    }
+}
+
+/// Sync failures, in words that say what to do next.
+pub fn sync_error(e: &idstation_sync::SyncError, lang: Lang) -> String {
+    use idstation_sync::SyncError as S;
+    if lang == Lang::En {
+        return match e {
+            S::Network(_) => format!("{e}. Changes stay queued here and sync when the node is reachable."),
+            _ => e.to_string(),
+        };
+    }
+    match e {
+        S::Network(m) => format!("无法连接节点（{m}）。改动已保存在本机，联网后会自动同步。"),
+        S::Server { status, message } => {
+            format!("节点出错（HTTP {status}）：{message}。改动已保存在本机，稍后重试。")
+        }
+        S::Unauthorized => "节点拒绝了登录凭据，请重新登录：`idstation sync login`".to_owned(),
+        S::Refused { code, message } if code == "account_pending" => {
+            format!("账户待审核：运营方批准后才能同步（{message}）")
+        }
+        S::Refused { message, .. } => format!("节点拒绝了请求：{message}"),
+        S::Protocol(m) => format!("节点的应答无法识别：{m}"),
+        S::NotConfigured => "本工作站尚未登录节点，请先运行 `idstation sync login`".to_owned(),
+        S::Store(s) => store_error(s, lang),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod i18n;
 mod import;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +60,8 @@ pub enum WsError {
     AuditBroken(AuditBreak),
     #[error("invalid enterprise prefix '{0}'")]
     InvalidPrefix(String),
+    #[error(transparent)]
+    Sync(#[from] idstation_sync::SyncError),
 }
 
 impl WsError {
@@ -78,6 +81,8 @@ impl WsError {
             WsError::Store(StoreError::VersionConflict { .. }) => "version_conflict",
             WsError::Store(StoreError::NotInitialised(_)) => "not_initialised",
             WsError::Store(StoreError::BackupInvalid { .. }) => "backup_invalid",
+            WsError::Store(StoreError::NoLease) => "no_lease",
+            WsError::Store(StoreError::ConflictResolved(_)) => "conflict_resolved",
             WsError::Store(_) => "store_error",
             WsError::ImportRejected { .. } => "import_rejected",
             WsError::UnknownField(_) => "unknown_field",
@@ -85,6 +90,15 @@ impl WsError {
             WsError::Io { .. } => "io_error",
             WsError::AuditBroken(_) => "audit_broken",
             WsError::InvalidPrefix(_) => "invalid_prefix",
+            WsError::Sync(e) => match e {
+                idstation_sync::SyncError::Network(_) => "node_unreachable",
+                idstation_sync::SyncError::Server { .. } => "node_failed",
+                idstation_sync::SyncError::Unauthorized => "node_unauthorized",
+                idstation_sync::SyncError::Refused { .. } => "node_refused",
+                idstation_sync::SyncError::Protocol(_) => "node_protocol",
+                idstation_sync::SyncError::NotConfigured => "sync_not_configured",
+                idstation_sync::SyncError::Store(_) => "store_error",
+            },
         }
     }
 

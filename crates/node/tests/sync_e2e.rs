@@ -1,0 +1,242 @@
+//! Workstations syncing with the real node binary on loopback: offline registration, merges and
+//! conflicts, page boundaries, refetch after retention, and the cost of an idle sync.
+
+mod common;
+
+use common::*;
+use idstation_model::{Field, InstrumentInput};
+use idstation_store::sync::Resolution;
+use idstation_store::Store;
+use idstation_sync::{HttpTransport, SyncConfig, SyncEngine};
+use idstation_workstation::Workstation;
+
+const PASSWORD: &str = "calib2026";
+
+/// A node with an approved technician `tech` of enterprise 88.118.8.
+fn node_with_technician(dir: &Path) -> (Node, PathBuf) {
+    let data_dir = init(dir);
+    let node = Node::start(&data_dir);
+    let c = client();
+    let (status, body) = done(
+        c.post(node.url("/api/v1/accounts"))
+            .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+                          "role": "technician", "enterprise_prefix": "88.118.8",
+                          "enterprise_name": "华东计量"}))
+            .send()
+            .expect("register"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = body["account"]["id"].as_i64().expect("id");
+    let (status, _) = done(
+        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
+            .send()
+            .expect("approve"),
+    );
+    assert_eq!(status, 200);
+    (node, data_dir)
+}
+
+fn workstation(dir: &Path, name: &str, node: &Node) -> Workstation {
+    let data = dir.join(name);
+    let mut ws = Workstation::init(&data, "88.118.8", name).expect("init workstation");
+    ws.sync_login(&node.base, "tech", PASSWORD, name)
+        .expect("sign in and register the device");
+    ws
+}
+
+fn input(name: &str) -> InstrumentInput {
+    let mut i = InstrumentInput::default();
+    i.set(&Field::Name, name);
+    i.set(&Field::Model, "DMM6500");
+    i.set(&Field::Location, "一楼计量室");
+    i.set(&Field::Owner, "华东计量");
+    i
+}
+
+fn sync(ws: &mut Workstation) -> idstation_sync::SyncReport {
+    ws.sync_now(&mut |_| {}).expect("sync")
+}
+
+fn edit(ws: &mut Workstation, id: &str, field: Field, value: &str) {
+    ws.edit(id, &[(field, value.to_owned())], None).expect("edit");
+}
+
+#[test]
+fn offline_registrations_reach_the_node_and_other_workstations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    let mut b = workstation(dir.path(), "b", &node);
+
+    // The first sync leases identifiers; after it, registration needs no network.
+    let first = sync(&mut a);
+    assert!(first.leased >= 50, "{first:?}");
+    let ids: Vec<String> = ["数字万用表", "压力变送器", "游标卡尺"]
+        .iter()
+        .map(|n| a.register_minted(&input(n)).expect("register").instrument.identifier.to_string())
+        .collect();
+    assert!(ids.iter().all(|id| id.starts_with("88.118.8/CAL-")), "{ids:?}");
+
+    let report = sync(&mut a);
+    assert_eq!(report.pushed.applied, 3, "{report:?}");
+    assert_eq!(a.sync_status().expect("status").pending_ops, 0);
+    // Resolvable at the node as typed handle values.
+    let c = client();
+    let (status, body) = done(c.get(node.url(&format!("/api/handles/{}", ids[0]))).send().expect("get"));
+    assert_eq!(status, 200, "{body}");
+    let name = body["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .find(|v| v["type"] == "IDS.NAME")
+        .expect("a name value");
+    assert_eq!(name["data"]["value"], "数字万用表");
+
+    // The other workstation pulls them.
+    let pulled = sync(&mut b);
+    assert_eq!(pulled.pulled, 3);
+    assert_eq!(b.find(&ids[2]).expect("pulled").instrument.name, "游标卡尺");
+    assert_eq!(b.search("压力", 10).expect("search").hits.len(), 1);
+
+    // Registration-to-resolvable time is recorded for each registration.
+    let conn = a.store().connection();
+    let timed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM op_results WHERE resolvable_after_ms IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(timed, 3);
+}
+
+#[test]
+fn disjoint_edits_merge_and_the_same_field_becomes_a_conflict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    let mut b = workstation(dir.path(), "b", &node);
+    sync(&mut a);
+    let id = a.register_minted(&input("数字万用表")).expect("register").instrument.identifier.to_string();
+    sync(&mut a);
+    sync(&mut b);
+
+    // Different fields on both sides: both survive everywhere.
+    edit(&mut a, &id, Field::Location, "二楼");
+    edit(&mut b, &id, Field::Owner, "华南计量");
+    sync(&mut a);
+    let report = sync(&mut b);
+    assert_eq!((report.pushed.applied, report.pushed.conflicts), (1, 0));
+    sync(&mut a);
+    for ws in [&a, &b] {
+        let rec = ws.find(&id).expect("record").instrument;
+        assert_eq!(rec.location.as_deref(), Some("二楼"));
+        assert_eq!(rec.owner.as_deref(), Some("华南计量"));
+    }
+
+    // The same field on both sides: B's change becomes a conflict, never silently dropped.
+    edit(&mut a, &id, Field::Location, "三楼");
+    edit(&mut b, &id, Field::Location, "四楼");
+    sync(&mut a);
+    let report = sync(&mut b);
+    assert_eq!(report.pushed.conflicts, 1, "{report:?}");
+    let open = b.conflicts(true).expect("conflicts");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].field, "location");
+    assert_eq!(open[0].local.as_deref(), Some("四楼"));
+    assert_eq!(open[0].server.as_deref(), Some("三楼"));
+    // Server-authoritative meanwhile: B shows the node's value.
+    assert_eq!(b.find(&id).expect("record").instrument.location.as_deref(), Some("三楼"));
+
+    // The person keeps B's value: a new edit that reaches everyone.
+    b.resolve_conflict(open[0].id, &Resolution::Local).expect("resolve");
+    assert!(b.conflicts(true).expect("conflicts").is_empty());
+    assert!(b.resolve_conflict(open[0].id, &Resolution::Server).is_err(), "settled once");
+    sync(&mut b);
+    sync(&mut a);
+    assert_eq!(a.find(&id).expect("record").instrument.location.as_deref(), Some("四楼"));
+    assert!(a.verify().expect("verify").audit.problem.is_none());
+}
+
+#[test]
+fn an_idle_sync_costs_one_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    sync(&mut a);
+    let idle = sync(&mut a);
+    assert_eq!(idle.requests, 1, "{idle:?}");
+    // One registration: one push and one pull.
+    a.register_minted(&input("温度计")).expect("register");
+    let one = sync(&mut a);
+    assert_eq!(one.requests, 2, "{one:?}");
+}
+
+/// Registers `n` instruments at the node through a workstation, then pulls them into a fresh
+/// one with pages of `page`.
+fn pull_pages(n: usize, page: u32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    sync(&mut a);
+    for i in 0..n {
+        a.register_minted(&input(&format!("仪器{i}"))).expect("register");
+    }
+    sync(&mut a);
+    drop(workstation(dir.path(), "b", &node));
+    let mut b = Store::open(&dir.path().join("b").join(idstation_workstation::DB_FILE)).expect("open");
+    let config = SyncConfig {
+        pull_page: page,
+        push_batch: page,
+        ..SyncConfig::default()
+    };
+    let engine = SyncEngine::new(HttpTransport::new(&node.base).expect("transport"), config);
+    let report = engine.sync(&mut b, &mut |_| {}).expect("sync");
+    assert_eq!(report.pulled, n as u64, "n={n} page={page}");
+    assert_eq!(b.count_instruments().expect("count"), n as i64);
+    // One request per page (the node looks one row ahead, so an exact page needs no empty
+    // follow-up), plus the first lease.
+    let pages = (n as u64).div_ceil(u64::from(page)).max(1);
+    assert_eq!(report.requests, pages + 1, "n={n} page={page}: {report:?}");
+    let again = engine.sync(&mut b, &mut |_| {}).expect("sync");
+    assert_eq!((again.pulled, again.requests), (0, 1));
+}
+
+#[test]
+fn page_boundaries() {
+    for n in [0, 5, 6, 17] {
+        pull_pages(n, 5);
+    }
+}
+
+#[test]
+fn a_cursor_older_than_retention_refetches_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, data_dir) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    let mut b = workstation(dir.path(), "b", &node);
+    sync(&mut a);
+    for i in 0..12 {
+        a.register_minted(&input(&format!("仪器{i}"))).expect("register");
+    }
+    sync(&mut a);
+    sync(&mut b);
+    // More changes, then the node drops its whole change log.
+    let id = a.register_minted(&input("新仪器")).expect("register").instrument.identifier.to_string();
+    sync(&mut a);
+    use idstation_node::sync::SyncStore;
+    idstation_node::SqliteStore::open(&data_dir)
+        .expect("open node")
+        .prune_changes(u64::MAX / 2)
+        .expect("prune");
+    let report = sync(&mut b);
+    assert!(report.refetched, "{report:?}");
+    assert_eq!(report.pulled, 13);
+    assert!(b.find(&id).is_ok());
+    // Afterwards it pulls normally again.
+    edit(&mut a, &id, Field::Location, "五楼");
+    sync(&mut a);
+    let after = sync(&mut b);
+    assert!(!after.refetched);
+    assert_eq!(b.find(&id).expect("record").instrument.location.as_deref(), Some("五楼"));
+}

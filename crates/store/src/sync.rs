@@ -1,0 +1,596 @@
+//! The workstation's side of sync, as SQLite transactions: what the sync engine reads and how
+//! each answer from the node is applied — a pushed batch's results together with the high-water
+//! mark, a pulled page together with its cursor — so a crash anywhere leaves a state the next
+//! sync resumes from, never a hole and never a double.
+
+use std::collections::BTreeSet;
+
+use chrono::DateTime;
+use idstation_model::lease::SuffixLease;
+use idstation_model::sync::{OpOutcome, PullResponse, PushResponse, ServerRow, SnapshotPage};
+use idstation_model::{Field, Handle, Instrument, OpKind};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{audit, due_column, now, Result, Store, StoreError};
+
+/// Where and as whom this workstation syncs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSettings {
+    pub node_url: Option<String>,
+    pub username: Option<String>,
+    #[serde(skip)]
+    pub device_secret: Option<String>,
+    #[serde(skip)]
+    pub token: Option<String>,
+    pub token_expires_at: Option<String>,
+}
+
+/// What the status line shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub node_url: Option<String>,
+    pub signed_in: bool,
+    pub pending_ops: i64,
+    pub pushed_through_seq: i64,
+    pub pull_cursor: i64,
+    pub refetching: bool,
+    pub open_conflicts: i64,
+    pub rejected_ops: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub lease_numbers_left: i64,
+}
+
+/// A field a person must decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictRecord {
+    pub id: i64,
+    pub identifier: String,
+    pub field: String,
+    pub base: Option<String>,
+    pub local: Option<String>,
+    pub server: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    pub resolution: Option<String>,
+}
+
+/// How a person settles a conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Keep this workstation's value: it is written again as a new edit.
+    Local,
+    /// Take the node's value (the record already shows it).
+    Server,
+    /// A merged value, written as a new edit.
+    Value(String),
+}
+
+/// What applying a push's answer did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PushApplied {
+    pub applied: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+}
+
+/// Fields of `identifier` that ops not yet confirmed by the node change: those keep the local
+/// value when the node's copy arrives (`*` = the whole record, for a registration not yet
+/// pushed; `deleted` for a pending delete or undelete).
+fn touched_by_pending(tx: &Transaction<'_>, identifier: &str) -> Result<BTreeSet<String>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind, payload FROM outbox WHERE entity = 'instrument' AND entity_id = ?1
+           AND seq > (SELECT pushed_through_seq FROM sync_state)",
+    )?;
+    let mut rows = stmt.query([identifier])?;
+    let mut touched = BTreeSet::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(0)?;
+        match OpKind::parse(&kind) {
+            Some(OpKind::Create) => {
+                touched.insert("*".to_owned());
+            }
+            Some(OpKind::Update) => {
+                let payload: String = r.get(1)?;
+                if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&payload) {
+                    touched.extend(map.keys().cloned());
+                }
+            }
+            Some(OpKind::Delete | OpKind::Undelete) => {
+                touched.insert("deleted".to_owned());
+            }
+            None => {}
+        }
+    }
+    Ok(touched)
+}
+
+/// The node's record with the locally touched fields laid over it.
+fn overlay(server: &Instrument, local: &Instrument, touched: &BTreeSet<String>) -> Instrument {
+    if touched.contains("*") {
+        return local.clone();
+    }
+    let (mut merged, mine) = (server.to_input(), local.to_input());
+    for key in touched {
+        if let Some(field) = Field::from_key(key) {
+            merged.set(&field, mine.get(&field).unwrap_or_default().to_owned());
+        }
+    }
+    // Both inputs were valid records and the template is the same; fall back to the node's.
+    merged
+        .validate(&idstation_model::MetadataTemplate::builtin_instrument())
+        .unwrap_or_else(|_| server.clone())
+}
+
+impl Store {
+    pub fn sync_settings(&self) -> Result<SyncSettings> {
+        Ok(self.conn.query_row(
+            "SELECT node_url, username, device_secret, token, token_expires_at \
+             FROM sync_settings WHERE id = 1",
+            [],
+            |r| {
+                Ok(SyncSettings {
+                    node_url: r.get(0)?,
+                    username: r.get(1)?,
+                    device_secret: r.get(2)?,
+                    token: r.get(3)?,
+                    token_expires_at: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    pub fn save_sync_settings(&mut self, s: &SyncSettings) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_settings SET node_url = ?1, username = ?2, device_secret = ?3, \
+             token = ?4, token_expires_at = ?5 WHERE id = 1",
+            params![
+                s.node_url,
+                s.username,
+                s.device_secret,
+                s.token,
+                s.token_expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let c = &self.conn;
+        let settings = self.sync_settings()?;
+        let (pushed, pending): (i64, i64) = c.query_row(
+            "SELECT s.pushed_through_seq, \
+                    (SELECT count(*) FROM outbox WHERE seq > s.pushed_through_seq) \
+             FROM sync_state s",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (cursor, refetching): (i64, bool) = c.query_row(
+            "SELECT cursor, refetching FROM pull_state",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let one = |sql: &str| -> Result<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let (last_success_at, last_error, last_error_at) = c.query_row(
+            "SELECT last_success_at, last_error, last_error_at FROM sync_log",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(SyncStatus {
+            node_url: settings.node_url,
+            signed_in: settings.device_secret.is_some(),
+            pending_ops: pending,
+            pushed_through_seq: pushed,
+            pull_cursor: cursor,
+            refetching,
+            open_conflicts: one("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL")?,
+            rejected_ops: one("SELECT count(*) FROM op_results WHERE outcome = 'rejected'")?,
+            last_success_at,
+            last_error,
+            last_error_at,
+            lease_numbers_left: one("SELECT coalesce(sum(last - next + 1), 0) FROM leases")?,
+        })
+    }
+
+    /// Notes how a sync attempt ended.
+    pub fn record_sync_attempt(&mut self, error: Option<&str>) -> Result<()> {
+        let at = now();
+        match error {
+            None => self.conn.execute(
+                "UPDATE sync_log SET last_success_at = ?1, last_error = NULL, last_error_at = NULL",
+                [&at],
+            )?,
+            Some(e) => self.conn.execute(
+                "UPDATE sync_log SET last_error = ?1, last_error_at = ?2",
+                params![e, at],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Stores the node's answer to a push in one transaction: each op's result, the conflicts
+    /// a person must settle, and the new high-water mark.
+    pub fn record_push(&mut self, response: &PushResponse) -> Result<PushApplied> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        let mut applied = PushApplied::default();
+        for r in &response.results {
+            let seq = i64::try_from(r.seq).map_err(|_| StoreError::Corrupt("seq".into()))?;
+            let created_at: Option<(String, String, String)> = tx
+                .prepare_cached("SELECT created_at, kind, op_id FROM outbox WHERE seq = ?1")?
+                .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()?;
+            let Some((created_at, kind, op_id)) = created_at else {
+                continue;
+            };
+            if op_id != r.op_id.to_string() {
+                // Not our op under this number: never record another op's answer.
+                continue;
+            }
+            let resolvable_after_ms = (kind == OpKind::Create.as_str()
+                && matches!(r.outcome, OpOutcome::Applied | OpOutcome::Duplicate))
+            .then(|| {
+                let made = DateTime::parse_from_rfc3339(&created_at).ok()?;
+                let done = DateTime::parse_from_rfc3339(&r.applied_at).ok()?;
+                Some((done - made).num_milliseconds().max(0))
+            })
+            .flatten();
+            let outcome = serde_json::to_value(r.outcome)?
+                .as_str()
+                .unwrap_or("rejected")
+                .to_owned();
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO op_results (seq, op_id, outcome, reason_code, reason, \
+                     applied_at, resolvable_after_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    seq,
+                    op_id,
+                    outcome,
+                    r.reason_code,
+                    r.reason,
+                    r.applied_at,
+                    resolvable_after_ms
+                ])?;
+            if inserted == 0 {
+                continue;
+            }
+            match r.outcome {
+                OpOutcome::Applied => applied.applied += 1,
+                OpOutcome::Duplicate => applied.duplicates += 1,
+                OpOutcome::Rejected => applied.rejected += 1,
+                OpOutcome::Conflict => applied.conflicts += 1,
+            }
+            if let Some(server) = &r.server {
+                // What the node has now; the pull brings the record itself.
+                tx.prepare_cached(
+                    "INSERT INTO remote_versions (identifier, version) VALUES (?1, ?2) \
+                     ON CONFLICT (identifier) DO UPDATE SET version = max(version, excluded.version)",
+                )?
+                .execute(params![server.handle, server.version as i64])?;
+            }
+            let identifier = r
+                .server
+                .as_ref()
+                .map(|s| s.handle.clone())
+                .unwrap_or_default();
+            for c in &r.conflicts {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO conflicts (identifier, field, base, local, server, \
+                     op_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    identifier, c.field, c.base, c.local, c.server, op_id, r.applied_at
+                ])?;
+            }
+        }
+        let high_water =
+            i64::try_from(response.high_water).map_err(|_| StoreError::Corrupt("hw".into()))?;
+        tx.execute(
+            "UPDATE sync_state SET pushed_through_seq = max(pushed_through_seq, \
+             min(?1, (SELECT coalesce(max(seq), 0) FROM outbox)))",
+            [high_water],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Where the next pull starts, and whether a snapshot is under way.
+    pub fn pull_position(&self) -> Result<(u64, Option<Option<String>>)> {
+        let (cursor, refetching, after): (i64, bool, Option<String>) = self.conn.query_row(
+            "SELECT cursor, refetching, snapshot_after FROM pull_state",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok((
+            u64::try_from(cursor).unwrap_or(0),
+            refetching.then_some(after),
+        ))
+    }
+
+    /// Applies one pulled page and its new cursor in one transaction.
+    pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<usize> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        for change in &page.changes {
+            apply_server_row(&tx, &change.row)?;
+        }
+        let next = i64::try_from(page.next_cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
+        tx.execute(
+            "UPDATE pull_state SET cursor = max(cursor, ?1)",
+            [next],
+        )?;
+        tx.commit()?;
+        Ok(page.changes.len())
+    }
+
+    /// Starts a full refetch (the node no longer has our cursor).
+    pub fn begin_refetch(&mut self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE pull_state SET refetching = 1, snapshot_after = NULL, snapshot_cursor = NULL",
+            [],
+        )?;
+        Ok(())
+    }
+
+    /// Applies one snapshot page; the last one switches back to pulling from the snapshot's
+    /// cursor. The first page's cursor is kept: changes after it are pulled afterwards.
+    pub fn apply_snapshot_page(&mut self, page: &SnapshotPage) -> Result<usize> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        for row in &page.rows {
+            apply_server_row(&tx, row)?;
+        }
+        let cursor = i64::try_from(page.cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
+        tx.execute(
+            "UPDATE pull_state SET snapshot_cursor = coalesce(snapshot_cursor, ?1), \
+             snapshot_after = ?2",
+            params![cursor, page.next_after],
+        )?;
+        if page.next_after.is_none() {
+            tx.execute(
+                "UPDATE pull_state SET cursor = snapshot_cursor, refetching = 0, \
+                 snapshot_after = NULL, snapshot_cursor = NULL",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        Ok(page.rows.len())
+    }
+
+    pub fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, identifier, field, base, local, server, created_at, resolved_at, resolution \
+             FROM conflicts WHERE (?1 = 0 OR resolved_at IS NULL) ORDER BY id",
+        )?;
+        let rows = stmt.query_map([open_only], |r| {
+            Ok(ConflictRecord {
+                id: r.get(0)?,
+                identifier: r.get(1)?,
+                field: r.get(2)?,
+                base: r.get(3)?,
+                local: r.get(4)?,
+                server: r.get(5)?,
+                created_at: r.get(6)?,
+                resolved_at: r.get(7)?,
+                resolution: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Settles a conflict. Keeping the local or a merged value is a new edit of the record (with
+    /// its outbox op and audit entry); taking the node's value is audited on its own.
+    pub fn resolve_conflict(&mut self, actor: &str, id: i64, choice: &Resolution) -> Result<()> {
+        let c = self
+            .conflicts(false)?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("conflict {id}")))?;
+        if c.resolved_at.is_some() {
+            return Err(StoreError::ConflictResolved(id));
+        }
+        let field = Field::from_key(&c.field)
+            .ok_or_else(|| StoreError::Corrupt(format!("conflict field {}", c.field)))?;
+        let wanted = match choice {
+            Resolution::Local => Some(c.local.clone().unwrap_or_default()),
+            Resolution::Value(v) => Some(v.clone()),
+            Resolution::Server => None,
+        };
+        if let Some(value) = &wanted {
+            let identifier: Handle = c
+                .identifier
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("conflict identifier {}", c.identifier)))?;
+            let record = self
+                .get_instrument(&idstation_model::Identifier::Handle(identifier))?
+                .ok_or_else(|| StoreError::NotFound(c.identifier.clone()))?;
+            let mut input = record.instrument.to_input();
+            input.set(&field, value.clone());
+            let template = self.active_template()?;
+            let updated = input
+                .validate(&template)
+                .map_err(StoreError::Invalid)?;
+            self.update_instrument(actor, &updated, None)?;
+        }
+        let resolution = match choice {
+            Resolution::Local => "local",
+            Resolution::Server => "server",
+            Resolution::Value(_) => "value",
+        };
+        let tx = Self::write_tx(&mut self.conn)?;
+        let at = now();
+        tx.execute(
+            "UPDATE conflicts SET resolved_at = ?2, resolution = ?3, resolved_by = ?4 WHERE id = ?1",
+            params![id, at, resolution, actor],
+        )?;
+        let mut chain = audit::Chain::load(&tx)?;
+        chain.append(
+            &tx,
+            &audit::NewEntry {
+                at: &at,
+                actor,
+                action: "resolve_conflict",
+                entity: "instrument",
+                entity_id: &c.identifier,
+                op_id: None,
+                payload_sha256: None,
+                before: Some(&serde_json::json!({"field": c.field, "local": c.local, "server": c.server}).to_string()),
+                after: Some(&serde_json::json!({"resolution": resolution, "value": wanted}).to_string()),
+            },
+        )?;
+        chain.save(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The node has our ops only up to `seq` (it was restored from a backup): push again from
+    /// there. Ops are never removed from the outbox, so nothing is lost.
+    pub fn rewind_pushed_through(&mut self, seq: u64) -> Result<()> {
+        let seq = i64::try_from(seq).map_err(|_| StoreError::Corrupt("seq".into()))?;
+        self.conn.execute(
+            "UPDATE sync_state SET pushed_through_seq = min(pushed_through_seq, ?1)",
+            [seq],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a lease the node granted.
+    pub fn add_lease(&mut self, lease: &SuffixLease) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO leases (lease_id, prefix, series, first, last, width, next) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)",
+            params![
+                lease.lease_id,
+                lease.prefix,
+                lease.series,
+                lease.first as i64,
+                lease.last as i64,
+                lease.width
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Numbers left in this workstation's leases.
+    pub fn lease_numbers_left(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(last - next + 1), 0) FROM leases",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The identifier [`Store::mint_identifier`] would take next, without taking it.
+    pub fn next_identifier(&self) -> Result<Handle> {
+        Ok(next_in_lease(&self.conn)?.1)
+    }
+
+    /// Takes the next identifier from the oldest lease with numbers left. A number is used up
+    /// even if the registration then fails: minting never reuses a number.
+    pub fn mint_identifier(&mut self) -> Result<Handle> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        let (lease_id, handle) = next_in_lease(&tx)?;
+        tx.execute(
+            "UPDATE leases SET next = next + 1 WHERE lease_id = ?1",
+            [&lease_id],
+        )?;
+        tx.commit()?;
+        Ok(handle)
+    }
+}
+
+fn next_in_lease(conn: &rusqlite::Connection) -> Result<(String, Handle)> {
+    let lease: Option<(String, String, String, i64, u32)> = conn
+        .query_row(
+            "SELECT lease_id, prefix, series, next, width FROM leases \
+             WHERE next <= last ORDER BY first LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (lease_id, prefix, series, next, width) = lease.ok_or(StoreError::NoLease)?;
+    let suffix = format!("{series}-{next:0width$}", width = width as usize);
+    let handle = Handle::new(&prefix, &suffix).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok((lease_id, handle))
+}
+
+/// Writes the node's copy of a record into the local table, keeping fields that local ops not
+/// yet confirmed by the node change. Remote writes add no outbox op (they came from the node)
+/// and leave the local write count alone.
+fn apply_server_row(tx: &Transaction<'_>, row: &ServerRow) -> Result<()> {
+    let local = Store::load_row(tx, &row.handle)?;
+    let touched = if local.is_some() {
+        touched_by_pending(tx, &row.handle)?
+    } else {
+        BTreeSet::new()
+    };
+    let at = now();
+    match local {
+        None => {
+            let body = serde_json::to_string(&row.instrument)?;
+            tx.prepare_cached(
+                "INSERT INTO instruments (identifier, name, status, category, owner, cal_next_due,
+                                          body, version, hlc, created_at, updated_at, deleted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, '', ?8, ?8, ?9)",
+            )?
+            .execute(params![
+                row.handle,
+                row.instrument.name,
+                row.instrument.status.as_str(),
+                row.instrument.category,
+                row.instrument.owner,
+                due_column(&row.instrument),
+                body,
+                at,
+                row.deleted.then_some(&at)
+            ])?;
+            if !row.deleted {
+                Store::index(tx, tx.last_insert_rowid(), &row.instrument)?;
+            }
+        }
+        Some((row_id, current)) => {
+            let inst = overlay(&row.instrument, &current.instrument, &touched);
+            let deleted = if touched.contains("deleted") || touched.contains("*") {
+                current.deleted_at.is_some()
+            } else {
+                row.deleted
+            };
+            let unchanged = inst == current.instrument && deleted == current.deleted_at.is_some();
+            if !unchanged {
+                tx.prepare_cached(
+                    "UPDATE instruments SET name = ?2, status = ?3, category = ?4, owner = ?5,
+                            cal_next_due = ?6, body = ?7, updated_at = ?8,
+                            deleted_at = CASE WHEN ?9 THEN coalesce(deleted_at, ?8) END
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    row_id,
+                    inst.name,
+                    inst.status.as_str(),
+                    inst.category,
+                    inst.owner,
+                    due_column(&inst),
+                    serde_json::to_string(&inst)?,
+                    at,
+                    deleted
+                ])?;
+                if current.deleted_at.is_none() {
+                    Store::unindex(tx, row_id)?;
+                }
+                if !deleted {
+                    Store::index(tx, row_id, &inst)?;
+                }
+            }
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO remote_versions (identifier, version) VALUES (?1, ?2) \
+         ON CONFLICT (identifier) DO UPDATE SET version = max(version, excluded.version)",
+    )?
+    .execute(params![row.handle, row.version as i64])?;
+    Ok(())
+}

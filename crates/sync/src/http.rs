@@ -1,0 +1,176 @@
+//! [`Transport`] over HTTP(S) with reqwest (rustls).
+
+use std::time::Duration;
+
+use idstation_model::lease::SuffixLease;
+use idstation_model::sync::{PullResponse, PushRequest, PushResponse, SnapshotPage};
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::{PullReply, SyncError, Token, Transport};
+
+pub struct HttpTransport {
+    base: String,
+    client: Client,
+}
+
+impl HttpTransport {
+    /// `base` is the node's address, e.g. `https://node.example.cn:8088`.
+    pub fn new(base: &str) -> Result<HttpTransport, SyncError> {
+        let client = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(HttpTransport {
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn send<R: DeserializeOwned>(&self, req: RequestBuilder) -> Result<R, SyncError> {
+        let resp = req.send().map_err(|e| SyncError::Network(e.to_string()))?;
+        let status = resp.status();
+        let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()));
+        }
+        Err(error_of(status, &text))
+    }
+
+    /// Signs in with a user name and password (to register this workstation).
+    pub fn login(&self, username: &str, password: &str) -> Result<Token, SyncError> {
+        let v: Value = self.send(
+            self.client
+                .post(self.url("/api/v1/login"))
+                .json(&json!({"username": username, "password": password})),
+        )?;
+        token_of(&v)
+    }
+
+    /// Registers this workstation under its own device id; returns the device secret.
+    pub fn register_device(
+        &self,
+        token: &str,
+        device_id: &str,
+        name: &str,
+    ) -> Result<String, SyncError> {
+        let v: Value = self.send(
+            self.client
+                .post(self.url("/api/v1/devices"))
+                .bearer_auth(token)
+                .json(&json!({"id": device_id, "name": name})),
+        )?;
+        v["device_secret"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| SyncError::Protocol("no device_secret".into()))
+    }
+}
+
+fn token_of(v: &Value) -> Result<Token, SyncError> {
+    Ok(Token {
+        token: v["token"]
+            .as_str()
+            .ok_or_else(|| SyncError::Protocol("no token".into()))?
+            .to_owned(),
+        expires_at: v["expires_at"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+fn error_of(status: StatusCode, text: &str) -> SyncError {
+    let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let message = body["message"]
+        .as_str()
+        .or(body["message_en"].as_str())
+        .unwrap_or(text)
+        .to_owned();
+    if status == StatusCode::UNAUTHORIZED {
+        return SyncError::Unauthorized;
+    }
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        return SyncError::Server {
+            status: status.as_u16(),
+            message,
+        };
+    }
+    SyncError::Refused {
+        code: body["code"].as_str().unwrap_or("refused").to_owned(),
+        message,
+    }
+}
+
+impl Transport for HttpTransport {
+    fn login_device(&self, device_id: &str, secret: &str) -> Result<Token, SyncError> {
+        let v: Value = self.send(
+            self.client
+                .post(self.url("/api/v1/login/device"))
+                .json(&json!({"device_id": device_id, "device_secret": secret})),
+        )?;
+        token_of(&v)
+    }
+
+    fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.send(
+            self.client
+                .post(self.url("/api/v1/sync/push"))
+                .bearer_auth(token)
+                .json(request),
+        )
+    }
+
+    fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError> {
+        let resp = self
+            .client
+            .get(self.url("/api/v1/sync/pull"))
+            .bearer_auth(token)
+            .query(&[("cursor", cursor.to_string()), ("limit", limit.to_string())])
+            .send()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let status = resp.status();
+        let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
+        if status == StatusCode::GONE {
+            return Ok(PullReply::MustRefetch);
+        }
+        if !status.is_success() {
+            return Err(error_of(status, &text));
+        }
+        serde_json::from_str::<PullResponse>(&text)
+            .map(PullReply::Page)
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    fn snapshot(
+        &self,
+        token: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SnapshotPage, SyncError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(after) = after {
+            query.push(("after", after.to_owned()));
+        }
+        self.send(
+            self.client
+                .get(self.url("/api/v1/sync/snapshot"))
+                .bearer_auth(token)
+                .query(&query),
+        )
+    }
+
+    fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError> {
+        let v: Value = self.send(
+            self.client
+                .post(self.url("/api/v1/leases"))
+                .bearer_auth(token)
+                .json(&json!({"device_id": device_id, "count": count})),
+        )?;
+        serde_json::from_value(v["lease"].clone()).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}

@@ -1,0 +1,312 @@
+//! The workstation's sync client: pushes the outbox to the node, pulls the node's changes, keeps
+//! identifier leases topped up. HTTP lives behind [`Transport`], so the loop can run against a
+//! fault-injecting transport in tests.
+//!
+//! One sync is: sign in if needed, push every pending op (in batches, each answer stored with the
+//! high-water mark in one transaction), pull changes (each page stored with its cursor in one
+//! transaction; a snapshot when the node no longer has the cursor), lease more identifiers when
+//! few are left. A sync with nothing to do costs one request: the pull.
+
+mod http;
+
+use std::time::Duration;
+
+use backon::{BlockingRetryable, ExponentialBuilder};
+use idstation_model::lease::SuffixLease;
+use idstation_model::sync::{PullResponse, PushRequest, PushResponse, SnapshotPage};
+use idstation_store::sync::PushApplied;
+use idstation_store::{Store, StoreError};
+use serde::Serialize;
+
+pub use http::HttpTransport;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The node could not be reached, or timed out: try again later.
+    #[error("the node cannot be reached: {0}")]
+    Network(String),
+    /// The node failed (5xx): try again later.
+    #[error("the node failed (HTTP {status}): {message}")]
+    Server { status: u16, message: String },
+    /// The token was refused: sign in again.
+    #[error("the node refused the sign-in token")]
+    Unauthorized,
+    /// The node refused the request itself (4xx): retrying will not help.
+    #[error("the node refused the request ({code}): {message}")]
+    Refused { code: String, message: String },
+    #[error("the node's answer is not understood: {0}")]
+    Protocol(String),
+    #[error("this workstation is not signed in to a node; run `idstation sync login`")]
+    NotConfigured,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Worth another try after a pause.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Network(_) | SyncError::Server { .. })
+    }
+}
+
+/// What a pull got.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PullReply {
+    Page(PullResponse),
+    MustRefetch,
+}
+
+/// A token and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub token: String,
+    pub expires_at: String,
+}
+
+/// How the client reaches the node. Every call is one request.
+pub trait Transport {
+    fn login_device(&self, device_id: &str, secret: &str) -> Result<Token, SyncError>;
+    fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, SyncError>;
+    fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError>;
+    fn snapshot(
+        &self,
+        token: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SnapshotPage, SyncError>;
+    fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub push_batch: u32,
+    pub pull_page: u32,
+    /// Lease more identifiers when fewer than this are left.
+    pub lease_low_water: u64,
+    pub lease_count: u64,
+    /// Tries per request for transient failures, with jittered exponential backoff.
+    pub attempts: usize,
+    pub first_backoff: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> SyncConfig {
+        SyncConfig {
+            push_batch: 500,
+            pull_page: 500,
+            lease_low_water: 50,
+            lease_count: 200,
+            attempts: 4,
+            first_backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Progress of a long sync, for the UI and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Progress {
+    Pushing { sent: u64, pending: u64 },
+    Pulling { received: u64 },
+    Refetching { received: u64 },
+    Leasing,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: PushApplied,
+    pub pulled: u64,
+    pub refetched: bool,
+    pub leased: u64,
+    pub requests: u64,
+}
+
+pub struct SyncEngine<T: Transport> {
+    transport: T,
+    config: SyncConfig,
+}
+
+impl<T: Transport> SyncEngine<T> {
+    pub fn new(transport: T, config: SyncConfig) -> SyncEngine<T> {
+        SyncEngine { transport, config }
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// One full sync. Its outcome is noted for the status line either way.
+    pub fn sync(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let result = self.sync_inner(store, progress);
+        let note = result.as_ref().err().map(ToString::to_string);
+        store.record_sync_attempt(note.as_deref())?;
+        result
+    }
+
+    fn retry<R>(&self, f: impl FnMut() -> Result<R, SyncError>) -> Result<R, SyncError> {
+        f.retry(
+            ExponentialBuilder::default()
+                .with_jitter()
+                .with_min_delay(self.config.first_backoff)
+                .with_max_times(self.config.attempts.saturating_sub(1)),
+        )
+        .sleep(std::thread::sleep)
+        .when(SyncError::is_transient)
+        .call()
+    }
+
+    /// Runs `call` with a token; a refused token is replaced once by signing in again.
+    fn authed<R>(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+        mut call: impl FnMut(&str) -> Result<R, SyncError>,
+    ) -> Result<R, SyncError> {
+        let token = self.token(store, report, false)?;
+        report.requests += 1;
+        match self.retry(|| call(&token)) {
+            Err(SyncError::Unauthorized) => {
+                let token = self.token(store, report, true)?;
+                report.requests += 1;
+                self.retry(|| call(&token))
+            }
+            other => other,
+        }
+    }
+
+    fn token(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+        renew: bool,
+    ) -> Result<String, SyncError> {
+        let mut settings = store.sync_settings()?;
+        if let (Some(token), false) = (&settings.token, renew) {
+            return Ok(token.clone());
+        }
+        let secret = settings
+            .device_secret
+            .clone()
+            .ok_or(SyncError::NotConfigured)?;
+        let device_id = store.device().device_id.to_string();
+        report.requests += 1;
+        let token = self.retry(|| self.transport.login_device(&device_id, &secret))?;
+        settings.token = Some(token.token.clone());
+        settings.token_expires_at = Some(token.expires_at);
+        store.save_sync_settings(&settings)?;
+        Ok(token.token)
+    }
+
+    fn sync_inner(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        self.push_all(store, &mut report, progress)?;
+        self.pull_all(store, &mut report, progress)?;
+        if store.lease_numbers_left()? < self.config.lease_low_water {
+            progress(Progress::Leasing);
+            let device_id = store.device().device_id.to_string();
+            let count = self.config.lease_count;
+            let lease = self.authed(store, &mut report, |t| {
+                self.transport.lease(t, &device_id, count)
+            })?;
+            store.add_lease(&lease)?;
+            report.leased = lease.len();
+        }
+        Ok(report)
+    }
+
+    fn push_all(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        let device_id = store.device().device_id;
+        let mut sent = 0u64;
+        loop {
+            let ops = store.pending_ops(self.config.push_batch)?;
+            let Some(last) = ops.last().map(|o| o.seq) else {
+                return Ok(());
+            };
+            let first = ops[0].seq;
+            let pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
+            progress(Progress::Pushing { sent, pending });
+            let request = PushRequest {
+                device_id,
+                ops,
+            };
+            let response = self.authed(store, report, |t| self.transport.push(t, &request))?;
+            let applied = store.record_push(&response)?;
+            report.pushed.applied += applied.applied;
+            report.pushed.duplicates += applied.duplicates;
+            report.pushed.rejected += applied.rejected;
+            report.pushed.conflicts += applied.conflicts;
+            sent += response.results.len() as u64;
+            if response.high_water < first {
+                // The node has fewer of our ops than we thought (it was restored from a backup):
+                // send again from its mark; the outbox keeps every op.
+                if response.high_water + 1 < first {
+                    store.rewind_pushed_through(response.high_water)?;
+                    continue;
+                }
+                return Err(SyncError::Protocol(format!(
+                    "the node accepted none of ops {first}..={last}"
+                )));
+            }
+        }
+    }
+
+    fn pull_all(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        let limit = self.config.pull_page;
+        let mut refetches = 0;
+        loop {
+            let (cursor, refetch) = store.pull_position()?;
+            if let Some(after) = refetch {
+                report.refetched = true;
+                let page = self.authed(store, report, |t| {
+                    self.transport.snapshot(t, after.as_deref(), limit)
+                })?;
+                report.pulled += store.apply_snapshot_page(&page)? as u64;
+                progress(Progress::Refetching {
+                    received: report.pulled,
+                });
+                continue;
+            }
+            match self.authed(store, report, |t| self.transport.pull(t, cursor, limit))? {
+                PullReply::MustRefetch => {
+                    // A snapshot ends at a cursor the node keeps; a second demand is a node bug,
+                    // not a reason to loop.
+                    refetches += 1;
+                    if refetches > 1 {
+                        return Err(SyncError::Protocol(
+                            "the node asks for a refetch again right after one".into(),
+                        ));
+                    }
+                    store.begin_refetch()?
+                }
+                PullReply::Page(page) => {
+                    report.pulled += store.apply_pull_page(&page)? as u64;
+                    progress(Progress::Pulling {
+                        received: report.pulled,
+                    });
+                    if !page.has_more {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
