@@ -129,6 +129,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let shutdown = idstation_node::shutdown_signal()?;
         let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
         let scheme = if config.tls.is_some() {
             "https"
@@ -149,7 +150,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
             listeners,
             config.tls.as_ref(),
             state,
-            idstation_node::shutdown_signal(),
+            shutdown,
         )
         .await?;
         tracing::info!("node stopped");

@@ -198,7 +198,7 @@ impl World {
                     return;
                 }
                 let id = list[pick % list.len()].instrument.identifier.to_string();
-                let field = [Field::Location, Field::Owner][*field];
+                let field = if *field == 0 { Field::Location } else { Field::Owner };
                 let _ = w.edit(&id, &[(field, format!("值{value}"))], None);
             }
             Action::Sync { ws, faults } => {
@@ -256,7 +256,7 @@ impl World {
             let status = w.sync_status().expect("status");
             assert_eq!(status.pending_ops, 0);
             // Converged: every record here is the node's record.
-            let local = w.list(&idstation_store::InstrumentFilter { limit: 10_000, deleted: true, ..Default::default() }).expect("list");
+            let local = w.list(&idstation_store::InstrumentFilter { limit: 10_000, include_deleted: true, ..Default::default() }).expect("list");
             assert_eq!(local.len(), node_records.len(), "workstation {ws} has every record");
             for rec in local {
                 let id = rec.instrument.identifier.to_string();
