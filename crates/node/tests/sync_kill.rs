@@ -1,0 +1,184 @@
+//! `kill -9` during a large sync, of the workstation's process and, separately, of the node:
+//! after restarts and a final sync, every op was applied exactly once and every record arrived
+//! once. `IDSTATION_SYNC_KILLS` sets the number of kills (CI: 20; bench/run-sync-kill.sh: more).
+
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use idstation_model::{Field, InstrumentInput};
+use idstation_store::Store;
+use idstation_sync::{HttpTransport, SyncConfig, SyncEngine};
+use idstation_workstation::Workstation;
+use rand::Rng;
+
+const PASSWORD: &str = "calib2026";
+const CHILD_DB: &str = "IDSTATION_SYNC_CHILD_DB";
+const CHILD_URL: &str = "IDSTATION_SYNC_CHILD_URL";
+
+/// The child: syncs until there is nothing left, whatever fails on the way.
+#[test]
+fn sync_child() {
+    let (Ok(db), Ok(url)) = (std::env::var(CHILD_DB), std::env::var(CHILD_URL)) else {
+        return;
+    };
+    let mut store = Store::open(Path::new(&db)).expect("open");
+    let config = SyncConfig {
+        push_batch: 50,
+        pull_page: 100,
+        attempts: 1,
+        ..SyncConfig::default()
+    };
+    let engine = SyncEngine::new(HttpTransport::new(&url).expect("transport"), config);
+    loop {
+        match engine.sync(&mut store, &mut |_| {}) {
+            Ok(r) if r.requests <= 1 => return,
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+fn spawn_child(db: &Path, url: &str) -> Child {
+    Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "sync_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DB, db)
+        .env(CHILD_URL, url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child")
+}
+
+fn count(conn: &rusqlite::Connection, sql: &str, arg: &str) -> i64 {
+    conn.query_row(sql, [arg], |r| r.get(0)).expect(sql)
+}
+
+#[test]
+fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
+    if std::env::var(CHILD_DB).is_ok() {
+        return;
+    }
+    let kills: usize = std::env::var("IDSTATION_SYNC_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let n = 3_000usize;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node_dir = init(dir.path());
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+    let listen = probe.local_addr().expect("addr").to_string();
+    drop(probe);
+    let mut node = Node::try_start(&node_dir, &listen).expect("node");
+    let url = node.base.clone();
+    let c = client();
+    let (_, body) = done(
+        c.post(node.url("/api/v1/accounts"))
+            .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+                          "role": "technician", "enterprise_prefix": "88.118.8",
+                          "enterprise_name": "华东计量"}))
+            .send()
+            .expect("register"),
+    );
+    let id = body["account"]["id"].as_i64().expect("id");
+    done(
+        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
+            .send()
+            .expect("approve"),
+    );
+
+    // Workstation A has n registrations to push; B will pull them.
+    let mut stations = Vec::new();
+    for name in ["a", "b"] {
+        let data = dir.path().join(name);
+        let mut ws = Workstation::init(&data, "88.118.8", name).expect("init");
+        ws.sync_login(&url, "tech", PASSWORD, name).expect("login");
+        stations.push((ws, data.join(idstation_workstation::DB_FILE)));
+    }
+    let instruments: Vec<_> = (1..=n)
+        .map(|i| {
+            let mut input = InstrumentInput::default();
+            input.set(&Field::Identifier, format!("88.118.8/KILL-{i:06}"));
+            input.set(&Field::Name, format!("压力表 {i}"));
+            stations[0].0.validate(&input).expect("valid")
+        })
+        .collect();
+    stations[0]
+        .0
+        .import_instruments(&instruments, &mut |_, _| {})
+        .expect("import");
+    let dbs: Vec<PathBuf> = stations.into_iter().map(|(_, db)| db).collect();
+
+    let mut rng = rand::thread_rng();
+    let (mut node_kills, mut child_kills, mut mid_sync) = (0, 0, 0usize);
+    let started = Instant::now();
+    for round in 0..kills {
+        // First A's push, then B's pull, each under kills.
+        let db = &dbs[usize::from(round >= kills / 2)];
+        let mut child = spawn_child(db, &url);
+        std::thread::sleep(Duration::from_millis(rng.gen_range(30..250)));
+        if round % 4 == 3 {
+            // The node dies mid-sync; the workstation's requests fail until it is back.
+            let _ = node.child.kill();
+            let _ = node.child.wait();
+            node_kills += 1;
+            node = Node::try_start(&node_dir, &listen).expect("node restarts");
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        child_kills += 1;
+        // Was the sync still under way when it died? (Otherwise the kill proved little.)
+        let s = Store::open(db).expect("open");
+        let unfinished = if round < kills / 2 {
+            s.sync_status().expect("status").pending_ops > 0
+        } else {
+            s.count_instruments().expect("count") < n as i64
+        };
+        mid_sync += usize::from(unfinished);
+    }
+    assert!(mid_sync >= kills.min(4) / 2, "only {mid_sync} kills hit a sync under way");
+
+    // Finish in-process, without faults.
+    let engine = SyncEngine::new(HttpTransport::new(&url).expect("transport"), SyncConfig::default());
+    for db in &dbs {
+        let mut store = Store::open(db).expect("open");
+        engine.sync(&mut store, &mut |_| {}).expect("final sync");
+        let again = engine.sync(&mut store, &mut |_| {}).expect("idle sync");
+        assert_eq!(again.requests, 1, "nothing left to do");
+    }
+    eprintln!(
+        "{child_kills} workstation kills ({mid_sync} mid-sync), {node_kills} node kills in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    node.terminate();
+    let node_db = rusqlite::Connection::open(node_dir.join("node.sqlite")).expect("node db");
+    let a = Store::open(&dbs[0]).expect("open a");
+    let device_a = a.device().device_id.to_string();
+    let outbox: i64 = a
+        .connection()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .expect("outbox");
+    assert_eq!(outbox, n as i64);
+    let applied = count(&node_db, "SELECT count(*) FROM applied_ops WHERE device_id = ?1", &device_a);
+    assert_eq!(applied, n as i64, "every op applied once at the node");
+    let answered: i64 = a
+        .connection()
+        .query_row("SELECT count(*) FROM op_results", [], |r| r.get(0))
+        .expect("results");
+    assert_eq!(answered, n as i64, "every op answered once here");
+    let records = count(&node_db, "SELECT count(*) FROM records WHERE prefix = ?1", "88.118.8");
+    assert_eq!(records, n as i64, "no record lost or doubled at the node");
+    let handles = count(&node_db, "SELECT count(*) FROM handles WHERE handle LIKE ?1", "88.118.8/%");
+    assert_eq!(handles, n as i64, "every record resolves");
+    let b = Store::open(&dbs[1]).expect("open b");
+    assert_eq!(b.count_instruments().expect("count"), n as i64, "B pulled every record once");
+    for s in [&a, &b] {
+        assert!(s.audit_verify().expect("audit").problem.is_none());
+        assert!(s.check_consistency().expect("consistency").is_consistent());
+    }
+    idstation_node::SqliteStore::open(&node_dir)
+        .expect("open node")
+        .verify_audit()
+        .expect("node audit chain intact");
+}
