@@ -18,11 +18,8 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, SyncError> {
     let row: Option<(i64, String, bool)> = conn
-        .query_row(
-            "SELECT version, body, deleted FROM records WHERE handle = ?1",
-            [handle],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT version, body, deleted FROM records WHERE handle = ?1")?
+        .query_row([handle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     row.map(|(version, body, deleted)| {
         Ok(ServerRow {
@@ -47,31 +44,22 @@ fn write_record(
 ) -> Result<(), SyncError> {
     let body = serde_json::to_string(&row.instrument).map_err(corrupt)?;
     let version = i64::try_from(row.version).map_err(corrupt)?;
-    conn.execute(
-        "INSERT INTO records (handle, prefix, version, body, deleted, updated_at) \
+    conn.prepare_cached("INSERT INTO records (handle, prefix, version, body, deleted, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (handle) DO UPDATE SET \
          version = excluded.version, body = excluded.body, deleted = excluded.deleted, \
-         updated_at = excluded.updated_at",
-        params![row.handle, prefix, version, body, row.deleted, at],
-    )?;
+         updated_at = excluded.updated_at")?.execute(params![row.handle, prefix, version, body, row.deleted, at])?;
     if row.deleted {
-        conn.execute("DELETE FROM handles WHERE handle = ?1", [&row.handle])?;
+        conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?.execute([&row.handle])?;
     } else {
         let values = to_values(&row.instrument, None, template, at);
         let json = serde_json::to_string(&values).map_err(corrupt)?;
-        conn.execute(
-            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
+        conn.prepare_cached("INSERT INTO handles (handle, values_json, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?3) ON CONFLICT (handle) DO UPDATE SET \
-             values_json = excluded.values_json, updated_at = excluded.updated_at",
-            params![row.handle, json, at],
-        )?;
+             values_json = excluded.values_json, updated_at = excluded.updated_at")?.execute(params![row.handle, json, at])?;
     }
     // Only the newest change of a record is ever needed by a pull.
-    conn.execute("DELETE FROM changes WHERE handle = ?1", [&row.handle])?;
-    conn.execute(
-        "INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, ?4)",
-        params![prefix, row.handle, version, origin_device],
-    )?;
+    conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?.execute([&row.handle])?;
+    conn.prepare_cached("INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, ?4)")?.execute(params![prefix, row.handle, version, origin_device])?;
     Ok(())
 }
 
@@ -177,9 +165,8 @@ impl Applying<'_> {
                     None => {
                         let taken: Option<i64> = self
                             .conn
-                            .query_row("SELECT 1 FROM handles WHERE handle = ?1", [&key], |r| {
-                                r.get(0)
-                            })
+                            .prepare_cached("SELECT 1 FROM handles WHERE handle = ?1")?
+                            .query_row([&key], |r| r.get(0))
                             .optional()?;
                         if taken.is_some() {
                             return Ok(rejected(
@@ -274,10 +261,11 @@ impl Applying<'_> {
             &serde_json::json!({"op_id": op.op_id, "device": self.device.id, "payload": op.payload})
                 .to_string(),
         )?;
-        Ok(OpResult {
-            server: Some(next),
-            ..outcome
-        })
+        // An applied create's row is what the client sent; the pull brings the node's copy
+        // anyway, so only merges and state changes carry it back.
+        let server = (op.kind != OpKind::Create || outcome.outcome != OpOutcome::Applied)
+            .then_some(next);
+        Ok(OpResult { server, ..outcome })
     }
 }
 
@@ -313,11 +301,8 @@ impl SyncStore for SqliteStore {
         };
         for op in ops {
             let stored: Option<String> = tx
-                .query_row(
-                    "SELECT result FROM applied_ops WHERE op_id = ?1",
-                    [op.op_id.to_string()],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT result FROM applied_ops WHERE op_id = ?1")?
+                .query_row([op.op_id.to_string()], |r| r.get(0))
                 .optional()?;
             if let Some(stored) = stored {
                 results.push(serde_json::from_str(&stored).map_err(corrupt)?);
@@ -339,25 +324,19 @@ impl SyncStore for SqliteStore {
                 break;
             }
             let outcome = applying.apply(op)?;
-            tx.execute(
-                "INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+            tx.prepare_cached("INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
                     op.op_id.to_string(),
                     device.id,
                     i64::try_from(op.seq).map_err(corrupt)?,
                     serde_json::to_string(&outcome).map_err(corrupt)?,
                     actor.at
-                ],
-            )?;
+                ])?;
             high_water = op.seq;
             results.push(outcome);
         }
-        tx.execute(
-            "INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
-             ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water",
-            params![device.id, i64::try_from(high_water).map_err(corrupt)?],
-        )?;
+        tx.prepare_cached("INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
+             ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water")?.execute(params![device.id, i64::try_from(high_water).map_err(corrupt)?])?;
         tx.commit()?;
         Ok(PushResponse {
             results,
@@ -473,11 +452,8 @@ impl SyncStore for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Never past the next cursor to be assigned: a snapshot's cursor must be usable.
         let below = below.min(last_cursor(&tx)? + 1);
-        tx.execute("DELETE FROM changes WHERE cursor < ?1", [below])?;
-        tx.execute(
-            "UPDATE change_retention SET min_cursor = max(min_cursor, ?1)",
-            [below],
-        )?;
+        tx.prepare_cached("DELETE FROM changes WHERE cursor < ?1")?.execute([below])?;
+        tx.prepare_cached("UPDATE change_retention SET min_cursor = max(min_cursor, ?1)")?.execute([below])?;
         tx.commit()?;
         Ok(())
     }
