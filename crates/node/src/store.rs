@@ -392,9 +392,8 @@ pub(crate) fn append_audit(
     detail: &str,
 ) -> Result<(), StoreError> {
     let (last_seq, prev_hash): (i64, String) = conn
-        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((0, GENESIS.to_owned()));
     let seq = last_seq + 1;
@@ -403,16 +402,16 @@ pub(crate) fn append_audit(
         seq,
         &[actor.at, actor.user, action, subject, detail],
     );
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, actor.at, actor.user, action, subject, detail, prev_hash, hash],
-    )?;
-    conn.execute(
+    )?
+    .execute(params![seq, actor.at, actor.user, action, subject, detail, prev_hash, hash])?;
+    conn.prepare_cached(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        params![seq, hash],
-    )?;
+    )?
+    .execute(params![seq, hash])?;
     Ok(())
 }
 
