@@ -59,9 +59,11 @@ fn main() {
     let http = reqwest::blocking::Client::new();
     let body: serde_json::Value = http
         .post(format!("{url}/api/v1/accounts"))
-        .json(&serde_json::json!({"username": "bench", "password": "calib2026",
+        .json(
+            &serde_json::json!({"username": "bench", "password": "calib2026",
             "display_name": "基准", "role": "technician", "enterprise_prefix": "88.118.8",
-            "enterprise_name": "基准计量"}))
+            "enterprise_name": "基准计量"}),
+        )
         .send()
         .and_then(|r| r.json())
         .expect("register");
@@ -74,7 +76,8 @@ fn main() {
     let make = |name: &str| -> (Workstation, PathBuf) {
         let dir = args.work.join(name);
         let mut ws = Workstation::init(&dir, "88.118.8", name).expect("init");
-        ws.sync_login(&url, "bench", "calib2026", name).expect("login");
+        ws.sync_login(&url, "bench", "calib2026", name)
+            .expect("login");
         (ws, dir.join(idstation_workstation::DB_FILE))
     };
     let (mut a, a_db) = make("a");
@@ -89,15 +92,19 @@ fn main() {
         })
         .collect();
     let t = Instant::now();
-    a.import_instruments(&instruments, &mut |_, _| {}).expect("import");
+    a.import_instruments(&instruments, &mut |_, _| {})
+        .expect("import");
     let import_s = t.elapsed().as_secs_f64();
     drop(a);
 
-    let engine = SyncEngine::new(HttpTransport::new(&url).expect("transport"), SyncConfig {
-        push_batch: 1_000,
-        pull_page: 1_000,
-        ..SyncConfig::default()
-    });
+    let engine = SyncEngine::new(
+        HttpTransport::new(&url).expect("transport"),
+        SyncConfig {
+            push_batch: 1_000,
+            pull_page: 1_000,
+            ..SyncConfig::default()
+        },
+    );
     let mut store = Store::open(&a_db).expect("open a");
     let t = Instant::now();
     let mut push_done = None;
@@ -131,9 +138,22 @@ fn main() {
         "pull_vs_local_import": pull_s / import_s,
     });
     println!("| figure | result |\n|---|---|");
-    println!("| local import of {} instruments (reference) | {import_s:.2} s |", args.count);
-    println!("| push {} ops over loopback | {push_s:.2} s = **{:.0} ops/s** ({:.1}× the import) |", args.count, n / push_s, push_s / import_s);
-    println!("| pull {} rows over loopback | {pull_s:.2} s = **{:.0} rows/s** ({:.1}× the import) |", args.count, n / pull_s, pull_s / import_s);
+    println!(
+        "| local import of {} instruments (reference) | {import_s:.2} s |",
+        args.count
+    );
+    println!(
+        "| push {} ops over loopback | {push_s:.2} s = **{:.0} ops/s** ({:.1}× the import) |",
+        args.count,
+        n / push_s,
+        push_s / import_s
+    );
+    println!(
+        "| pull {} rows over loopback | {pull_s:.2} s = **{:.0} rows/s** ({:.1}× the import) |",
+        args.count,
+        n / pull_s,
+        pull_s / import_s
+    );
     let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
     std::fs::create_dir_all(&results).expect("results dir");
     std::fs::File::create(results.join("sync-latest.json"))

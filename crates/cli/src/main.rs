@@ -470,11 +470,9 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
                 (Some("local"), None) => Resolution::Local,
                 (Some("server"), None) => Resolution::Server,
                 (other, None) => {
-                    return Err(WsError::UnknownField(format!(
-                        "--take {}",
-                        other.unwrap_or("")
-                    ))
-                    .into())
+                    return Err(
+                        WsError::UnknownField(format!("--take {}", other.unwrap_or(""))).into(),
+                    )
                 }
             };
             let mut ws = open()?;

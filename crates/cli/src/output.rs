@@ -476,13 +476,39 @@ impl Out {
         }
         let none = self.t("无", "none");
         let rows = [
-            (self.t("节点", "Node"), s.node_url.clone().unwrap_or_else(|| self.t("未登录", "not signed in").to_owned())),
-            (self.t("待同步操作", "Pending ops"), s.pending_ops.to_string()),
-            (self.t("未处理冲突", "Open conflicts"), s.open_conflicts.to_string()),
-            (self.t("被拒绝操作", "Rejected ops"), s.rejected_ops.to_string()),
-            (self.t("剩余预分配标识", "Leased ids left"), s.lease_numbers_left.to_string()),
-            (self.t("上次成功", "Last success"), s.last_success_at.as_deref().map(local_time).unwrap_or_else(|| none.to_owned())),
-            (self.t("上次错误", "Last error"), s.last_error.clone().unwrap_or_else(|| none.to_owned())),
+            (
+                self.t("节点", "Node"),
+                s.node_url
+                    .clone()
+                    .unwrap_or_else(|| self.t("未登录", "not signed in").to_owned()),
+            ),
+            (
+                self.t("待同步操作", "Pending ops"),
+                s.pending_ops.to_string(),
+            ),
+            (
+                self.t("未处理冲突", "Open conflicts"),
+                s.open_conflicts.to_string(),
+            ),
+            (
+                self.t("被拒绝操作", "Rejected ops"),
+                s.rejected_ops.to_string(),
+            ),
+            (
+                self.t("剩余预分配标识", "Leased ids left"),
+                s.lease_numbers_left.to_string(),
+            ),
+            (
+                self.t("上次成功", "Last success"),
+                s.last_success_at
+                    .as_deref()
+                    .map(local_time)
+                    .unwrap_or_else(|| none.to_owned()),
+            ),
+            (
+                self.t("上次错误", "Last error"),
+                s.last_error.clone().unwrap_or_else(|| none.to_owned()),
+            ),
         ];
         for (k, v) in rows {
             println!("{}  {v}", pad(k, 14));

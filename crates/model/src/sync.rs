@@ -255,16 +255,28 @@ mod tests {
             }]
         );
         assert_eq!(m.instrument.owner.as_deref(), Some("华南计量"));
-        assert_eq!(m.instrument.location.as_deref(), Some("二楼"), "the node's value stays");
+        assert_eq!(
+            m.instrument.location.as_deref(),
+            Some("二楼"),
+            "the node's value stays"
+        );
     }
 
     #[test]
     fn clearing_a_field_and_replaying_are_merges() {
-        let m = merge_changes(&record(), &changes(json!({"location": ["一楼", null]})), &template())
-            .expect("merge");
+        let m = merge_changes(
+            &record(),
+            &changes(json!({"location": ["一楼", null]})),
+            &template(),
+        )
+        .expect("merge");
         assert_eq!(m.instrument.location, None);
-        let again = merge_changes(&m.instrument, &changes(json!({"location": ["一楼", null]})), &template())
-            .expect("merge");
+        let again = merge_changes(
+            &m.instrument,
+            &changes(json!({"location": ["一楼", null]})),
+            &template(),
+        )
+        .expect("merge");
         assert_eq!(again.already, vec!["location"]);
         assert!(again.conflicts.is_empty());
     }
@@ -280,7 +292,10 @@ mod tests {
             json!({"name": [1, 2]}),
             json!({"name": ["数字万用表", null]}),
         ] {
-            assert!(merge_changes(&r, &changes(bad.clone()), &t).is_err(), "{bad}");
+            assert!(
+                merge_changes(&r, &changes(bad.clone()), &t).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -275,7 +275,10 @@ async fn device_login(
         Ok((token, expires_at, account))
     })
     .await?;
-    Ok(Json(json!({ "token": token, "expires_at": expires_at, "account": account })).into_response())
+    Ok(
+        Json(json!({ "token": token, "expires_at": expires_at, "account": account }))
+            .into_response(),
+    )
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> V1Result {

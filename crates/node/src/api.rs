@@ -19,8 +19,8 @@ use crate::auth::{AuthFailure, Authenticator};
 use crate::config::Settings;
 use crate::error::{code, ApiError, ApiFailure};
 use crate::monitor::{Monitor, MonitorStore};
-use crate::sync::SyncStore;
 use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
+use crate::sync::SyncStore;
 use crate::values::{filter, parse_values};
 
 /// Largest accepted request body; a handle record is a few KiB at most.

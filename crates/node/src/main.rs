@@ -146,13 +146,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
             listeners.push(listener);
         }
         std::io::stdout().flush()?;
-        idstation_node::serve(
-            listeners,
-            config.tls.as_ref(),
-            state,
-            shutdown,
-        )
-        .await?;
+        idstation_node::serve(listeners, config.tls.as_ref(), state, shutdown).await?;
         tracing::info!("node stopped");
         Ok(())
     })

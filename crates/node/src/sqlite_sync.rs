@@ -44,22 +44,33 @@ fn write_record(
 ) -> Result<(), SyncError> {
     let body = serde_json::to_string(&row.instrument).map_err(corrupt)?;
     let version = i64::try_from(row.version).map_err(corrupt)?;
-    conn.prepare_cached("INSERT INTO records (handle, prefix, version, body, deleted, updated_at) \
+    conn.prepare_cached(
+        "INSERT INTO records (handle, prefix, version, body, deleted, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (handle) DO UPDATE SET \
          version = excluded.version, body = excluded.body, deleted = excluded.deleted, \
-         updated_at = excluded.updated_at")?.execute(params![row.handle, prefix, version, body, row.deleted, at])?;
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![row.handle, prefix, version, body, row.deleted, at])?;
     if row.deleted {
-        conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?.execute([&row.handle])?;
+        conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?
+            .execute([&row.handle])?;
     } else {
         let values = to_values(&row.instrument, None, template, at);
         let json = serde_json::to_string(&values).map_err(corrupt)?;
-        conn.prepare_cached("INSERT INTO handles (handle, values_json, created_at, updated_at) \
+        conn.prepare_cached(
+            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?3) ON CONFLICT (handle) DO UPDATE SET \
-             values_json = excluded.values_json, updated_at = excluded.updated_at")?.execute(params![row.handle, json, at])?;
+             values_json = excluded.values_json, updated_at = excluded.updated_at",
+        )?
+        .execute(params![row.handle, json, at])?;
     }
     // Only the newest change of a record is ever needed by a pull.
-    conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?.execute([&row.handle])?;
-    conn.prepare_cached("INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, ?4)")?.execute(params![prefix, row.handle, version, origin_device])?;
+    conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?
+        .execute([&row.handle])?;
+    conn.prepare_cached(
+        "INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![prefix, row.handle, version, origin_device])?;
     Ok(())
 }
 
@@ -128,7 +139,10 @@ impl Applying<'_> {
             return Ok(rejected(
                 op,
                 "not_allowed",
-                format!("this device writes under {} only", self.device.enterprise_prefix),
+                format!(
+                    "this device writes under {} only",
+                    self.device.enterprise_prefix
+                ),
                 at,
             ));
         }
@@ -142,9 +156,7 @@ impl Applying<'_> {
                 };
                 let inst = match inst.to_input().validate(self.template) {
                     Ok(i) if i.identifier.to_string() == key => i,
-                    Ok(_) => {
-                        return Ok(rejected(op, "invalid_record", "identifier differs", at))
-                    }
+                    Ok(_) => return Ok(rejected(op, "invalid_record", "identifier differs", at)),
                     Err(e) => {
                         return Ok(rejected(op, "invalid_record", format!("{e:?}"), at));
                     }
@@ -193,7 +205,12 @@ impl Applying<'_> {
                     return Ok(rejected(op, "not_found", "no such record at the node", at));
                 };
                 let Some(changes) = op.payload.as_object() else {
-                    return Ok(rejected(op, "invalid_change", "payload is not an object", at));
+                    return Ok(rejected(
+                        op,
+                        "invalid_change",
+                        "payload is not an object",
+                        at,
+                    ));
                 };
                 let merged = match merge_changes(&row.instrument, changes, self.template) {
                     Ok(m) => m,
@@ -263,8 +280,8 @@ impl Applying<'_> {
         )?;
         // An applied create's row is what the client sent; the pull brings the node's copy
         // anyway, so only merges and state changes carry it back.
-        let server = (op.kind != OpKind::Create || outcome.outcome != OpOutcome::Applied)
-            .then_some(next);
+        let server =
+            (op.kind != OpKind::Create || outcome.outcome != OpOutcome::Applied).then_some(next);
         Ok(OpResult { server, ..outcome })
     }
 }
@@ -324,19 +341,28 @@ impl SyncStore for SqliteStore {
                 break;
             }
             let outcome = applying.apply(op)?;
-            tx.prepare_cached("INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
-                    op.op_id.to_string(),
-                    device.id,
-                    i64::try_from(op.seq).map_err(corrupt)?,
-                    serde_json::to_string(&outcome).map_err(corrupt)?,
-                    actor.at
-                ])?;
+            tx.prepare_cached(
+                "INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                op.op_id.to_string(),
+                device.id,
+                i64::try_from(op.seq).map_err(corrupt)?,
+                serde_json::to_string(&outcome).map_err(corrupt)?,
+                actor.at
+            ])?;
             high_water = op.seq;
             results.push(outcome);
         }
-        tx.prepare_cached("INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
-             ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water")?.execute(params![device.id, i64::try_from(high_water).map_err(corrupt)?])?;
+        tx.prepare_cached(
+            "INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
+             ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water",
+        )?
+        .execute(params![
+            device.id,
+            i64::try_from(high_water).map_err(corrupt)?
+        ])?;
         tx.commit()?;
         Ok(PushResponse {
             results,
@@ -452,10 +478,11 @@ impl SyncStore for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Never past the next cursor to be assigned: a snapshot's cursor must be usable.
         let below = below.min(last_cursor(&tx)? + 1);
-        tx.prepare_cached("DELETE FROM changes WHERE cursor < ?1")?.execute([below])?;
-        tx.prepare_cached("UPDATE change_retention SET min_cursor = max(min_cursor, ?1)")?.execute([below])?;
+        tx.prepare_cached("DELETE FROM changes WHERE cursor < ?1")?
+            .execute([below])?;
+        tx.prepare_cached("UPDATE change_retention SET min_cursor = max(min_cursor, ?1)")?
+            .execute([below])?;
         tx.commit()?;
         Ok(())
     }
 }
-

@@ -406,7 +406,9 @@ pub(crate) fn append_audit(
         "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![seq, actor.at, actor.user, action, subject, detail, prev_hash, hash])?;
+    .execute(params![
+        seq, actor.at, actor.user, action, subject, detail, prev_hash, hash
+    ])?;
     conn.prepare_cached(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",

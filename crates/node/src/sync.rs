@@ -15,7 +15,9 @@ use crate::store::{Actor, StoreError};
 pub enum PullOutcome {
     Page(PullResponse),
     /// The cursor is older than the retained change log: pull a snapshot instead.
-    MustRefetch { min_cursor: u64 },
+    MustRefetch {
+        min_cursor: u64,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

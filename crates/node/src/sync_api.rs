@@ -82,7 +82,9 @@ async fn push(
         return Err(sync_error(SyncError::TooMany(MAX_PUSH_OPS)));
     }
     if !principal.role.writes_handles() {
-        return Err(V1Error(AccountError::Forbidden("reviewers push no changes")));
+        return Err(V1Error(AccountError::Forbidden(
+            "reviewers push no changes",
+        )));
     }
     let store = state.store.clone();
     let response = tokio::task::spawn_blocking(move || {
@@ -125,10 +127,11 @@ async fn pull(
     }
     let scope = scope(&principal)?;
     let store = state.store.clone();
-    let outcome = tokio::task::spawn_blocking(move || store.pull(scope.as_deref(), q.cursor, limit))
-        .await
-        .map_err(internal)?
-        .map_err(sync_error)?;
+    let outcome =
+        tokio::task::spawn_blocking(move || store.pull(scope.as_deref(), q.cursor, limit))
+            .await
+            .map_err(internal)?
+            .map_err(sync_error)?;
     Ok(match outcome {
         PullOutcome::Page(page) => Json(page).into_response(),
         PullOutcome::MustRefetch { min_cursor } => (

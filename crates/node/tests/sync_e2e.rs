@@ -19,9 +19,11 @@ fn node_with_technician(dir: &Path) -> (Node, PathBuf) {
     let c = client();
     let (status, body) = done(
         c.post(node.url("/api/v1/accounts"))
-            .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+            .json(
+                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
                           "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}))
+                          "enterprise_name": "华东计量"}),
+            )
             .send()
             .expect("register"),
     );
@@ -58,7 +60,8 @@ fn sync(ws: &mut Workstation) -> idstation_sync::SyncReport {
 }
 
 fn edit(ws: &mut Workstation, id: &str, field: Field, value: &str) {
-    ws.edit(id, &[(field, value.to_owned())], None).expect("edit");
+    ws.edit(id, &[(field, value.to_owned())], None)
+        .expect("edit");
 }
 
 #[test]
@@ -73,16 +76,29 @@ fn offline_registrations_reach_the_node_and_other_workstations() {
     assert!(first.leased >= 50, "{first:?}");
     let ids: Vec<String> = ["数字万用表", "压力变送器", "游标卡尺"]
         .iter()
-        .map(|n| a.register_minted(&input(n)).expect("register").instrument.identifier.to_string())
+        .map(|n| {
+            a.register_minted(&input(n))
+                .expect("register")
+                .instrument
+                .identifier
+                .to_string()
+        })
         .collect();
-    assert!(ids.iter().all(|id| id.starts_with("88.118.8/CAL-")), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| id.starts_with("88.118.8/CAL-")),
+        "{ids:?}"
+    );
 
     let report = sync(&mut a);
     assert_eq!(report.pushed.applied, 3, "{report:?}");
     assert_eq!(a.sync_status().expect("status").pending_ops, 0);
     // Resolvable at the node as typed handle values.
     let c = client();
-    let (status, body) = done(c.get(node.url(&format!("/api/handles/{}", ids[0]))).send().expect("get"));
+    let (status, body) = done(
+        c.get(node.url(&format!("/api/handles/{}", ids[0])))
+            .send()
+            .expect("get"),
+    );
     assert_eq!(status, 200, "{body}");
     let name = body["values"]
         .as_array()
@@ -117,7 +133,12 @@ fn disjoint_edits_merge_and_the_same_field_becomes_a_conflict() {
     let mut a = workstation(dir.path(), "a", &node);
     let mut b = workstation(dir.path(), "b", &node);
     sync(&mut a);
-    let id = a.register_minted(&input("数字万用表")).expect("register").instrument.identifier.to_string();
+    let id = a
+        .register_minted(&input("数字万用表"))
+        .expect("register")
+        .instrument
+        .identifier
+        .to_string();
     sync(&mut a);
     sync(&mut b);
 
@@ -146,15 +167,25 @@ fn disjoint_edits_merge_and_the_same_field_becomes_a_conflict() {
     assert_eq!(open[0].local.as_deref(), Some("四楼"));
     assert_eq!(open[0].server.as_deref(), Some("三楼"));
     // Server-authoritative meanwhile: B shows the node's value.
-    assert_eq!(b.find(&id).expect("record").instrument.location.as_deref(), Some("三楼"));
+    assert_eq!(
+        b.find(&id).expect("record").instrument.location.as_deref(),
+        Some("三楼")
+    );
 
     // The person keeps B's value: a new edit that reaches everyone.
-    b.resolve_conflict(open[0].id, &Resolution::Local).expect("resolve");
+    b.resolve_conflict(open[0].id, &Resolution::Local)
+        .expect("resolve");
     assert!(b.conflicts(true).expect("conflicts").is_empty());
-    assert!(b.resolve_conflict(open[0].id, &Resolution::Server).is_err(), "settled once");
+    assert!(
+        b.resolve_conflict(open[0].id, &Resolution::Server).is_err(),
+        "settled once"
+    );
     sync(&mut b);
     sync(&mut a);
-    assert_eq!(a.find(&id).expect("record").instrument.location.as_deref(), Some("四楼"));
+    assert_eq!(
+        a.find(&id).expect("record").instrument.location.as_deref(),
+        Some("四楼")
+    );
     assert!(a.verify().expect("verify").audit.problem.is_none());
 }
 
@@ -180,11 +211,13 @@ fn pull_pages(n: usize, page: u32) {
     let mut a = workstation(dir.path(), "a", &node);
     sync(&mut a);
     for i in 0..n {
-        a.register_minted(&input(&format!("仪器{i}"))).expect("register");
+        a.register_minted(&input(&format!("仪器{i}")))
+            .expect("register");
     }
     sync(&mut a);
     drop(workstation(dir.path(), "b", &node));
-    let mut b = Store::open(&dir.path().join("b").join(idstation_workstation::DB_FILE)).expect("open");
+    let mut b =
+        Store::open(&dir.path().join("b").join(idstation_workstation::DB_FILE)).expect("open");
     let config = SyncConfig {
         pull_page: page,
         push_batch: page,
@@ -217,12 +250,18 @@ fn a_cursor_older_than_retention_refetches_a_snapshot() {
     let mut b = workstation(dir.path(), "b", &node);
     sync(&mut a);
     for i in 0..12 {
-        a.register_minted(&input(&format!("仪器{i}"))).expect("register");
+        a.register_minted(&input(&format!("仪器{i}")))
+            .expect("register");
     }
     sync(&mut a);
     sync(&mut b);
     // More changes, then the node drops its whole change log.
-    let id = a.register_minted(&input("新仪器")).expect("register").instrument.identifier.to_string();
+    let id = a
+        .register_minted(&input("新仪器"))
+        .expect("register")
+        .instrument
+        .identifier
+        .to_string();
     sync(&mut a);
     use idstation_node::sync::SyncStore;
     idstation_node::SqliteStore::open(&data_dir)
@@ -238,5 +277,8 @@ fn a_cursor_older_than_retention_refetches_a_snapshot() {
     sync(&mut a);
     let after = sync(&mut b);
     assert!(!after.refetched);
-    assert_eq!(b.find(&id).expect("record").instrument.location.as_deref(), Some("五楼"));
+    assert_eq!(
+        b.find(&id).expect("record").instrument.location.as_deref(),
+        Some("五楼")
+    );
 }

@@ -64,7 +64,12 @@ impl Transport for Faulty {
     fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError> {
         self.call(|| self.inner.pull(token, cursor, limit))
     }
-    fn snapshot(&self, token: &str, after: Option<&str>, limit: u32) -> Result<SnapshotPage, SyncError> {
+    fn snapshot(
+        &self,
+        token: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SnapshotPage, SyncError> {
         self.call(|| self.inner.snapshot(token, after, limit))
     }
     fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError> {
@@ -74,9 +79,19 @@ impl Transport for Faulty {
 
 #[derive(Debug, Clone)]
 enum Action {
-    Register { ws: usize },
-    Edit { ws: usize, pick: usize, field: usize, value: u8 },
-    Sync { ws: usize, faults: Vec<Fault> },
+    Register {
+        ws: usize,
+    },
+    Edit {
+        ws: usize,
+        pick: usize,
+        field: usize,
+        value: u8,
+    },
+    Sync {
+        ws: usize,
+        faults: Vec<Fault>,
+    },
     RestartNode,
 }
 
@@ -122,9 +137,11 @@ impl World {
         let c = client();
         let (_, body) = done(
             c.post(node.url("/api/v1/accounts"))
-                .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+                .json(
+                    &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
                               "role": "technician", "enterprise_prefix": "88.118.8",
-                              "enterprise_name": "华东计量"}))
+                              "enterprise_name": "华东计量"}),
+                )
                 .send()
                 .expect("register"),
         );
@@ -138,8 +155,10 @@ impl World {
         for name in ["a", "b"] {
             let data = dir.path().join(name);
             let mut ws = Workstation::init(&data, "88.118.8", name).expect("init");
-            ws.sync_login(&node.base, "tech", PASSWORD, name).expect("login");
-            ws.sync_now(&mut |_| {}).expect("first sync leases identifiers");
+            ws.sync_login(&node.base, "tech", PASSWORD, name)
+                .expect("login");
+            ws.sync_now(&mut |_| {})
+                .expect("first sync leases identifiers");
             stations.push(data);
         }
         World {
@@ -191,14 +210,23 @@ impl World {
                 i.set(&Field::Location, "一楼");
                 let _ = self.open(*ws).register_minted(&i);
             }
-            Action::Edit { ws, pick, field, value } => {
+            Action::Edit {
+                ws,
+                pick,
+                field,
+                value,
+            } => {
                 let mut w = self.open(*ws);
                 let list = w.list(&Default::default()).expect("list");
                 if list.is_empty() {
                     return;
                 }
                 let id = list[pick % list.len()].instrument.identifier.to_string();
-                let field = if *field == 0 { Field::Location } else { Field::Owner };
+                let field = if *field == 0 {
+                    Field::Location
+                } else {
+                    Field::Owner
+                };
                 let _ = w.edit(&id, &[(field, format!("值{value}"))], None);
             }
             Action::Sync { ws, faults } => {
@@ -220,10 +248,13 @@ impl World {
                 self.sync(ws, vec![]).expect("a fault-free sync succeeds");
             }
         }
-        let node_db = rusqlite::Connection::open(self.node_dir.join("node.sqlite")).expect("node db");
+        let node_db =
+            rusqlite::Connection::open(self.node_dir.join("node.sqlite")).expect("node db");
         let mut node_records: BTreeMap<String, String> = BTreeMap::new();
         {
-            let mut stmt = node_db.prepare("SELECT handle, body FROM records").expect("prepare");
+            let mut stmt = node_db
+                .prepare("SELECT handle, body FROM records")
+                .expect("prepare");
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                 .expect("query");
@@ -251,18 +282,37 @@ impl World {
                     |r| r.get(0),
                 )
                 .expect("applied");
-            assert_eq!(answered, outbox, "workstation {ws}: every op has exactly one answer");
-            assert_eq!(applied_at_node, outbox, "workstation {ws}: every op reached the node once");
+            assert_eq!(
+                answered, outbox,
+                "workstation {ws}: every op has exactly one answer"
+            );
+            assert_eq!(
+                applied_at_node, outbox,
+                "workstation {ws}: every op reached the node once"
+            );
             let status = w.sync_status().expect("status");
             assert_eq!(status.pending_ops, 0);
             // Converged: every record here is the node's record.
-            let local = w.list(&idstation_store::InstrumentFilter { limit: 10_000, include_deleted: true, ..Default::default() }).expect("list");
-            assert_eq!(local.len(), node_records.len(), "workstation {ws} has every record");
+            let local = w
+                .list(&idstation_store::InstrumentFilter {
+                    limit: 10_000,
+                    include_deleted: true,
+                    ..Default::default()
+                })
+                .expect("list");
+            assert_eq!(
+                local.len(),
+                node_records.len(),
+                "workstation {ws} has every record"
+            );
             for rec in local {
                 let id = rec.instrument.identifier.to_string();
                 let node_body: idstation_model::Instrument =
                     serde_json::from_str(&node_records[&id]).expect("node body");
-                assert_eq!(rec.instrument, node_body, "workstation {ws} differs on {id}");
+                assert_eq!(
+                    rec.instrument, node_body,
+                    "workstation {ws} differs on {id}"
+                );
             }
             assert!(w.verify().expect("verify").audit.problem.is_none());
         }

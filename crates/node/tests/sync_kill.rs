@@ -74,9 +74,11 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
     let c = client();
     let (_, body) = done(
         c.post(node.url("/api/v1/accounts"))
-            .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+            .json(
+                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
                           "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}))
+                          "enterprise_name": "华东计量"}),
+            )
             .send()
             .expect("register"),
     );
@@ -136,10 +138,16 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         };
         mid_sync += usize::from(unfinished);
     }
-    assert!(mid_sync >= kills.min(4) / 2, "only {mid_sync} kills hit a sync under way");
+    assert!(
+        mid_sync >= kills.min(4) / 2,
+        "only {mid_sync} kills hit a sync under way"
+    );
 
     // Finish in-process, without faults.
-    let engine = SyncEngine::new(HttpTransport::new(&url).expect("transport"), SyncConfig::default());
+    let engine = SyncEngine::new(
+        HttpTransport::new(&url).expect("transport"),
+        SyncConfig::default(),
+    );
     for db in &dbs {
         let mut store = Store::open(db).expect("open");
         engine.sync(&mut store, &mut |_| {}).expect("final sync");
@@ -160,19 +168,35 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .expect("outbox");
     assert_eq!(outbox, n as i64);
-    let applied = count(&node_db, "SELECT count(*) FROM applied_ops WHERE device_id = ?1", &device_a);
+    let applied = count(
+        &node_db,
+        "SELECT count(*) FROM applied_ops WHERE device_id = ?1",
+        &device_a,
+    );
     assert_eq!(applied, n as i64, "every op applied once at the node");
     let answered: i64 = a
         .connection()
         .query_row("SELECT count(*) FROM op_results", [], |r| r.get(0))
         .expect("results");
     assert_eq!(answered, n as i64, "every op answered once here");
-    let records = count(&node_db, "SELECT count(*) FROM records WHERE prefix = ?1", "88.118.8");
+    let records = count(
+        &node_db,
+        "SELECT count(*) FROM records WHERE prefix = ?1",
+        "88.118.8",
+    );
     assert_eq!(records, n as i64, "no record lost or doubled at the node");
-    let handles = count(&node_db, "SELECT count(*) FROM handles WHERE handle LIKE ?1", "88.118.8/%");
+    let handles = count(
+        &node_db,
+        "SELECT count(*) FROM handles WHERE handle LIKE ?1",
+        "88.118.8/%",
+    );
     assert_eq!(handles, n as i64, "every record resolves");
     let b = Store::open(&dbs[1]).expect("open b");
-    assert_eq!(b.count_instruments().expect("count"), n as i64, "B pulled every record once");
+    assert_eq!(
+        b.count_instruments().expect("count"),
+        n as i64,
+        "B pulled every record once"
+    );
     for s in [&a, &b] {
         assert!(s.audit_verify().expect("audit").problem.is_none());
         assert!(s.check_consistency().expect("consistency").is_consistent());

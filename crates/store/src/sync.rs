@@ -169,11 +169,10 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let (cursor, refetching): (i64, bool) = c.query_row(
-            "SELECT cursor, refetching FROM pull_state",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (cursor, refetching): (i64, bool) =
+            c.query_row("SELECT cursor, refetching FROM pull_state", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         let one = |sql: &str| -> Result<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
         let (last_success_at, last_error, last_error_at) = c.query_row(
             "SELECT last_success_at, last_error, last_error_at FROM sync_log",
@@ -284,7 +283,13 @@ impl Store {
                      op_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
-                    identifier, c.field, c.base, c.local, c.server, op_id, r.applied_at
+                    identifier,
+                    c.field,
+                    c.base,
+                    c.local,
+                    c.server,
+                    op_id,
+                    r.applied_at
                 ])?;
             }
         }
@@ -318,11 +323,9 @@ impl Store {
         for change in &page.changes {
             apply_server_row(&tx, &change.row)?;
         }
-        let next = i64::try_from(page.next_cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
-        tx.execute(
-            "UPDATE pull_state SET cursor = max(cursor, ?1)",
-            [next],
-        )?;
+        let next =
+            i64::try_from(page.next_cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
+        tx.execute("UPDATE pull_state SET cursor = max(cursor, ?1)", [next])?;
         tx.commit()?;
         Ok(page.changes.len())
     }
@@ -343,7 +346,8 @@ impl Store {
         for row in &page.rows {
             apply_server_row(&tx, row)?;
         }
-        let cursor = i64::try_from(page.cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
+        let cursor =
+            i64::try_from(page.cursor).map_err(|_| StoreError::Corrupt("cursor".into()))?;
         tx.execute(
             "UPDATE pull_state SET snapshot_cursor = coalesce(snapshot_cursor, ?1), \
              snapshot_after = ?2",
@@ -400,19 +404,16 @@ impl Store {
             Resolution::Server => None,
         };
         if let Some(value) = &wanted {
-            let identifier: Handle = c
-                .identifier
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("conflict identifier {}", c.identifier)))?;
+            let identifier: Handle = c.identifier.parse().map_err(|_| {
+                StoreError::Corrupt(format!("conflict identifier {}", c.identifier))
+            })?;
             let record = self
                 .get_instrument(&idstation_model::Identifier::Handle(identifier))?
                 .ok_or_else(|| StoreError::NotFound(c.identifier.clone()))?;
             let mut input = record.instrument.to_input();
             input.set(&field, value.clone());
             let template = self.active_template()?;
-            let updated = input
-                .validate(&template)
-                .map_err(StoreError::Invalid)?;
+            let updated = input.validate(&template).map_err(StoreError::Invalid)?;
             self.update_instrument(actor, &updated, None)?;
         }
         let resolution = match choice {
@@ -437,8 +438,13 @@ impl Store {
                 entity_id: &c.identifier,
                 op_id: None,
                 payload_sha256: None,
-                before: Some(&serde_json::json!({"field": c.field, "local": c.local, "server": c.server}).to_string()),
-                after: Some(&serde_json::json!({"resolution": resolution, "value": wanted}).to_string()),
+                before: Some(
+                    &serde_json::json!({"field": c.field, "local": c.local, "server": c.server})
+                        .to_string(),
+                ),
+                after: Some(
+                    &serde_json::json!({"resolution": resolution, "value": wanted}).to_string(),
+                ),
             },
         )?;
         chain.save(&tx)?;

@@ -239,10 +239,7 @@ impl<T: Transport> SyncEngine<T> {
             let first = ops[0].seq;
             let pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
             progress(Progress::Pushing { sent, pending });
-            let request = PushRequest {
-                device_id,
-                ops,
-            };
+            let request = PushRequest { device_id, ops };
             let response = self.authed(store, report, |t| self.transport.push(t, &request))?;
             let applied = store.record_push(&response)?;
             report.pushed.applied += applied.applied;

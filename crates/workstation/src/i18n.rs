@@ -365,7 +365,9 @@ pub fn sync_error(e: &idstation_sync::SyncError, lang: Lang) -> String {
     use idstation_sync::SyncError as S;
     if lang == Lang::En {
         return match e {
-            S::Network(_) => format!("{e}. Changes stay queued here and sync when the node is reachable."),
+            S::Network(_) => {
+                format!("{e}. Changes stay queued here and sync when the node is reachable.")
+            }
             _ => e.to_string(),
         };
     }

@@ -6,7 +6,7 @@ use idstation_store::sync::{ConflictRecord, Resolution, SyncSettings, SyncStatus
 use idstation_store::InstrumentRecord;
 use idstation_sync::{HttpTransport, Progress, SyncConfig, SyncEngine, SyncReport};
 
-use crate::{Result, WsError, Workstation};
+use crate::{Result, Workstation, WsError};
 
 impl Workstation {
     /// Signs in to `node_url` as `username`, registers this workstation as a device of the
@@ -71,7 +71,10 @@ impl Workstation {
         }
         let mut input = input.clone();
         // Validate with the number that would be minted, so a bad form uses up no number.
-        input.set(&Field::Identifier, self.store.next_identifier()?.to_string());
+        input.set(
+            &Field::Identifier,
+            self.store.next_identifier()?.to_string(),
+        );
         self.validate(&input).map_err(WsError::Invalid)?;
         let handle = self.store.mint_identifier()?;
         input.set(&Field::Identifier, handle.to_string());
