@@ -174,6 +174,19 @@ pub enum LiveStatus {
     Scrapped,
 }
 
+impl LiveStatus {
+    /// The status's name for people, `(zh-CN, English)`.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            LiveStatus::InUse => ("在用", "in use"),
+            LiveStatus::Restricted => ("准用", "restricted"),
+            LiveStatus::Stopped => ("停用", "stopped"),
+            LiveStatus::Overdue => ("停用(已超期)", "stopped (overdue)"),
+            LiveStatus::Scrapped => ("报废", "scrapped"),
+        }
+    }
+}
+
 impl Instrument {
     pub fn live_status(&self, today: NaiveDate) -> LiveStatus {
         match self.status {
@@ -321,6 +334,34 @@ impl Field {
             return (!name.is_empty()).then(|| Field::Attribute(name.to_string()));
         }
         Field::FIXED.into_iter().find(|f| f.key() == key)
+    }
+
+    /// The field's name for people, `(zh-CN, English)`; an attribute is named by its key (the
+    /// template's alias is the caller's to look up).
+    pub fn labels(&self) -> (&str, &str) {
+        match self {
+            Field::Identifier => ("标识", "identifier"),
+            Field::AssetNo => ("资产编号", "asset number"),
+            Field::Name => ("名称", "name"),
+            Field::Category => ("类别", "category"),
+            Field::Manufacturer => ("制造商", "manufacturer"),
+            Field::Model => ("型号", "model"),
+            Field::SerialNo => ("出厂编号", "serial number"),
+            Field::MeasuringRange => ("测量范围", "measuring range"),
+            Field::Accuracy => ("准确度等级/最大允许误差", "accuracy class / MPE"),
+            Field::Resolution => ("分辨力", "resolution"),
+            Field::Owner => ("所属单位", "owner"),
+            Field::Location => ("存放地点", "location"),
+            Field::Status => ("状态", "status"),
+            Field::CalLastDate => ("校准日期", "calibration date"),
+            Field::CalIntervalMonths => ("校准周期(月)", "calibration interval (months)"),
+            Field::CalNextDue => ("下次校准日期", "next due date"),
+            Field::CalCertificateNo => ("证书编号", "certificate number"),
+            Field::CalResult => ("校准结论", "calibration result"),
+            Field::CalCalibratedBy => ("校准员", "calibrated by"),
+            Field::CalApprovedBy => ("批准人", "approved by"),
+            Field::Attribute(name) => (name, name),
+        }
     }
 
     /// Longest accepted value, in characters.

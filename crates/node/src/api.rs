@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::monitor_api::routes())
         .merge(crate::openapi::routes())
         .merge(crate::sync_api::routes())
+        .merge(crate::resolver::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -210,7 +211,7 @@ fn json_response(status: StatusCode, body: serde_json::Value, pretty: bool) -> R
 }
 
 /// Runs blocking work (SQLite, argon2) off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)

@@ -12,6 +12,7 @@ pub mod error;
 pub mod monitor;
 pub mod monitor_api;
 pub mod openapi;
+pub mod resolver;
 mod sqlite_accounts;
 mod sqlite_monitor;
 mod sqlite_sync;

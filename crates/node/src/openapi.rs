@@ -14,7 +14,6 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use crate::accounts::{Account, AccountStatus, Device, Enterprise, Registration, Role};
 use crate::api::AppState;
 use crate::monitor::Event;
-use crate::values::{HandleValue, ValueData};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/openapi.json", get(document))
@@ -30,7 +29,31 @@ pub struct HandleRecord {
     #[serde(rename = "responseCode")]
     pub response_code: u32,
     pub handle: String,
-    pub values: Vec<HandleValue>,
+    pub values: Vec<HandleValueDoc>,
+}
+
+/// The schema of one value (the type itself is the model's `HandleValue`, which knows no
+/// OpenAPI).
+#[derive(Serialize, ToSchema)]
+#[schema(as = HandleValue)]
+pub struct HandleValueDoc {
+    pub index: u32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: ValueDataDoc,
+    pub ttl: i64,
+    /// RFC 3339, UTC; set by the node when the value is written.
+    pub timestamp: String,
+}
+
+/// A value's data in object form: `{"format": "...", "value": ...}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ValueData)]
+pub struct ValueDataDoc {
+    pub format: String,
+    /// A string, or an object for formats such as `admin`.
+    #[schema(value_type = Value)]
+    pub value: serde_json::Value,
 }
 
 /// `{"responseCode", "handle"}`: a write succeeded.
@@ -232,7 +255,7 @@ impl Modify for Security {
         register_device, list_devices, device_leases, lease, daily_stats, metrics
     ),
     components(schemas(
-        HandleValue, ValueData, HandleRecord, HandleWritten, HandleFailure, HandleValueInput,
+        HandleValueDoc, ValueDataDoc, HandleRecord, HandleWritten, HandleFailure, HandleValueInput,
         ErrorBody, Account, AccountStatus, Role, Enterprise, Device, Registration,
         Event, DailyStats
     )),

@@ -56,13 +56,7 @@ fn write_record(
             .execute([&row.handle])?;
     } else {
         let values = to_values(&row.instrument, None, template, at);
-        let json = serde_json::to_string(&values).map_err(corrupt)?;
-        conn.prepare_cached(
-            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?3) ON CONFLICT (handle) DO UPDATE SET \
-             values_json = excluded.values_json, updated_at = excluded.updated_at",
-        )?
-        .execute(params![row.handle, json, at])?;
+        crate::store::write_values(conn, &row.handle, &values, at)?;
     }
     // Only the newest change of a record is ever needed by a pull.
     conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?

@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_accounts.sql")),
     M::up(include_str!("../migrations/0003_monitor.sql")),
     M::up(include_str!("../migrations/0004_sync.sql")),
+    M::up(include_str!("../migrations/0005_gs1_index.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.
@@ -95,6 +96,8 @@ pub trait HandleStore: Send + Sync + 'static {
     ) -> Result<PutOutcome, StoreError>;
     /// Deletes the whole handle (empty `indexes`) or only those values.
     fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StoreError>;
+    /// The handle carrying a GS1 key, given in its canonical Digital Link form.
+    fn handle_of_gs1(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// The embedded SQLite store: one writer connection behind a mutex (which serialises writers)
@@ -133,7 +136,7 @@ impl SqliteStore {
             params![config.prefix, config.admin_secret_hash, actor.at],
         )?;
         let handle = format!("0.NA/{}", config.prefix);
-        write_values(&tx, &handle, &prefix_handle_values, actor.at, true)?;
+        write_values(&tx, &handle, &prefix_handle_values, actor.at)?;
         append_audit(
             &tx,
             actor,
@@ -254,6 +257,10 @@ impl HandleStore for SqliteStore {
         self.read(|conn| read_values(conn, handle))
     }
 
+    fn handle_of_gs1(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| handle_of_gs1(conn, key))
+    }
+
     fn put(
         &self,
         handle: &str,
@@ -272,13 +279,7 @@ impl HandleStore for SqliteStore {
             None => PutOutcome::Created,
         };
         let merged = merge(existing.as_deref().unwrap_or(&[]), values, &mode.selected)?;
-        write_values(
-            &tx,
-            handle,
-            &merged,
-            actor.at,
-            outcome == PutOutcome::Created,
-        )?;
+        write_values(&tx, handle, &merged, actor.at)?;
         let action = match outcome {
             PutOutcome::Created => "create",
             PutOutcome::Modified => "modify",
@@ -306,7 +307,7 @@ impl HandleStore for SqliteStore {
                 .into_iter()
                 .filter(|v| !indexes.contains(&v.index))
                 .collect();
-            write_values(&tx, handle, &kept, actor.at, false)?;
+            write_values(&tx, handle, &kept, actor.at)?;
             let detail = serde_json::json!({ "removed_indexes": indexes }).to_string();
             append_audit(&tx, actor, "delete_values", handle, &detail)?;
         }
@@ -359,27 +360,38 @@ fn read_values(conn: &Connection, handle: &str) -> Result<Option<Vec<HandleValue
     .transpose()
 }
 
-fn write_values(
+/// Stores a handle's values (creating the handle or replacing them) and indexes the GS1 keys
+/// they carry; every path that writes handle values goes through here.
+pub(crate) fn write_values(
     conn: &Connection,
     handle: &str,
     values: &[HandleValue],
     at: &str,
-    create: bool,
 ) -> Result<(), StoreError> {
     let json = to_json(values)?;
-    if create {
-        conn.execute(
-            "INSERT INTO handles (handle, values_json, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?3)",
-            params![handle, json, at],
-        )?;
-    } else {
-        conn.execute(
-            "UPDATE handles SET values_json = ?2, updated_at = ?3 WHERE handle = ?1",
-            params![handle, json, at],
-        )?;
+    conn.prepare_cached(
+        "INSERT INTO handles (handle, values_json, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?3) ON CONFLICT (handle) DO UPDATE SET \
+         values_json = excluded.values_json, updated_at = excluded.updated_at",
+    )?
+    .execute(params![handle, json, at])?;
+    conn.prepare_cached("DELETE FROM gs1_keys WHERE handle = ?1")?
+        .execute([handle])?;
+    for key in idstation_model::handle_record::gs1_keys(values) {
+        conn.prepare_cached(
+            "INSERT INTO gs1_keys (key, handle) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        )?
+        .execute(params![key.to_string(), handle])?;
     }
     Ok(())
+}
+
+/// The handle that carries a GS1 key (in its canonical Digital Link form).
+pub(crate) fn handle_of_gs1(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT handle FROM gs1_keys WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
 }
 
 /// Appends an entry to the audit chain and moves its head; call inside the write's transaction.

@@ -4,53 +4,10 @@
 //! three body shapes); responses always use the canonical object form.
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Time-to-live given to values that arrive without one (a day, as Handle servers default).
-pub const DEFAULT_TTL: i64 = 86_400;
-
-/// One value of a handle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HandleValue {
-    pub index: u32,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub data: ValueData,
-    pub ttl: i64,
-    /// RFC 3339, UTC; set by the node when the value is written.
-    pub timestamp: String,
-}
-
-/// A value's data in object form: `{"format": "...", "value": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ValueData {
-    pub format: String,
-    /// A string, or an object for formats such as `admin`.
-    #[schema(value_type = Value)]
-    pub value: Value,
-}
-
-impl ValueData {
-    pub fn string(value: impl Into<String>) -> ValueData {
-        ValueData {
-            format: "string".to_owned(),
-            value: Value::String(value.into()),
-        }
-    }
-
-    /// An HS_ADMIN value's data: who administers the handle and with which permission bits.
-    pub fn admin(handle: &str, index: u32, permissions: &str) -> ValueData {
-        ValueData {
-            format: "admin".to_owned(),
-            value: serde_json::json!({
-                "handle": handle,
-                "index": index,
-                "permissions": permissions,
-            }),
-        }
-    }
-}
+// The wire type is the model's, shared with the workstation's sync client.
+pub use idstation_model::handle_value::{HandleValue, ValueData, DEFAULT_TTL};
 
 /// Why a request body is not an acceptable list of values (responseCode 202).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -107,6 +107,13 @@ fn offline_registrations_reach_the_node_and_other_workstations() {
         .find(|v| v["type"] == "IDS.NAME")
         .expect("a name value");
     assert_eq!(name["data"]["value"], "数字万用表");
+    // And a phone scanning its label reaches a page about it.
+    let page = c
+        .get(node.url(&format!("/{}", ids[0].to_lowercase())))
+        .send()
+        .expect("scan");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().expect("page").contains("数字万用表"));
 
     // The other workstation pulls them.
     let pulled = sync(&mut b);

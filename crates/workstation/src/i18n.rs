@@ -53,29 +53,7 @@ impl Lang {
 }
 
 pub fn field_label(field: &Field, lang: Lang) -> String {
-    let (zh, en) = match field {
-        Field::Identifier => ("标识", "identifier"),
-        Field::AssetNo => ("资产编号", "asset number"),
-        Field::Name => ("名称", "name"),
-        Field::Category => ("类别", "category"),
-        Field::Manufacturer => ("制造商", "manufacturer"),
-        Field::Model => ("型号", "model"),
-        Field::SerialNo => ("出厂编号", "serial number"),
-        Field::MeasuringRange => ("测量范围", "measuring range"),
-        Field::Accuracy => ("准确度等级/最大允许误差", "accuracy class / MPE"),
-        Field::Resolution => ("分辨力", "resolution"),
-        Field::Owner => ("所属单位", "owner"),
-        Field::Location => ("存放地点", "location"),
-        Field::Status => ("状态", "status"),
-        Field::CalLastDate => ("校准日期", "calibration date"),
-        Field::CalIntervalMonths => ("校准周期(月)", "calibration interval (months)"),
-        Field::CalNextDue => ("下次校准日期", "next due date"),
-        Field::CalCertificateNo => ("证书编号", "certificate number"),
-        Field::CalResult => ("校准结论", "calibration result"),
-        Field::CalCalibratedBy => ("校准员", "calibrated by"),
-        Field::CalApprovedBy => ("批准人", "approved by"),
-        Field::Attribute(name) => return name.clone(),
-    };
+    let (zh, en) = field.labels();
     lang.pick(zh, en).to_string()
 }
 
@@ -103,13 +81,8 @@ pub fn result_label(r: CalibrationResult, lang: Lang) -> &'static str {
 }
 
 pub fn live_status_label(s: LiveStatus, lang: Lang) -> &'static str {
-    match s {
-        LiveStatus::InUse => lang.pick("在用", "in use"),
-        LiveStatus::Restricted => lang.pick("准用", "restricted"),
-        LiveStatus::Stopped => lang.pick("停用", "stopped"),
-        LiveStatus::Overdue => lang.pick("停用(已超期)", "stopped (overdue)"),
-        LiveStatus::Scrapped => lang.pick("报废", "scrapped"),
-    }
+    let (zh, en) = s.labels();
+    lang.pick(zh, en)
 }
 
 pub fn identifier_error(e: &IdentifierError, lang: Lang) -> String {

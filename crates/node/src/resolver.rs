@@ -1,0 +1,294 @@
+//! The resolver for phone scans: `GET /{handle}` (what a label's QR code opens) and GS1 Digital
+//! Link paths (`/01/{gtin}/21/{serial}`, `/8004/{giai}`) answer a person, not a program: a
+//! redirect to the record's URL value, or a zh-CN page of the instrument with its live status.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use idstation_model::handle_record::{from_values, has_instrument_data, url};
+use idstation_model::{Field, HandleValue, Identifier, Instrument, MetadataTemplate};
+
+use crate::api::{blocking, AppState};
+
+pub fn routes() -> Router<AppState> {
+    // Static routes (`/api/...`, `/metrics`) take precedence over the catch-all.
+    Router::new().route("/{*scanned}", get(resolve))
+}
+
+/// What a scan resolved to, before it is shown.
+enum Outcome {
+    Redirect(String),
+    Record {
+        handle: String,
+        values: Vec<HandleValue>,
+    },
+    NotFound,
+}
+
+async fn resolve(State(state): State<AppState>, uri: Uri) -> Response {
+    // The parser that reads scanner input reads the resolver URL too: any case, `%2F`, GS1.
+    // `%2F` between prefix and suffix is the Handle API's spelling of `/`; accept it here too.
+    let scanned = format!(
+        "https://resolver{}",
+        uri.path().replace("%2F", "/").replace("%2f", "/")
+    );
+    let shown = percent_encoding::percent_decode_str(uri.path().trim_start_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned();
+    let identifier = match Identifier::parse(&scanned) {
+        Ok(id) => id,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                Problem::Invalid(e.to_string()),
+                shown,
+            )
+        }
+    };
+    let store = state.store.clone();
+    let looked_up = blocking(move || {
+        let handle = match &identifier {
+            Identifier::Handle(h) => Some(h.to_string()),
+            Identifier::Gs1(key) => store.handle_of_gs1(&key.to_string())?,
+            _ => None,
+        };
+        let Some(handle) = handle else {
+            return Ok(Outcome::NotFound);
+        };
+        Ok(match store.get(&handle)? {
+            None => Outcome::NotFound,
+            Some(values) => match url(&values).filter(|u| is_web_url(u)) {
+                Some(target) => Outcome::Redirect(target.to_owned()),
+                None => Outcome::Record { handle, values },
+            },
+        })
+    })
+    .await;
+    match looked_up {
+        Ok(Outcome::Redirect(target)) => {
+            (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
+        }
+        Ok(Outcome::Record { handle, values }) => {
+            let today = chrono::Local::now().date_naive();
+            page(RecordPage::new(&handle, &values, today).render())
+        }
+        Ok(Outcome::NotFound) => problem(StatusCode::NOT_FOUND, Problem::NotFound, shown),
+        Err(e) => {
+            tracing::error!(error = %e, "resolver lookup failed");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, Problem::Internal, shown)
+        }
+    }
+}
+
+/// Only web addresses are followed: a `javascript:` or `file:` value is shown, never opened.
+fn is_web_url(u: &str) -> bool {
+    let lower = u.trim().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+fn page(rendered: askama::Result<String>) -> Response {
+    match rendered {
+        // The status is computed at request time, so no cache may keep yesterday's answer.
+        Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "resolver page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    handle: String,
+    title: String,
+    status_class: &'static str,
+    status_zh: &'static str,
+    status_en: &'static str,
+    today: NaiveDate,
+    note: Option<String>,
+    rows: Vec<Row>,
+}
+
+struct Row {
+    zh: String,
+    en: String,
+    value: String,
+}
+
+impl RecordPage {
+    fn new(handle: &str, values: &[HandleValue], today: NaiveDate) -> RecordPage {
+        let template = MetadataTemplate::builtin_instrument();
+        match has_instrument_data(values)
+            .then(|| from_values(values, &template))
+            .and_then(Result::ok)
+        {
+            Some(inst) => RecordPage::instrument(handle, &inst, &template, today),
+            None => RecordPage::values(handle, values, today),
+        }
+    }
+
+    fn instrument(
+        handle: &str,
+        inst: &Instrument,
+        template: &MetadataTemplate,
+        today: NaiveDate,
+    ) -> RecordPage {
+        let live = inst.live_status(today);
+        let (status_zh, status_en) = live.labels();
+        let cal = &inst.calibration;
+        let note = match (live, cal.next_due) {
+            (idstation_model::LiveStatus::Overdue, Some(due)) => Some(format!(
+                "已超过下次校准日期 {due},请停止使用并送检。Past its calibration due date ({due}): do not use."
+            )),
+            _ => None,
+        };
+        // Shown to anyone who scans: instrument facts only. The people who calibrated and
+        // approved it and where it is kept stay off the public page (GB/T 35273: collect and
+        // show no more personal data than the purpose needs).
+        let fixed: [(Field, Option<String>); 14] = [
+            (Field::Model, inst.model.clone()),
+            (Field::SerialNo, inst.serial_no.clone()),
+            (Field::Manufacturer, inst.manufacturer.clone()),
+            (Field::Category, inst.category.clone()),
+            (Field::MeasuringRange, inst.measuring_range.clone()),
+            (Field::Accuracy, inst.accuracy.clone()),
+            (Field::Resolution, inst.resolution.clone()),
+            (Field::Owner, inst.owner.clone()),
+            (Field::AssetNo, inst.asset_no.clone()),
+            (Field::CalLastDate, cal.last_date.map(|d| d.to_string())),
+            (Field::CalNextDue, cal.next_due.map(|d| d.to_string())),
+            (Field::CalCertificateNo, cal.certificate_no.clone()),
+            (
+                Field::CalResult,
+                cal.result
+                    .map(|r| format!("{} / {}", r.label_zh(), r.as_str())),
+            ),
+            (
+                Field::Status,
+                Some(format!(
+                    "{} / {}",
+                    inst.status.label_zh(),
+                    inst.status.as_str()
+                )),
+            ),
+        ];
+        let mut rows: Vec<Row> = fixed
+            .into_iter()
+            .filter_map(|(field, value)| {
+                let (zh, en) = field.labels();
+                value.map(|value| Row {
+                    zh: zh.to_owned(),
+                    en: en.to_owned(),
+                    value,
+                })
+            })
+            .collect();
+        rows.extend(inst.attributes.iter().map(|(name, value)| {
+            Row {
+                zh: template
+                    .field(name)
+                    .map_or_else(|| name.clone(), |f| f.alias_zh.clone()),
+                en: name.clone(),
+                value: value.to_string(),
+            }
+        }));
+        RecordPage {
+            handle: handle.to_owned(),
+            title: inst.name.clone(),
+            status_class: live_class(live),
+            status_zh,
+            status_en,
+            today,
+            note,
+            rows,
+        }
+    }
+
+    /// A record that is not an instrument (e.g. written by a Handle client): its values.
+    fn values(handle: &str, values: &[HandleValue], today: NaiveDate) -> RecordPage {
+        let rows = values
+            .iter()
+            .filter(|v| !v.is_type("HS_ADMIN"))
+            .map(|v| Row {
+                zh: v.kind.clone(),
+                en: format!("index {}", v.index),
+                value: v
+                    .as_str()
+                    .map_or_else(|| v.data.format.clone(), str::to_owned),
+            })
+            .collect();
+        RecordPage {
+            handle: handle.to_owned(),
+            title: handle.to_owned(),
+            status_class: "unknown",
+            status_zh: "标识记录",
+            status_en: "identifier record",
+            today,
+            note: None,
+            rows,
+        }
+    }
+}
+
+fn live_class(s: idstation_model::LiveStatus) -> &'static str {
+    use idstation_model::LiveStatus as L;
+    match s {
+        L::InUse => "in_use",
+        L::Restricted => "restricted",
+        L::Stopped => "stopped",
+        L::Overdue => "overdue",
+        L::Scrapped => "scrapped",
+    }
+}
+
+enum Problem {
+    Invalid(String),
+    NotFound,
+    Internal,
+}
+
+#[derive(Template)]
+#[template(path = "problem.html")]
+struct ProblemPage {
+    heading_zh: &'static str,
+    heading_en: &'static str,
+    detail_zh: String,
+    detail_en: String,
+    scanned: String,
+}
+
+fn problem(status: StatusCode, problem: Problem, scanned: String) -> Response {
+    let doc = match problem {
+        Problem::Invalid(reason) => ProblemPage {
+            heading_zh: "无法识别的标识",
+            heading_en: "Not an identifier this resolver can read",
+            detail_zh: "请检查扫描的二维码或链接是否完整。".to_owned(),
+            detail_en: reason,
+            scanned,
+        },
+        Problem::NotFound => ProblemPage {
+            heading_zh: "未找到该标识",
+            heading_en: "Identifier not found",
+            detail_zh: "该标识尚未注册,或已被注销。离线登记的仪器在同步完成后才可解析。".to_owned(),
+            detail_en: "It is not registered here, or it was deleted. Instruments registered \
+                        offline resolve once their workstation has synced."
+                .to_owned(),
+            scanned,
+        },
+        Problem::Internal => ProblemPage {
+            heading_zh: "解析服务暂时不可用",
+            heading_en: "The resolver could not answer just now",
+            detail_zh: "请稍后重试。".to_owned(),
+            detail_en: "Please try again in a moment.".to_owned(),
+            scanned,
+        },
+    };
+    let mut response = page(doc.render());
+    *response.status_mut() = status;
+    response
+}

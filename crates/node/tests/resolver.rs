@@ -1,0 +1,197 @@
+//! Phone scans: the real node answers `GET /{handle}` and GS1 Digital Link paths with a page for
+//! a person (or a redirect), the status computed at scan time.
+
+mod common;
+
+use common::*;
+use idstation_model::handle_record::to_values;
+use idstation_model::{Field, InstrumentInput, MetadataTemplate};
+
+/// Handle values of an instrument, as a workstation would write them.
+fn instrument(id: &str, name: &str, cal_date: &str, gs1: Option<&str>) -> Value {
+    let template = MetadataTemplate::builtin_instrument();
+    let mut input = InstrumentInput::default();
+    input.set(&Field::Identifier, id);
+    input.set(&Field::Name, name);
+    input.set(&Field::Model, "DMM6500");
+    input.set(&Field::SerialNo, "SN-4471");
+    input.set(&Field::Owner, "上海华东精密机械有限公司");
+    input.set(&Field::Status, "在用");
+    input.set(&Field::CalLastDate, cal_date);
+    input.set(&Field::CalIntervalMonths, "12");
+    input.set(&Field::CalCertificateNo, "JZ2026-0042");
+    input.set(&Field::CalCalibratedBy, "李校准");
+    input.set(&Field::CalApprovedBy, "赵批准");
+    input.set(&Field::Attribute("environment".into()), "恒温室");
+    let inst = input.validate(&template).expect("valid instrument");
+    let mut values =
+        serde_json::to_value(to_values(&inst, None, &template, "2026-01-01T00:00:00Z"))
+            .expect("values json");
+    if let Some(gs1) = gs1 {
+        values
+            .as_array_mut()
+            .expect("array")
+            .push(json!({"index": 3000, "type": "GS1", "data": gs1}));
+    }
+    values
+}
+
+fn put(node: &Node, handle: &str, values: &Value) {
+    let (status, body) = done(
+        admin(client().put(node.url(&format!("/api/handles/{handle}"))))
+            .json(values)
+            .send()
+            .expect("put"),
+    );
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Status, content type and body text of a phone's GET.
+fn scan(node: &Node, path: &str) -> (u16, String, String) {
+    let resp = client().get(node.url(path)).send().expect("get");
+    let status = resp.status().as_u16();
+    let kind = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    (status, kind, resp.text().expect("body"))
+}
+
+#[test]
+fn a_scanned_label_opens_the_instrument_with_its_live_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let today = chrono::Local::now().date_naive();
+    let recent = (today - chrono::Days::new(30)).to_string();
+    let long_ago = (today - chrono::Days::new(500)).to_string();
+    put(
+        &node,
+        "88.118.8/CAL-2026-000123",
+        &instrument("88.118.8/CAL-2026-000123", "数显卡尺", &recent, None),
+    );
+    put(
+        &node,
+        "88.118.8/CAL-2026-000124",
+        &instrument("88.118.8/CAL-2026-000124", "数字万用表", &long_ago, None),
+    );
+
+    // The QR carries an upper-cased URL; people also type it in lower case.
+    for path in [
+        "/88.118.8/CAL-2026-000123",
+        "/88.118.8/cal-2026-000123",
+        "/88.118.8%2FCAL-2026-000123",
+    ] {
+        let (status, kind, page) = scan(&node, path);
+        assert_eq!(status, 200, "{path}: {page}");
+        assert!(kind.starts_with("text/html"), "{kind}");
+        assert!(page.contains("<html lang=\"zh-CN\">"));
+        assert!(page.contains("数显卡尺") && page.contains("DMM6500") && page.contains("SN-4471"));
+        assert!(
+            page.contains("JZ2026-0042") && page.contains("恒温室") && page.contains("使用环境")
+        );
+        assert!(page.contains(">在用<"), "in use: {page}");
+        assert!(!page.contains("已超期"));
+        // Who calibrated and approved stays off the public page.
+        assert!(!page.contains("李校准") && !page.contains("赵批准"));
+    }
+
+    // Recorded as in use, but past its due date: the page says stopped, whatever the label says.
+    let (status, _, page) = scan(&node, "/88.118.8/CAL-2026-000124");
+    assert_eq!(status, 200);
+    assert!(page.contains("停用(已超期)"), "{page}");
+    assert!(page.contains("请停止使用"));
+    assert!(page.contains("class=\"overdue\""));
+}
+
+#[test]
+fn gs1_digital_link_paths_reach_the_same_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let gs1 = "https://id.gs1.org/01/09506000134352/21/A1";
+    put(
+        &node,
+        "88.118.8/CAL-2026-000200",
+        &instrument(
+            "88.118.8/CAL-2026-000200",
+            "压力变送器",
+            "2026-11-01",
+            Some(gs1),
+        ),
+    );
+
+    let (status, _, page) = scan(&node, "/01/09506000134352/21/A1");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("压力变送器") && page.contains("88.118.8/CAL-2026-000200"));
+    // GTIN-13 written as 14 digits without the leading zero is the same key.
+    let (status, _, page) = scan(&node, "/01/9506000134352/21/A1");
+    assert_eq!(status, 200, "{page}");
+
+    // A wrong check digit is not an identifier; an unknown key is not found.
+    let (status, _, page) = scan(&node, "/01/09506000134353/21/A1");
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("无法识别的标识"));
+    let (status, _, page) = scan(&node, "/01/09506000134352/21/NOPE");
+    assert_eq!(status, 404, "{page}");
+
+    // Deleting the handle gives up its GS1 key.
+    let (status, body) = done(
+        admin(client().delete(node.url("/api/handles/88.118.8/CAL-2026-000200")))
+            .send()
+            .expect("delete"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(scan(&node, "/01/09506000134352/21/A1").0, 404);
+}
+
+#[test]
+fn urls_redirect_and_unknown_or_bad_scans_get_a_page_that_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    put(
+        &node,
+        "88.118.8/DOC-1",
+        &json!([{"index": 1, "type": "URL", "data": "https://example.cn/cert/DOC-1"}]),
+    );
+    put(
+        &node,
+        "88.118.8/EVIL-1",
+        &json!([{"index": 1, "type": "URL", "data": "javascript:alert(1)"},
+                {"index": 2, "type": "NOTE", "data": "<script>alert(1)</script>"}]),
+    );
+
+    let resp = client()
+        .get(node.url("/88.118.8/doc-1"))
+        .send()
+        .expect("get");
+    assert_eq!(resp.status().as_u16(), 302);
+    assert_eq!(resp.headers()["location"], "https://example.cn/cert/DOC-1");
+
+    // A non-web URL is never followed, and what a record says is escaped, never run.
+    let (status, _, page) = scan(&node, "/88.118.8/EVIL-1");
+    assert_eq!(status, 200);
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"),
+        "{page}"
+    );
+
+    let (status, kind, page) = scan(&node, "/88.118.8/CAL-2099-999999");
+    assert_eq!(status, 404);
+    assert!(kind.starts_with("text/html"));
+    assert!(page.contains("未找到该标识") && page.contains("88.118.8/CAL-2099-999999"));
+
+    let (status, _, page) = scan(&node, "/favicon.ico");
+    assert_eq!(status, 400);
+    assert!(page.contains("无法识别的标识"));
+
+    // The API and metrics keep their own routes beside the catch-all.
+    let (status, body) = done(
+        client()
+            .get(node.url("/api/handles/88.118.8/DOC-1"))
+            .send()
+            .expect("api"),
+    );
+    assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
+    assert_eq!(scan(&node, "/metrics").0, 200);
+}
