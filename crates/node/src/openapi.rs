@@ -56,6 +56,22 @@ pub struct ValueDataDoc {
     pub value: serde_json::Value,
 }
 
+/// `{"responseCode", "prefix", "totalCount", "handles"}`: the handles with a prefix.
+#[derive(Serialize, ToSchema)]
+pub struct HandleList {
+    #[serde(rename = "responseCode")]
+    pub response_code: u32,
+    pub prefix: String,
+    /// The number of handles with the prefix, as text (as Handle.net servers send it).
+    #[serde(rename = "totalCount")]
+    pub total_count: String,
+    pub handles: Vec<String>,
+    /// Present when `pageSize` was given.
+    pub page: Option<u64>,
+    #[serde(rename = "pageSize")]
+    pub page_size: Option<u64>,
+}
+
 /// `{"responseCode", "handle"}`: a write succeeded.
 #[derive(Serialize, ToSchema)]
 pub struct HandleWritten {
@@ -250,18 +266,51 @@ impl Modify for Security {
                        approval, suffix leases and monitoring figures."
     ),
     paths(
-        get_handle, put_handle, delete_handle,
+        get_handle, put_handle, delete_handle, list_handles, resolve_scan,
         register, list_accounts, approve, reject, login, logout, me, enterprises,
         register_device, list_devices, device_leases, lease, daily_stats, metrics
     ),
     components(schemas(
-        HandleValueDoc, ValueDataDoc, HandleRecord, HandleWritten, HandleFailure, HandleValueInput,
+        HandleValueDoc, ValueDataDoc, HandleRecord, HandleList, HandleWritten, HandleFailure, HandleValueInput,
         ErrorBody, Account, AccountStatus, Role, Enterprise, Device, Registration,
         Event, DailyStats
     )),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/handles", tag = "handles",
+    params(
+        ("prefix" = String, Query, description = "the prefix (`0.NA/` optional)", pattern = r"^88(\.[0-9]{1,6}){1,3}$", example = "88.118.8"),
+        ("page" = Option<u64>, Query, description = "page number, from 0"),
+        ("pageSize" = Option<u64>, Query, description = "handles per page; 0 gives only the count; absent gives all"),
+    ),
+    responses(
+        (status = 200, description = "the handles with exactly this prefix", body = HandleList),
+        (status = 400, description = "invalid prefix or parameter, or a prefix this node is not responsible for", body = HandleFailure),
+        (status = 401, description = "authentication needed (responseCode 402)", body = HandleFailure),
+        (status = 403, description = "not the operator nor an account of the prefix's enterprise", body = HandleFailure),
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn list_handles() {}
+
+#[utoipa::path(get, path = "/{prefix}/{suffix}", tag = "resolution",
+    description = "What a label's QR code opens on a phone: a redirect to the record's URL value, \
+                   or a zh-CN page of the instrument whose status is computed at request time. \
+                   GS1 Digital Link paths (`/01/{gtin}/21/{serial}`, `/8004/{giai}`) resolve too.",
+    params(
+        ("prefix" = String, Path, pattern = r"^88(\.[0-9]{1,6}){1,3}$", example = "88.118.8"),
+        ("suffix" = String, Path, description = "any case", pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$", example = "CAL-2026-000123"),
+    ),
+    responses(
+        (status = 200, description = "a page about the instrument", content_type = "text/html"),
+        (status = 302, description = "to the record's URL value", headers(("location" = String))),
+        (status = 400, description = "not an identifier", content_type = "text/html"),
+        (status = 404, description = "not registered (or deleted)", content_type = "text/html"),
+    ))]
+#[allow(dead_code)]
+fn resolve_scan() {}
 
 #[utoipa::path(get, path = "/api/handles/{handle}", tag = "handles",
     params(
@@ -488,6 +537,8 @@ mod tests {
         let paths = doc["paths"].as_object().expect("paths");
         for p in [
             "/api/handles/{handle}",
+            "/api/handles",
+            "/{prefix}/{suffix}",
             "/api/v1/accounts",
             "/api/v1/login",
             "/api/v1/leases",

@@ -489,3 +489,84 @@ fn serves_https_from_a_configuration_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("node.toml"), "{err}");
 }
+
+#[test]
+fn listing_handles_by_prefix_pages_and_stays_within_the_enterprise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let c = client();
+    for h in [
+        "88.118.8/A-2",
+        "88.118.8/A-1",
+        "88.118.8/A-3",
+        "88.118.80/X-1",
+        "88.118.8.1/Y-1",
+    ] {
+        let (status, body) = done(
+            admin(c.put(node.url(&format!("/api/handles/{h}"))))
+                .json(&json!([{"index": 1, "type": "URL", "data": "https://example.cn/"}]))
+                .send()
+                .expect("put"),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let list = |query: &str, auth: &dyn Fn(RequestBuilder) -> RequestBuilder| {
+        done(
+            auth(c.get(node.url(&format!("/api/handles?{query}"))))
+                .send()
+                .expect("list"),
+        )
+    };
+    let as_admin = |r: RequestBuilder| admin(r);
+
+    // Exactly the prefix: not 88.118.80, not the sub-prefix 88.118.8.1.
+    let (status, body) = list("prefix=88.118.8", &as_admin);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["responseCode"], 1);
+    assert_eq!(body["totalCount"], "3");
+    assert_eq!(
+        body["handles"],
+        json!(["88.118.8/A-1", "88.118.8/A-2", "88.118.8/A-3"])
+    );
+    let (_, body) = list("prefix=0.NA/88.118.8&page=1&pageSize=2", &as_admin);
+    assert_eq!(body["handles"], json!(["88.118.8/A-3"]), "{body}");
+    assert_eq!(
+        (body["page"].clone(), body["pageSize"].clone()),
+        (json!(1), json!(2))
+    );
+    let (_, body) = list("prefix=88.118.8&pageSize=0", &as_admin);
+    assert_eq!(
+        (body["totalCount"].clone(), body["handles"].clone()),
+        (json!("3"), json!([]))
+    );
+
+    // Bad requests, each with its Handle code.
+    for (query, http, code) in [
+        ("prefix=12", 400, 102),
+        ("prefix=88.119", 400, 301),
+        ("prefix=88.118.8&page=x", 400, 2),
+        ("page=1", 400, 2),
+    ] {
+        let (status, body) = list(query, &as_admin);
+        assert_eq!(status, http, "{query}: {body}");
+        if code != 2 {
+            assert_eq!(body["responseCode"], code, "{query}: {body}");
+        }
+    }
+    let (status, body) = list("prefix=88.118.8", &|r| r);
+    assert_eq!((status, body["responseCode"].clone()), (401, json!(402)));
+
+    // An enterprise's own accounts may list it; another enterprise's may not.
+    let op = token(&c, &node, "operator", SECRET);
+    let own = approved(&c, &node, &op, "wang", "88.118.8", "reviewer");
+    let other = approved(&c, &node, &op, "zhao", "88.118.9", "technician");
+    let (status, body) = list("prefix=88.118.8", &|r| bearer(r, &own));
+    assert_eq!(
+        (status, body["totalCount"].clone()),
+        (200, json!("3")),
+        "{body}"
+    );
+    let (status, body) = list("prefix=88.118.8", &|r| bearer(r, &other));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.get("handles").is_none());
+}

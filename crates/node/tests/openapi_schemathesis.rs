@@ -6,18 +6,6 @@ mod common;
 
 use common::*;
 
-fn venv_tool(name: &str) -> PathBuf {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.venv/bin")
-        .join(name);
-    assert!(
-        tool.exists(),
-        "{} is missing: run scripts/setup (it installs tests/python/requirements.txt into .venv)",
-        tool.display()
-    );
-    tool
-}
-
 #[test]
 fn schemathesis_finds_no_server_error_or_schema_violation() {
     let schemathesis = venv_tool("schemathesis");

@@ -114,6 +114,9 @@ fn offline_registrations_reach_the_node_and_other_workstations() {
         .expect("scan");
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().expect("page").contains("数字万用表"));
+    // And a Handle.net client resolves it too.
+    let steps = pyhandle(&["read", &node.base, &ids[0]]);
+    assert_eq!(steps[0]["record"]["IDS.NAME"], "数字万用表", "{steps:?}");
 
     // The other workstation pulls them.
     let pulled = sync(&mut b);

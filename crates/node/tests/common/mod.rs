@@ -117,3 +117,39 @@ pub fn done(resp: Response) -> (u16, Value) {
     let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
     (status, body)
 }
+
+/// A tool from the repository's `.venv` (scripts/setup installs tests/python/requirements.txt).
+pub fn venv_tool(name: &str) -> PathBuf {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.venv/bin")
+        .join(name);
+    assert!(
+        tool.exists(),
+        "{} is missing: run scripts/setup (it installs tests/python/requirements.txt into .venv)",
+        tool.display()
+    );
+    tool
+}
+
+/// Runs tests/python/pyhandle_client.py with the real pyhandle client; its steps, one JSON
+/// object each.
+#[allow(dead_code)]
+pub fn pyhandle(args: &[&str]) -> Vec<Value> {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/pyhandle_client.py");
+    let out = Command::new(venv_tool("python"))
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run pyhandle");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pyhandle failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON step"))
+        .collect()
+}
