@@ -161,6 +161,73 @@ pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// A release `idstation-node` serving a fresh data folder on a loopback port, with an approved
+/// technician `bench` (password `calib2026`) of enterprise 88.118.8. Killed when dropped.
+pub struct BenchNode {
+    pub url: String,
+    child: std::process::Child,
+}
+
+impl BenchNode {
+    pub const SECRET: &'static str = "bench-secret-1";
+    pub const USER: &'static str = "bench";
+    pub const PASSWORD: &'static str = "calib2026";
+
+    pub fn start(node_bin: &Path, data_dir: &Path) -> BenchNode {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let status = Command::new(node_bin)
+            .args(["init", "--data-dir"])
+            .arg(data_dir)
+            .args(["--prefix", "88.118", "--admin-secret", Self::SECRET])
+            .stdout(Stdio::null())
+            .status()
+            .expect("init node");
+        assert!(status.success(), "idstation-node init failed");
+        let mut child = Command::new(node_bin)
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("IDSTATION_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listening line");
+        let url = line.trim().trim_start_matches("listening on ").to_owned();
+
+        let http = reqwest::blocking::Client::new();
+        let body: serde_json::Value = http
+            .post(format!("{url}/api/v1/accounts"))
+            .json(&json!({"username": Self::USER, "password": Self::PASSWORD,
+                "display_name": "基准", "role": "technician", "enterprise_prefix": "88.118.8",
+                "enterprise_name": "基准计量"}))
+            .send()
+            .and_then(|r| r.json())
+            .expect("register");
+        let id = body["account"]["id"].as_i64().expect("id");
+        http.post(format!("{url}/api/v1/accounts/{id}/approve"))
+            .basic_auth("operator", Some(Self::SECRET))
+            .send()
+            .expect("approve");
+        BenchNode { url, child }
+    }
+
+    /// The node's process id (for `ps`-style readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for BenchNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,12 +3,12 @@
 //! run is the local store's own import of the same N instruments (the floor any sync pays to
 //! write them once).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use clap::Parser;
+use idstation_bench::BenchNode;
 use idstation_model::{Field, InstrumentInput};
 use idstation_store::Store;
 use idstation_sync::{HttpTransport, Progress, SyncConfig, SyncEngine};
@@ -32,51 +32,13 @@ fn main() {
     let args = Args::parse();
     let _ = std::fs::remove_dir_all(&args.work);
     std::fs::create_dir_all(&args.work).expect("work dir");
-    let node_dir = args.work.join("node");
-    let secret = "bench-secret-1";
-    let status = Command::new(&args.node)
-        .args(["init", "--data-dir"])
-        .arg(&node_dir)
-        .args(["--prefix", "88.118", "--admin-secret", secret])
-        .stdout(Stdio::null())
-        .status()
-        .expect("init node");
-    assert!(status.success());
-    let mut node = Command::new(&args.node)
-        .args(["serve", "--data-dir"])
-        .arg(&node_dir)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("IDSTATION_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    BufReader::new(node.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let url = line.trim().trim_start_matches("listening on ").to_owned();
-
-    let http = reqwest::blocking::Client::new();
-    let body: serde_json::Value = http
-        .post(format!("{url}/api/v1/accounts"))
-        .json(
-            &serde_json::json!({"username": "bench", "password": "calib2026",
-            "display_name": "基准", "role": "technician", "enterprise_prefix": "88.118.8",
-            "enterprise_name": "基准计量"}),
-        )
-        .send()
-        .and_then(|r| r.json())
-        .expect("register");
-    let id = body["account"]["id"].as_i64().expect("id");
-    http.post(format!("{url}/api/v1/accounts/{id}/approve"))
-        .basic_auth("operator", Some(secret))
-        .send()
-        .expect("approve");
+    let node = BenchNode::start(&args.node, &args.work.join("node"));
+    let url = node.url.clone();
 
     let make = |name: &str| -> (Workstation, PathBuf) {
         let dir = args.work.join(name);
         let mut ws = Workstation::init(&dir, "88.118.8", name).expect("init");
-        ws.sync_login(&url, "bench", "calib2026", name)
+        ws.sync_login(&url, BenchNode::USER, BenchNode::PASSWORD, name)
             .expect("login");
         (ws, dir.join(idstation_workstation::DB_FILE))
     };
@@ -126,8 +88,7 @@ fn main() {
     let pull_s = t.elapsed().as_secs_f64();
     assert_eq!(report.pulled, args.count as u64);
 
-    let _ = node.kill();
-    let _ = node.wait();
+    drop(node);
     let n = args.count as f64;
     let out = serde_json::json!({
         "count": args.count,

@@ -8,6 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use idstation_node::config::{FileConfig, Overrides, ServeConfig};
 
+// mimalloc for the whole process, SQLite's allocations included.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "idstation-node",

@@ -52,14 +52,15 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn add(&mut self, us: u64, at: &str) {
+    /// `at` formats the time only when a new minimum or maximum needs it.
+    fn add(&mut self, us: u64, at: &dyn Fn() -> String) {
         if self.count == 0 || us < self.min_us {
             self.min_us = us;
-            self.min_at = Some(at.to_owned());
+            self.min_at = Some(at());
         }
         if self.count == 0 || us > self.max_us {
             self.max_us = us;
-            self.max_at = Some(at.to_owned());
+            self.max_at = Some(at());
         }
         self.count += 1;
         self.total_us += us;
@@ -218,7 +219,8 @@ impl Monitor {
             .get_or_create(&KindLabel { kind })
             .observe(elapsed.as_secs_f64());
         let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        let at = stamp(now);
+        // Formatted only when a figure records its time: most requests set none.
+        let at = || stamp(now);
         let mut live = self.live();
         let ended = live.roll_over(now);
         live.dirty = true;
@@ -230,7 +232,7 @@ impl Monitor {
         live.in_second += 1;
         if live.in_second > live.figures.max_qps {
             live.figures.max_qps = live.in_second;
-            live.figures.max_qps_at = Some(at.clone());
+            live.figures.max_qps_at = Some(at());
         }
         let success = (200..400).contains(&status);
         match kind {
@@ -257,10 +259,10 @@ impl Monitor {
         // A server error starts a "system" abnormality; the next success ends it.
         if status >= 500 && !live.system_abnormal {
             live.system_abnormal = true;
-            live.event(&at, "abnormal", "system", &format!("HTTP {status}"));
+            live.event(&at(), "abnormal", "system", &format!("HTTP {status}"));
         } else if success && live.system_abnormal {
             live.system_abnormal = false;
-            live.event(&at, "recovered", "system", "requests succeed again");
+            live.event(&at(), "recovered", "system", "requests succeed again");
         }
         live.watch_for_attack(now, &at, ip, status);
         ended
@@ -326,7 +328,13 @@ impl Live {
 
     /// Many refused authentications from one address in a minute is an attack; it is over when
     /// the address has gone a minute without one.
-    fn watch_for_attack(&mut self, now: DateTime<Utc>, at: &str, ip: IpAddr, status: u16) {
+    fn watch_for_attack(
+        &mut self,
+        now: DateTime<Utc>,
+        at: &dyn Fn() -> String,
+        ip: IpAddr,
+        status: u16,
+    ) {
         let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
         let refused = status == 401 || status == 403;
         if refused {
@@ -340,7 +348,7 @@ impl Live {
                 self.under_attack.insert(ip, true);
                 let detail =
                     format!("{ATTACK_THRESHOLD}+ refused sign-ins from {ip} within a minute");
-                self.event(at, "abnormal", "attack", &detail);
+                self.event(&at(), "abnormal", "attack", &detail);
             }
         } else if self.under_attack.get(&ip).copied().unwrap_or(false) {
             let quiet = self
@@ -352,7 +360,7 @@ impl Live {
                 self.under_attack.insert(ip, false);
                 self.refused.remove(&ip);
                 self.event(
-                    at,
+                    &at(),
                     "recovered",
                     "attack",
                     &format!("{ip} quiet for a minute"),
