@@ -55,19 +55,13 @@ fn pyhandle_with_a_wrong_secret_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = init(dir.path());
     let node = Node::start(&data_dir);
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/pyhandle_client.py");
-    let out = Command::new(venv_tool("python"))
-        .arg(script)
-        .args([
-            "lifecycle",
-            &node.base,
-            &format!("300:0.NA/{PREFIX}"),
-            "not the secret",
-            "88.118.8/PYH-2026-0002",
-        ])
-        .output()
-        .expect("run pyhandle");
+    let out = pyhandle_run(&[
+        "lifecycle",
+        &node.base,
+        &format!("300:0.NA/{PREFIX}"),
+        "not the secret",
+        "88.118.8/PYH-2026-0002",
+    ]);
     assert!(!out.status.success(), "a wrong secret must fail");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
