@@ -143,7 +143,7 @@ impl RecordPage {
         let cal = &inst.calibration;
         let note = match (live, cal.next_due) {
             (idstation_model::LiveStatus::Overdue, Some(due)) => Some(format!(
-                "已超过下次校准日期 {due},请停止使用并送检。Past its calibration due date ({due}): do not use."
+                "已超过下次校准日期 {due}，请停止使用并送检。Past its calibration due date ({due}): do not use."
             )),
             _ => None,
         };
@@ -274,7 +274,7 @@ fn problem(status: StatusCode, problem: Problem, scanned: String) -> Response {
         Problem::NotFound => ProblemPage {
             heading_zh: "未找到该标识",
             heading_en: "Identifier not found",
-            detail_zh: "该标识尚未注册,或已被注销。离线登记的仪器在同步完成后才可解析。".to_owned(),
+            detail_zh: "该标识尚未注册，或已被注销。离线登记的仪器在同步完成后才可解析。".to_owned(),
             detail_en: "It is not registered here, or it was deleted. Instruments registered \
                         offline resolve once their workstation has synced."
                 .to_owned(),
