@@ -274,7 +274,8 @@ fn problem(status: StatusCode, problem: Problem, scanned: String) -> Response {
         Problem::NotFound => ProblemPage {
             heading_zh: "未找到该标识",
             heading_en: "Identifier not found",
-            detail_zh: "该标识尚未注册，或已被注销。离线登记的仪器在同步完成后才可解析。".to_owned(),
+            detail_zh: "该标识尚未注册，或已被注销。离线登记的仪器在同步完成后才可解析。"
+                .to_owned(),
             detail_en: "It is not registered here, or it was deleted. Instruments registered \
                         offline resolve once their workstation has synced."
                 .to_owned(),

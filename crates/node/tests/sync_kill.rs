@@ -25,8 +25,8 @@ fn sync_child() {
     };
     let mut store = Store::open(Path::new(&db)).expect("open");
     let config = SyncConfig {
-        push_batch: 50,
-        pull_page: 100,
+        push_batch: 25,
+        pull_page: 50,
         attempts: 1,
         ..SyncConfig::default()
     };
@@ -63,7 +63,8 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let n = 3_000usize;
+    // Every push round brings this many new registrations, so each kill lands mid-sync.
+    let batch = 400usize;
     let dir = tempfile::tempdir().expect("tempdir");
     let node_dir = init(dir.path());
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
@@ -89,36 +90,43 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
             .expect("approve"),
     );
 
-    // Workstation A has n registrations to push; B will pull them.
-    let mut stations = Vec::new();
+    // A registers and pushes; B pulls. Rounds alternate, and each push round gives A a new
+    // batch first, so there is always work under way when the kill comes.
+    let mut datas = Vec::new();
     for name in ["a", "b"] {
         let data = dir.path().join(name);
         let mut ws = Workstation::init(&data, "88.118.8", name).expect("init");
         ws.sync_login(&url, "tech", PASSWORD, name).expect("login");
-        stations.push((ws, data.join(idstation_workstation::DB_FILE)));
+        datas.push(data);
     }
-    let instruments: Vec<_> = (1..=n)
-        .map(|i| {
-            let mut input = InstrumentInput::default();
-            input.set(&Field::Identifier, format!("88.118.8/KILL-{i:06}"));
-            input.set(&Field::Name, format!("压力表 {i}"));
-            stations[0].0.validate(&input).expect("valid")
-        })
+    let dbs: Vec<PathBuf> = datas
+        .iter()
+        .map(|d| d.join(idstation_workstation::DB_FILE))
         .collect();
-    stations[0]
-        .0
-        .import_instruments(&instruments, &mut |_, _| {})
-        .expect("import");
-    let dbs: Vec<PathBuf> = stations.into_iter().map(|(_, db)| db).collect();
+    let mut n = 0usize;
 
     let mut rng = rand::thread_rng();
     let (mut node_kills, mut child_kills, mut mid_sync) = (0, 0, 0usize);
     let started = Instant::now();
     for round in 0..kills {
-        // First A's push, then B's pull, each under kills.
-        let db = &dbs[usize::from(round >= kills / 2)];
+        let pushing = round % 2 == 0;
+        if pushing {
+            let mut a = Workstation::open(&datas[0], "a").expect("open a");
+            let instruments: Vec<_> = (n + 1..=n + batch)
+                .map(|i| {
+                    let mut input = InstrumentInput::default();
+                    input.set(&Field::Identifier, format!("88.118.8/KILL-{i:07}"));
+                    input.set(&Field::Name, format!("压力表 {i}"));
+                    a.validate(&input).expect("valid")
+                })
+                .collect();
+            a.import_instruments(&instruments, &mut |_, _| {})
+                .expect("import");
+            n += batch;
+        }
+        let db = &dbs[usize::from(!pushing)];
         let mut child = spawn_child(db, &url);
-        std::thread::sleep(Duration::from_millis(rng.gen_range(30..250)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(20..200)));
         if round % 4 == 3 {
             // The node dies mid-sync; the workstation's requests fail until it is back.
             let _ = node.child.kill();
@@ -130,17 +138,26 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         let _ = child.wait();
         child_kills += 1;
         // Was the sync still under way when it died? (Otherwise the kill proved little.)
-        let s = Store::open(db).expect("open");
-        let unfinished = if round < kills / 2 {
-            s.sync_status().expect("status").pending_ops > 0
+        let a_pending = Store::open(&dbs[0])
+            .expect("open a")
+            .sync_status()
+            .expect("status")
+            .pending_ops;
+        let unfinished = if pushing {
+            a_pending > 0
         } else {
-            s.count_instruments().expect("count") < n as i64
+            let at_node = n as i64 - a_pending;
+            Store::open(&dbs[1])
+                .expect("open b")
+                .count_instruments()
+                .expect("count")
+                < at_node
         };
         mid_sync += usize::from(unfinished);
     }
     assert!(
-        mid_sync >= kills.min(4) / 2,
-        "only {mid_sync} kills hit a sync under way"
+        mid_sync * 2 >= kills,
+        "only {mid_sync} of {kills} kills hit a sync under way"
     );
 
     // Finish in-process, without faults.
@@ -155,7 +172,8 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         assert_eq!(again.requests, 1, "nothing left to do");
     }
     eprintln!(
-        "{child_kills} workstation kills ({mid_sync} mid-sync), {node_kills} node kills in {:.1} s",
+        "{child_kills} workstation kills ({mid_sync} mid-sync), {node_kills} node kills, \
+         {n} records, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
