@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use idstation_model::handle_record::{from_values, has_instrument_data, url};
 use idstation_model::{Field, HandleValue, Identifier, Instrument, MetadataTemplate};
 
+use crate::accounts::AccountError;
+use crate::accounts_api::V1Error;
 use crate::api::{blocking, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -30,6 +32,10 @@ enum Outcome {
 }
 
 async fn resolve(State(state): State<AppState>, uri: Uri) -> Response {
+    // A mistyped API path is a program's mistake: it gets JSON, not a page for a person.
+    if uri.path().starts_with("/api/") {
+        return V1Error(AccountError::NotFound).into_response();
+    }
     // The parser that reads scanner input reads the resolver URL too: any case, `%2F`, GS1.
     // `%2F` between prefix and suffix is the Handle API's spelling of `/`; accept it here too.
     let scanned = format!(

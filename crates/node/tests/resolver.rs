@@ -194,4 +194,7 @@ fn urls_redirect_and_unknown_or_bad_scans_get_a_page_that_says_so() {
     );
     assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
     assert_eq!(scan(&node, "/metrics").0, 200);
+    let (status, kind, _) = scan(&node, "/api/v1/nothing-here");
+    assert_eq!(status, 404);
+    assert!(kind.starts_with("application/json"), "{kind}");
 }
