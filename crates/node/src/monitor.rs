@@ -160,6 +160,18 @@ fn stamp(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// An address's canonical text written into a stack buffer, so counting a request from a known
+/// address allocates nothing. 48 bytes hold any IPv6 text (at most 45).
+fn ip_text(ip: IpAddr, buf: &mut [u8; 48]) -> &str {
+    use std::io::Write as _;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let len = match write!(cursor, "{}", ip.to_canonical()) {
+        Ok(()) => usize::try_from(cursor.position()).unwrap_or(0),
+        Err(_) => 0,
+    };
+    std::str::from_utf8(&buf[..len]).unwrap_or("")
+}
+
 impl Monitor {
     /// A monitor continuing `today`'s stored figures (after a restart).
     pub fn new(now: DateTime<Utc>, stored_today: Option<DayFigures>) -> Monitor {
@@ -241,19 +253,30 @@ impl Monitor {
             _ => {}
         }
         if let Some(prefix) = prefix {
-            let p = live.figures.prefixes.entry(prefix.to_owned()).or_default();
-            *p.source_ips
-                .entry(ip.to_canonical().to_string())
-                .or_default() += 1;
-            match kind {
-                RequestKind::Resolution => {
-                    p.resolution_requests += 1;
-                    if success {
-                        p.successful_responses += 1;
+            // Keys are allocated only the first time a prefix or an address is seen in a day.
+            let prefixes = &mut live.figures.prefixes;
+            if !prefixes.contains_key(prefix) {
+                prefixes.insert(prefix.to_owned(), PrefixFigures::default());
+            }
+            if let Some(p) = prefixes.get_mut(prefix) {
+                let mut buf = [0u8; 48];
+                let ip_text = ip_text(ip, &mut buf);
+                match p.source_ips.get_mut(ip_text) {
+                    Some(n) => *n += 1,
+                    None => {
+                        p.source_ips.insert(ip_text.to_owned(), 1);
                     }
                 }
-                RequestKind::Registration if status == 201 => p.new_registrations += 1,
-                _ => {}
+                match kind {
+                    RequestKind::Resolution => {
+                        p.resolution_requests += 1;
+                        if success {
+                            p.successful_responses += 1;
+                        }
+                    }
+                    RequestKind::Registration if status == 201 => p.new_registrations += 1,
+                    _ => {}
+                }
             }
         }
         // A server error starts a "system" abnormality; the next success ends it.
