@@ -152,6 +152,9 @@ pub enum PrinterCommand {
         native_qr: bool,
         #[arg(long, default_value_t = 3000)]
         timeout_ms: u64,
+        /// Extra CUPS `lp -o` option, e.g. fit-to-page; repeatable
+        #[arg(long = "cups-option", value_name = "OPTION")]
+        cups_options: Vec<String>,
         /// Replace a printer of the same name
         #[arg(long)]
         replace: bool,
@@ -385,6 +388,7 @@ pub fn printer(cmd: PrinterCommand, out: &Out, mut ws: Workstation) -> Result<()
             media,
             native_qr,
             timeout_ms,
+            cups_options,
             replace,
         } => {
             let language = Language::parse(&language).ok_or_else(|| bad("language", &language))?;
@@ -411,6 +415,7 @@ pub fn printer(cmd: PrinterCommand, out: &Out, mut ws: Workstation) -> Result<()
                 offset_x_mm,
                 offset_y_mm,
                 native_qr,
+                cups_options,
                 transport,
                 timeout_ms,
             };

@@ -72,12 +72,27 @@ pub struct PrinterProfile {
     #[serde(default)]
     pub native_qr: bool,
     pub transport: Transport,
+    /// Extra `lp -o` options for CUPS queues (e.g. `fit-to-page`). PDF jobs get
+    /// `media=Custom.<w>x<h>mm` from the media size unless one is given here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cups_options: Vec<String>,
     /// How long to wait for the printer (connect, status answer, `lp`).
     #[serde(default = "default_timeout")]
     pub timeout_ms: u64,
 }
 
 impl PrinterProfile {
+    /// The `lp -o` options for a job on this printer.
+    pub fn lp_options(&self) -> Vec<String> {
+        let mut o = self.cups_options.clone();
+        if self.language == Language::Pdf && !o.iter().any(|x| x.starts_with("media=")) {
+            if let (Some(w), Some(h)) = (self.media_width_mm, self.media_height_mm) {
+                o.push(format!("media=Custom.{w}x{h}mm"));
+            }
+        }
+        o
+    }
+
     /// What is wrong with the profile, if anything (field name, problem).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
@@ -117,6 +132,11 @@ impl PrinterProfile {
         }
         if !(100..=120_000).contains(&self.timeout_ms) {
             p.push(("timeout_ms", self.timeout_ms.to_string()));
+        }
+        if self.cups_options.iter().any(|o| {
+            o.is_empty() || o.len() > 200 || o.starts_with('-') || o.chars().any(char::is_control)
+        }) {
+            p.push(("cups_options", self.cups_options.join(" ")));
         }
         if let Some(e) = self.transport.problem() {
             p.push(("transport", e));

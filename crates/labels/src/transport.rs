@@ -140,13 +140,25 @@ impl Transport {
         }
     }
 
-    /// Sends one job's bytes. `raw` for label languages (CUPS `-o raw`).
+    /// Sends one job's bytes. `raw` for label languages (CUPS `-o raw`); `cups_options` are
+    /// passed to `lp` as `-o` each (e.g. `media=Custom.50x30mm`), and ignored elsewhere.
     pub fn send(
         &self,
         bytes: &[u8],
         raw: bool,
         title: &str,
         timeout: Duration,
+    ) -> Result<(), TransportError> {
+        self.send_with(bytes, raw, title, timeout, &[])
+    }
+
+    pub fn send_with(
+        &self,
+        bytes: &[u8],
+        raw: bool,
+        title: &str,
+        timeout: Duration,
+        cups_options: &[String],
     ) -> Result<(), TransportError> {
         match self {
             Transport::Tcp { host, port } => {
@@ -165,6 +177,9 @@ impl Transport {
                 cmd.arg("-d").arg(queue).arg("-t").arg(title);
                 if raw {
                     cmd.arg("-o").arg("raw");
+                }
+                for o in cups_options {
+                    cmd.arg("-o").arg(o);
                 }
                 cmd.arg("--").arg("-");
                 run_with_input(cmd, bytes, timeout)

@@ -524,10 +524,13 @@ impl Workstation {
         }
         let payload = self.store.print_job_payload(id)?;
         let title = format!("IDStation {} {}", job.identifier, job.template);
-        match profile
-            .transport
-            .send(&payload, label_language, &title, timeout(&profile))
-        {
+        match profile.transport.send_with(
+            &payload,
+            label_language,
+            &title,
+            timeout(&profile),
+            &profile.lp_options(),
+        ) {
             Ok(()) => Ok(self.store.complete_print_job(&self.actor, id)?),
             Err(e) => self.after_error(&job, &e),
         }

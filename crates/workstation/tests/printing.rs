@@ -93,6 +93,7 @@ fn profile(name: &str, language: Language, transport: Transport) -> PrinterProfi
         offset_x_mm: 0.0,
         offset_y_mm: 0.0,
         native_qr: false,
+        cups_options: vec![],
         transport,
         timeout_ms: 700,
     }
@@ -291,6 +292,12 @@ fn batch_prints_with_progress_and_a_bad_record_queues_nothing() {
     assert_eq!(report.printed.len(), 5);
     assert_eq!(progress, (1..=5).map(|d| (d, 5)).collect::<Vec<_>>());
     assert_eq!(p.wait_jobs(5).len(), 5);
+    // A test print goes straight to the printer (status first, then the label).
+    let st = ws.test_print("zebra").expect("test print");
+    assert_eq!(st.state, PrinterState::Ready);
+    let jobs = p.wait_jobs(6);
+    assert_eq!(jobs.len(), 6);
+    assert!(jobs[5].starts_with(b"~SD18^XA^CI28"));
 }
 
 #[test]
@@ -557,6 +564,11 @@ fn cups_raw_queue_delivers_exact_bytes_and_cups_pdf_makes_a_pdf() {
     }
     let _ = std::fs::remove_file(&pdf);
     let (w, h, grey) = idstation_labels::output::decode_png_grey(&png).expect("decode");
+    // The page is the label's size (media=Custom.50x30mm), not a label lost on an A4 sheet.
+    assert!(
+        w.abs_diff(591) <= 3 && h.abs_diff(354) <= 3,
+        "page is {w}x{h} dots at 300 dpi"
+    );
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| grey[y * w + x]);
     let decoded: Vec<String> = img
         .detect_grids()
