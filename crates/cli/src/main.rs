@@ -2,6 +2,7 @@
 //! at a terminal. It only translates arguments to `idstation_workstation` calls and results to
 //! text (zh-CN or English) or JSON.
 
+mod label_cmd;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -78,6 +79,12 @@ enum Command {
         #[command(subcommand)]
         command: Option<SyncCommand>,
     },
+    /// Labels: render to a file, print, the print queue and history, templates
+    #[command(subcommand)]
+    Label(Box<label_cmd::LabelCommand>),
+    /// Printer profiles: add, list, status, test print, remove
+    #[command(subcommand)]
+    Printer(Box<label_cmd::PrinterCommand>),
     /// Fields changed here and at the node: list them, or settle one
     Conflicts {
         #[command(subcommand)]
@@ -312,6 +319,7 @@ fn main() -> ExitCode {
             out.error(&e);
             ExitCode::FAILURE
         }
+        Err(Failure::NotPrinted) => ExitCode::from(3),
         Err(Failure::NotConfirmed) => {
             eprintln!(
                 "{}",
@@ -352,6 +360,8 @@ enum Failure {
     Ws(WsError),
     /// A destructive command was not confirmed; nothing changed.
     NotConfirmed,
+    /// Labels were queued but not printed (printer offline or refused); the output says which.
+    NotPrinted,
 }
 
 impl From<WsError> for Failure {
@@ -371,6 +381,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
             out.status(&ws.status()?);
         }
         Command::Status => out.status(&open()?.status()?),
+        Command::Label(cmd) => {
+            if label_cmd::label(*cmd, out, open()?)?.is_some() {
+                return Err(Failure::NotPrinted);
+            }
+        }
+        Command::Printer(cmd) => label_cmd::printer(*cmd, out, open()?)?,
         Command::Instrument(cmd) => instrument(*cmd, out, open()?, today)?,
         Command::Audit(AuditCommand::Verify) => {
             let report = open()?.verify()?;

@@ -53,7 +53,11 @@ fn clip(s: &str, width: usize) -> String {
 }
 
 impl Out {
-    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+    pub fn json_value<T: Serialize>(&self, value: &T) {
+        self.print_json(value)
+    }
+
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         match self.lang {
             Lang::ZhCn => zh,
             Lang::En => en,

@@ -7,6 +7,7 @@
 pub mod audit;
 mod backup;
 mod clock;
+pub mod labels;
 pub mod search;
 pub mod sync;
 
@@ -27,10 +28,12 @@ use uuid::Uuid;
 pub use audit::{AuditBreak, AuditEntry, AuditReport};
 pub use backup::{BackupReport, RestoreReport};
 use clock::Clock;
+pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_sync.sql")),
+    M::up(include_str!("../migrations/0003_labels.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -72,6 +75,12 @@ pub enum StoreError {
     FileExists(PathBuf),
     #[error("the database is damaged: {0}")]
     Corrupt(String),
+    #[error("{0:?} '{1}' not found")]
+    LabelNotFound(labels::LabelThing, String),
+    #[error("a printer named '{0}' already exists")]
+    PrinterExists(String),
+    #[error("print job {id} is {state}")]
+    JobState { id: i64, state: &'static str },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]

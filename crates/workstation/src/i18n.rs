@@ -44,7 +44,7 @@ impl Lang {
         Lang::from_locale_vars(|k| std::env::var(k).ok())
     }
 
-    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::ZhCn => zh,
             Lang::En => en,
@@ -219,7 +219,148 @@ pub fn store_error(e: &StoreError, lang: Lang) -> String {
             "没有可用的预分配标识：请联网同步一次以领取新号段，或手工输入标识".to_owned()
         }
         StoreError::ConflictResolved(id) => format!("冲突 {id} 已处理"),
+        StoreError::LabelNotFound(thing, name) => match thing {
+            idstation_store::LabelThing::Template => format!("没有名为 “{name}” 的标签模板"),
+            idstation_store::LabelThing::Printer => {
+                format!("没有名为 “{name}” 的打印机；用 `idstation printer add` 添加")
+            }
+            idstation_store::LabelThing::PrintJob => format!("没有编号为 {name} 的打印任务"),
+        },
+        StoreError::PrinterExists(n) => format!("已有名为 “{n}” 的打印机"),
+        StoreError::JobState { id, state } => format!(
+            "打印任务 {id} 当前为“{}”，不能执行此操作",
+            job_state_label(
+                idstation_store::JobState::parse(state)
+                    .unwrap_or(idstation_store::JobState::Failed),
+                lang
+            )
+        ),
         other => other.to_string(),
+    }
+}
+
+pub fn label_error(e: &idstation_labels::LabelError, lang: Lang) -> String {
+    use idstation_labels::LabelError as E;
+    if lang == Lang::En {
+        return match e {
+            E::MissingFields(f) => format!(
+                "the label needs these fields, which are empty: {}; nothing was printed",
+                f.iter()
+                    .map(|k| label_field_name(k, lang))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => other.to_string(),
+        };
+    }
+    match e {
+        E::MissingFields(f) => format!(
+            "标签缺少以下内容，未打印：{}",
+            f.iter()
+                .map(|k| label_field_name(k, lang))
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        E::InvalidTemplate(m) => format!("标签模板无效：{m}"),
+        E::UnsupportedDpi(d) => format!("不支持的打印分辨率 {d} dpi（可选 203、300、600）"),
+        E::QrTooSmall { size_mm, dpi, .. } => {
+            format!("二维码在 {size_mm} mm、{dpi} dpi 下放不下，请加大二维码尺寸")
+        }
+        E::QrData(m) => format!("二维码无法容纳这些内容：{m}"),
+        E::BarcodeData(v) => format!("条码无法编码 “{v}”（Code 128 只能用 ASCII 字符）"),
+        E::BarcodeTooWide(v) => format!("条码 “{v}” 超出了它的区域"),
+        E::Image(m) => format!("徽标图片无法读取：{m}"),
+        E::Pdf(m) => format!("无法生成 PDF：{m}"),
+        E::Png(m) => format!("无法生成 PNG：{m}"),
+        E::Font => "内置字体无法读取".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A label field key as people know it (`restriction` is the 准用 label's permitted ranges).
+pub fn label_field_name(key: &str, lang: Lang) -> String {
+    if key == "restriction" {
+        return lang
+            .pick(
+                "准用范围(--restriction)",
+                "permitted ranges (--restriction)",
+            )
+            .into();
+    }
+    Field::from_key(key)
+        .map(|f| field_label(&f, lang))
+        .unwrap_or_else(|| key.to_string())
+}
+
+pub fn transport_error(e: &idstation_labels::TransportError, lang: Lang) -> String {
+    use idstation_labels::TransportError as E;
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        E::Offline(w) => format!("打印机 {w} 离线或故障（无应答）"),
+        E::NotReady(flags) => format!(
+            "打印机报告：{}",
+            flags
+                .iter()
+                .map(|f| printer_flag(f, lang))
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        E::Refused(m) => format!("打印队列拒绝了任务：{m}"),
+        E::Io(m) => format!("与打印机通信失败：{m}"),
+        E::NoCups(m) => format!("未安装 CUPS 命令（lp）：{m}"),
+        other => other.to_string(),
+    }
+}
+
+pub fn printer_flag(flag: &str, lang: Lang) -> String {
+    let (zh, en) = match flag {
+        "paper_out" => ("缺纸", "paper out"),
+        "paused" => ("已暂停", "paused"),
+        "head_open" => ("打印头打开", "head open"),
+        "ribbon_out" => ("碳带用完", "ribbon out"),
+        "buffer_full" => ("接收缓冲区满", "buffer full"),
+        "corrupt_ram" => ("内存损坏", "corrupt RAM"),
+        "under_temperature" => ("打印头温度过低", "head too cold"),
+        "over_temperature" => ("打印头过热", "head too hot"),
+        "paper_jam" => ("卡纸", "paper jam"),
+        "other_error" => ("其他错误", "other error"),
+        "queue_disabled" => ("队列已停用", "queue disabled"),
+        other => return other.to_string(),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+pub fn printer_status_text(st: &idstation_labels::PrinterStatus, lang: Lang) -> String {
+    use idstation_labels::PrinterState as S;
+    match st.state {
+        S::Ready => lang.pick("就绪", "ready").to_string(),
+        S::Offline => lang
+            .pick(
+                "离线或故障（超时无应答）",
+                "offline or in error (no answer within the timeout)",
+            )
+            .to_string(),
+        S::Error => {
+            let flags: Vec<String> = st.flags.iter().map(|f| printer_flag(f, lang)).collect();
+            format!(
+                "{}：{}",
+                lang.pick("故障", "error"),
+                flags.join(lang.pick("、", ", "))
+            )
+        }
+    }
+}
+
+pub fn job_state_label(s: idstation_store::JobState, lang: Lang) -> &'static str {
+    use idstation_store::JobState as J;
+    match s {
+        J::Queued => lang.pick("排队中", "queued"),
+        J::Sending => lang.pick("发送中", "sending"),
+        J::Done => lang.pick("已打印", "done"),
+        J::Failed => lang.pick("失败", "failed"),
+        J::Cancelled => lang.pick("已取消", "cancelled"),
     }
 }
 
@@ -330,6 +471,37 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
             "invalid enterprise prefix '{p}': expected digit groups under 88, e.g. 88.118.8"
         ),
         WsError::Sync(e) => sync_error(e, lang),
+        WsError::Label(e) => label_error(e, lang),
+        WsError::Printer(e) => transport_error(e, lang),
+        WsError::PrinterNotReady(name, st) if zh => {
+            format!("打印机 {name} 未就绪：{}", printer_status_text(st, lang))
+        }
+        WsError::PrinterNotReady(name, st) => {
+            format!("printer {name} is not ready: {}", printer_status_text(st, lang))
+        }
+        WsError::InvalidPrinter(fields) => {
+            let list: Vec<String> = fields.iter().map(|(k, v)| format!("{k} = '{v}'")).collect();
+            if zh {
+                format!("打印机配置有误，未保存：{}", list.join("，"))
+            } else {
+                format!("invalid printer profile, nothing saved: {}", list.join(", "))
+            }
+        }
+        WsError::UnknownTemplate(n) if zh => format!(
+            "没有名为 “{n}” 的标签模板（内置：identifier、cal-pass、cal-restricted、cal-fail）"
+        ),
+        WsError::UnknownTemplate(n) => format!(
+            "no label template named '{n}' (built in: identifier, cal-pass, cal-restricted, cal-fail)"
+        ),
+        WsError::InvalidSetting(k, v) if zh => format!("设置 {k} 的值 “{v}” 无效"),
+        WsError::InvalidSetting(k, v) => format!("invalid value '{v}' for {k}"),
+        WsError::ReasonRequired => lang
+            .pick("补打必须填写原因", "a reprint needs a reason (--reason)")
+            .to_string(),
+        WsError::InBatch(id, e) if zh => format!("{id} 的标签：{}（整批未加入队列）", e.message(lang)),
+        WsError::InBatch(id, e) => {
+            format!("label for {id}: {} (nothing in the batch was queued)", e.message(lang))
+        }
     }
 }
 

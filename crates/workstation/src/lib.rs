@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod i18n;
 mod import;
+pub mod labels;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,9 @@ use idstation_store::{
 use serde::Serialize;
 
 pub use i18n::Lang;
+pub use idstation_labels;
 pub use import::ImportReport;
+pub use labels::{LabelRequest, PrintProgress, QueueReport, RenderedFile, TemplateInfo};
 
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "workstation.sqlite";
@@ -62,6 +65,22 @@ pub enum WsError {
     InvalidPrefix(String),
     #[error(transparent)]
     Sync(#[from] idstation_sync::SyncError),
+    #[error(transparent)]
+    Label(#[from] idstation_labels::LabelError),
+    #[error(transparent)]
+    Printer(#[from] idstation_labels::TransportError),
+    #[error("printer {0} is not ready: {1:?}")]
+    PrinterNotReady(String, idstation_labels::PrinterStatus),
+    #[error("invalid printer profile: {0:?}")]
+    InvalidPrinter(Vec<(String, String)>),
+    #[error("no label template named '{0}'")]
+    UnknownTemplate(String),
+    #[error("invalid {0}: '{1}'")]
+    InvalidSetting(&'static str, String),
+    #[error("a reprint needs a reason")]
+    ReasonRequired,
+    #[error("label for {0}: {1}")]
+    InBatch(String, Box<WsError>),
 }
 
 impl WsError {
@@ -83,6 +102,9 @@ impl WsError {
             WsError::Store(StoreError::BackupInvalid { .. }) => "backup_invalid",
             WsError::Store(StoreError::NoLease) => "no_lease",
             WsError::Store(StoreError::ConflictResolved(_)) => "conflict_resolved",
+            WsError::Store(StoreError::LabelNotFound(..)) => "not_found",
+            WsError::Store(StoreError::PrinterExists(_)) => "already_exists",
+            WsError::Store(StoreError::JobState { .. }) => "job_state",
             WsError::Store(_) => "store_error",
             WsError::ImportRejected { .. } => "import_rejected",
             WsError::UnknownField(_) => "unknown_field",
@@ -90,6 +112,18 @@ impl WsError {
             WsError::Io { .. } => "io_error",
             WsError::AuditBroken(_) => "audit_broken",
             WsError::InvalidPrefix(_) => "invalid_prefix",
+            WsError::Label(idstation_labels::LabelError::MissingFields(_)) => {
+                "label_missing_fields"
+            }
+            WsError::Label(_) => "label_error",
+            WsError::Printer(idstation_labels::TransportError::Offline(_)) => "printer_offline",
+            WsError::Printer(_) => "printer_error",
+            WsError::PrinterNotReady(..) => "printer_not_ready",
+            WsError::InvalidPrinter(_) => "invalid_printer",
+            WsError::UnknownTemplate(_) => "unknown_template",
+            WsError::InvalidSetting(..) => "invalid_setting",
+            WsError::ReasonRequired => "reason_required",
+            WsError::InBatch(_, e) => e.code(),
             WsError::Sync(e) => match e {
                 idstation_sync::SyncError::Network(_) => "node_unreachable",
                 idstation_sync::SyncError::Server { .. } => "node_failed",
@@ -156,6 +190,7 @@ pub struct Workstation {
     data_dir: PathBuf,
     actor: String,
     template: MetadataTemplate,
+    renderer: std::sync::OnceLock<idstation_labels::Renderer>,
 }
 
 pub fn db_path(data_dir: &Path) -> PathBuf {
@@ -185,6 +220,7 @@ impl Workstation {
             data_dir: data_dir.to_path_buf(),
             actor: actor.to_string(),
             template,
+            renderer: std::sync::OnceLock::new(),
         })
     }
 

@@ -1,0 +1,194 @@
+//! Transports against a real fake printer on 127.0.0.1: byte-exact jobs, `~HS` and `<ESC>!?`
+//! answers, a silent printer reported offline within the timeout, device files.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use idstation_labels::status::{parse_tsc_status, parse_zebra_hs};
+use idstation_labels::{Language, PrinterState, Transport, TransportError};
+
+const HS_OK: &[u8] = b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
+const HS_PAPER_OUT_HEAD_OPEN: &[u8] = b"\x02030,1,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,1,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
+
+/// A fake label printer: stores each connection's bytes; answers `~HS` / `<ESC>!?` unless silent.
+struct FakePrinter {
+    port: u16,
+    jobs: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+fn fake_printer(hs: Option<&'static [u8]>) -> FakePrinter {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let jobs = Arc::new(Mutex::new(Vec::new()));
+    let j = jobs.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut c) = conn else { continue };
+            let j = j.clone();
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                let mut buf = [0u8; 65536];
+                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+                loop {
+                    match c.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            got.extend_from_slice(&buf[..n]);
+                            if got == b"~HS\r\n" {
+                                if let Some(a) = hs {
+                                    let _ = c.write_all(a);
+                                }
+                            } else if got == b"\x1b!?" && hs.is_some() {
+                                let _ = c.write_all(&[0x04]);
+                            }
+                        }
+                    }
+                }
+                j.lock().expect("lock").push(got);
+            });
+        }
+    });
+    FakePrinter { port, jobs }
+}
+
+fn tcp(port: u16) -> Transport {
+    Transport::Tcp {
+        host: "127.0.0.1".into(),
+        port,
+    }
+}
+
+#[test]
+fn tcp_job_arrives_byte_exact() {
+    let p = fake_printer(Some(HS_OK));
+    let job: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    tcp(p.port)
+        .send(&job, true, "t", Duration::from_secs(3))
+        .expect("sent");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while p.jobs.lock().expect("lock").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(p.jobs.lock().expect("lock").as_slice(), &[job]);
+}
+
+#[test]
+fn zebra_status_is_read_and_parsed() {
+    let p = fake_printer(Some(HS_OK));
+    let st = tcp(p.port).status(Language::Zpl, Duration::from_secs(2));
+    assert_eq!(st.state, PrinterState::Ready, "{st:?}");
+    let p = fake_printer(Some(HS_PAPER_OUT_HEAD_OPEN));
+    let st = tcp(p.port).status(Language::Zpl, Duration::from_secs(2));
+    assert_eq!(st.state, PrinterState::Error);
+    assert_eq!(
+        st.flags,
+        vec!["paper_out".to_string(), "head_open".to_string()]
+    );
+}
+
+#[test]
+fn tsc_status_byte_is_read() {
+    let p = fake_printer(Some(HS_OK));
+    let st = tcp(p.port).status(Language::Tspl, Duration::from_secs(2));
+    assert_eq!(st.flags, vec!["paper_out".to_string()]);
+    assert_eq!(parse_tsc_status(0).state, PrinterState::Ready);
+    assert_eq!(parse_tsc_status(0x11).flags, vec!["head_open", "paused"]);
+}
+
+#[test]
+fn silent_printer_is_offline_within_the_timeout() {
+    let p = fake_printer(None);
+    let t0 = Instant::now();
+    let st = tcp(p.port).status(Language::Zpl, Duration::from_millis(500));
+    let took = t0.elapsed();
+    assert_eq!(st.state, PrinterState::Offline);
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn dead_printer_is_offline() {
+    // Bind then drop: nothing listens on that port now.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let e = tcp(port)
+        .send(b"^XA^XZ", true, "t", Duration::from_millis(500))
+        .expect_err("offline");
+    assert!(matches!(e, TransportError::Offline(_)));
+    assert!(e.is_transient());
+    assert_eq!(
+        tcp(port)
+            .status(Language::Zpl, Duration::from_millis(300))
+            .state,
+        PrinterState::Offline
+    );
+}
+
+#[test]
+fn garbage_status_answers_never_panic() {
+    for junk in [
+        &b""[..],
+        b"\x02\x03",
+        b"\x02a\x03\x02b\x03\x02c\x03",
+        b"\x02,,,,,,,,,,,,\x03\x02,,,,,,,,,,,\x03\x02,\x03",
+        b"\x02\xff\xfe\x03",
+    ] {
+        let _ = parse_zebra_hs(junk);
+    }
+    assert!(parse_zebra_hs(HS_OK).is_some());
+}
+
+#[test]
+fn device_file_receives_the_bytes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("lp0");
+    std::fs::write(&f, b"").expect("create");
+    let t = Transport::Device { path: f.clone() };
+    t.send(b"SIZE 50 mm,30 mm\r\n", true, "t", Duration::from_secs(2))
+        .expect("sent");
+    assert_eq!(std::fs::read(&f).expect("read"), b"SIZE 50 mm,30 mm\r\n");
+    let missing = Transport::Device {
+        path: dir.path().join("nope/lp9"),
+    };
+    assert!(missing
+        .send(b"x", true, "t", Duration::from_secs(1))
+        .is_err());
+}
+
+#[test]
+fn transports_parse_from_text() {
+    assert_eq!(
+        Transport::parse("192.168.1.50"),
+        Some(Transport::Tcp {
+            host: "192.168.1.50".into(),
+            port: 9100
+        })
+    );
+    assert_eq!(
+        Transport::parse("tcp://printer.lab:9101"),
+        Some(Transport::Tcp {
+            host: "printer.lab".into(),
+            port: 9101
+        })
+    );
+    assert_eq!(
+        Transport::parse("cups://localhost:8631/zebra"),
+        Some(Transport::Cups {
+            queue: "zebra".into(),
+            server: Some("localhost:8631".into())
+        })
+    );
+    assert!(matches!(
+        Transport::parse("/dev/usb/lp0"),
+        Some(Transport::Device { .. })
+    ));
+    assert_eq!(Transport::parse("cups://bad queue"), None);
+    assert_eq!(Transport::parse("host:notaport"), None);
+}
