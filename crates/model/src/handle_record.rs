@@ -423,11 +423,11 @@ mod tests {
         let id = HandleValue::string(1002, "IDS.IDENTIFIER", "88.118/X-1", TS);
         let name = HandleValue::string(1003, "IDS.NAME", "天平", TS);
         assert_eq!(
-            from_values(&[name.clone()], &t),
+            from_values(std::slice::from_ref(&name), &t),
             Err(RecordError::Missing("IDS.IDENTIFIER"))
         );
         assert_eq!(
-            from_values(&[id.clone()], &t),
+            from_values(std::slice::from_ref(&id), &t),
             Err(RecordError::Missing("IDS.NAME"))
         );
         for (kind, text) in [
