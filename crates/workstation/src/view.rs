@@ -368,9 +368,22 @@ impl Workstation {
                 truncated: false,
             });
         }
-        // Search: up to SEARCH_CAP hits, filtered here, windowed like a list.
+        // Search: hits newest first, filtered here, windowed like a list. Without filters only
+        // the hits up to this window (and one more block) are read, so typing stays fast; the
+        // total grows as the table scrolls on (`truncated` says there are more). With filters,
+        // up to SEARCH_CAP hits are read and filtered.
         const SEARCH_CAP: u32 = 1000;
-        let found = self.store.search(&q.text, SEARCH_CAP)?;
+        let filtered = filter.status.is_some()
+            || filter.category.is_some()
+            || filter.owner.is_some()
+            || filter.due_until.is_some()
+            || filter.due_from.is_some();
+        let cap = if filtered {
+            SEARCH_CAP
+        } else {
+            (q.offset + 2 * limit).min(100_000)
+        };
+        let found = self.store.search(&q.text, cap)?;
         let matching: Vec<&InstrumentRecord> = found
             .hits
             .iter()
