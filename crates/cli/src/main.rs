@@ -85,6 +85,13 @@ enum Command {
     /// Printer profiles: add, list, status, test print, remove
     #[command(subcommand)]
     Printer(Box<label_cmd::PrinterCommand>),
+    /// Counts: due within 30 days, overdue, restricted, stopped; sync state and conflicts
+    Dashboard,
+    /// Open what a scanner typed: this workstation's record, else the node's, else say unknown
+    Resolve {
+        /// A handle, hdl:, resolver URL or GS1 Digital Link, as scanned
+        text: String,
+    },
     /// Fields changed here and at the node: list them, or settle one
     Conflicts {
         #[command(subcommand)]
@@ -436,6 +443,16 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
                 ws.import_instruments(&instruments, &mut p)?;
             }
             out.status(&ws.status()?);
+        }
+        Command::Dashboard => out.dashboard(&open()?.dashboard(today, out.lang)?),
+        Command::Resolve { text } => {
+            let ws = open()?;
+            match ws.resolve_scan(&text, today, out.lang)? {
+                idstation_workstation::view::ScanOutcome::Local { identifier } => {
+                    out.details(&ws.details(&identifier, today)?, ws.template())
+                }
+                other => out.scan_outcome(&other),
+            }
         }
         Command::Sync { command: None } => {
             let mut ws = open()?;

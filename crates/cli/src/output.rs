@@ -548,6 +548,60 @@ impl Out {
 
     /// Reads a password from the terminal's next line (the CLI's fallback when no flag or
     /// environment variable gives it).
+    pub fn dashboard(&self, d: &idstation_workstation::view::Dashboard) {
+        if self.json {
+            return self.print_json(d);
+        }
+        println!("{}: {}", self.t("仪器总数", "instruments"), d.total);
+        for c in &d.counts {
+            println!("{}: {}", c.label, c.count);
+        }
+        println!(
+            "{}: {}  {}: {}  {}: {}",
+            self.t("同步", "sync"),
+            d.sync.state_label,
+            self.t("待同步", "pending"),
+            d.sync.pending_ops,
+            self.t("未解决冲突", "open conflicts"),
+            d.sync.open_conflicts
+        );
+    }
+
+    /// A scan that did not open a local record: the node's copy, or "unknown".
+    pub fn scan_outcome(&self, o: &idstation_workstation::view::ScanOutcome) {
+        use idstation_workstation::view::ScanOutcome;
+        if self.json {
+            return self.print_json(o);
+        }
+        match o {
+            ScanOutcome::Local { identifier } => println!("{identifier}"),
+            ScanOutcome::Node { identifier, view } => {
+                println!(
+                    "{identifier}  {}",
+                    self.t("（来自节点，本机未保存）", "(from the node, not kept here)")
+                );
+                for f in &view.fields {
+                    println!("{}  {}", pad(&f.label, 24), f.value);
+                }
+            }
+            ScanOutcome::Unknown {
+                identifier,
+                node_note,
+            } => {
+                println!(
+                    "{identifier}: {}",
+                    self.t(
+                        "本机和节点都没有这个标识；登记：idstation instrument add --id …",
+                        "neither this workstation nor the node knows it; register: idstation instrument add --id …"
+                    )
+                );
+                if let Some(n) = node_note {
+                    println!("{n}");
+                }
+            }
+        }
+    }
+
     pub fn ask_password(&self) -> String {
         eprint!("{}", self.t("密码：", "Password: "));
         let _ = std::io::stderr().flush();

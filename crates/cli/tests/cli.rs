@@ -489,3 +489,52 @@ fn an_uninitialised_folder_says_how_to_start() {
         ));
     assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none());
 }
+
+#[test]
+fn dashboard_and_resolve_offer_what_the_app_shows() {
+    let ws = Ws::new();
+    ws.cmd()
+        .args([
+            "instrument",
+            "add",
+            "--id",
+            "88.118.8/DASH-1",
+            "--name",
+            "电子天平",
+            "--status",
+            "准用",
+        ])
+        .assert()
+        .success();
+    ws.cmd()
+        .arg("dashboard")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("仪器总数: 1"))
+        .stdout(predicate::str::contains("准用: 1"))
+        .stdout(predicate::str::contains("未连接节点"));
+    let out = ws
+        .cmd()
+        .args(["--json", "dashboard"])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["counts"][2]["key"], "restricted");
+    assert_eq!(v["counts"][2]["count"], 1);
+    // A scanned resolver URL opens the local record; an unknown identifier says so.
+    ws.cmd()
+        .args(["resolve", "HTTPS://ID.EXAMPLE.CN/88.118.8/DASH-1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("电子天平"));
+    ws.cmd()
+        .args(["--json", "resolve", "hdl:88.118.8/NOBODY"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"kind\": \"unknown\""));
+    ws.cmd()
+        .args(["resolve", "不是标识"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("无法识别的标识"));
+}

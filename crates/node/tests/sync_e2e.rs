@@ -292,3 +292,60 @@ fn a_cursor_older_than_retention_refetches_a_snapshot() {
         Some("五楼")
     );
 }
+
+/// The scan use case (app and `idstation resolve`): this workstation's record first, then the
+/// node's handle record for one registered elsewhere, and "unknown" when neither has it — also
+/// when the node cannot be reached, with the reason.
+#[test]
+fn a_scan_resolves_at_the_node_when_the_record_is_not_here() {
+    use idstation_workstation::view::ScanOutcome;
+    use idstation_workstation::Lang;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    let b = workstation(dir.path(), "b", &node);
+    sync(&mut a);
+    let id = a
+        .register_minted(&input("数字压力计"))
+        .expect("register")
+        .instrument
+        .identifier
+        .to_string();
+    let today = chrono::Local::now().date_naive();
+    // Not yet synced: b knows nothing, nor does the node.
+    assert_eq!(
+        b.resolve_scan(&id, today, Lang::ZhCn).expect("scan"),
+        ScanOutcome::Unknown {
+            identifier: id.clone(),
+            node_note: None
+        }
+    );
+    sync(&mut a);
+    assert_eq!(
+        a.resolve_scan(&format!("hdl:{id}"), today, Lang::ZhCn)
+            .expect("scan"),
+        ScanOutcome::Local {
+            identifier: id.clone()
+        }
+    );
+    match b
+        .resolve_scan(&format!("https://id.example.cn/{id}"), today, Lang::ZhCn)
+        .expect("scan")
+    {
+        ScanOutcome::Node { identifier, view } => {
+            assert_eq!(identifier, id);
+            assert_eq!(view.name, "数字压力计");
+            assert_eq!(view.source, "node");
+            assert!(view.fields.iter().any(|f| f.value == "DMM6500"));
+        }
+        other => panic!("expected the node's record, got {other:?}"),
+    }
+    drop(node);
+    match b.resolve_scan(&id, today, Lang::ZhCn).expect("scan") {
+        ScanOutcome::Unknown {
+            node_note: Some(note),
+            ..
+        } => assert!(note.contains("无法连接节点"), "{note}"),
+        other => panic!("expected unknown with a note, got {other:?}"),
+    }
+}

@@ -733,6 +733,30 @@ impl Store {
         rows.map(|r| into_record(r?)).collect()
     }
 
+    /// How many instruments `f` matches (its limit and offset aside).
+    pub fn count_filtered(&self, f: &InstrumentFilter) -> Result<i64> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*) FROM instruments
+             WHERE (?1 OR deleted_at IS NULL)
+               AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR category = ?3)
+               AND (?4 IS NULL OR owner = ?4)
+               AND (?5 IS NULL OR cal_next_due <= ?5)
+               AND (?6 IS NULL OR cal_next_due >= ?6)",
+        )?;
+        Ok(stmt.query_row(
+            params![
+                f.include_deleted,
+                f.status.map(InstrumentStatus::as_str),
+                f.category,
+                f.owner,
+                f.due_until.map(|d| d.to_string()),
+                f.due_from.map(|d| d.to_string()),
+            ],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn count_instruments(&self) -> Result<i64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM instruments WHERE deleted_at IS NULL",

@@ -74,6 +74,46 @@ impl HttpTransport {
     }
 }
 
+/// What a handle's path segment keeps unencoded.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_');
+
+impl HttpTransport {
+    /// Resolves a handle at the node (`GET /api/handles/{handle}`, public, no sign-in): its
+    /// values, or `None` when the node has no such handle. A short timeout, as a person waits.
+    pub fn resolve_handle(
+        &self,
+        handle: &str,
+    ) -> Result<Option<Vec<idstation_model::HandleValue>>, SyncError> {
+        let path: String = handle
+            .split('/')
+            .map(|seg| percent_encoding::utf8_percent_encode(seg, PATH_SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        let resp = self
+            .client
+            .get(self.url(&format!("/api/handles/{path}")))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let status = resp.status();
+        let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(error_of(status, &text));
+        }
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let values = serde_json::from_value(v["values"].clone())
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Some(values))
+    }
+}
+
 fn token_of(v: &Value) -> Result<Token, SyncError> {
     Ok(Token {
         token: v["token"]

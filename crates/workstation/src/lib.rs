@@ -6,6 +6,7 @@ pub mod i18n;
 mod import;
 pub mod labels;
 mod sync;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 
@@ -128,6 +129,9 @@ impl WsError {
                 idstation_sync::SyncError::Network(_) => "node_unreachable",
                 idstation_sync::SyncError::Server { .. } => "node_failed",
                 idstation_sync::SyncError::Unauthorized => "node_unauthorized",
+                idstation_sync::SyncError::Refused { code, .. } if code == "account_pending" => {
+                    "account_pending"
+                }
                 idstation_sync::SyncError::Refused { .. } => "node_refused",
                 idstation_sync::SyncError::Protocol(_) => "node_protocol",
                 idstation_sync::SyncError::NotConfigured => "sync_not_configured",

@@ -1,0 +1,173 @@
+//! The command layer through Tauri's own IPC path (`tauri::test`'s mock runtime, no display):
+//! arguments arrive under their camelCase names, results and errors come back as the UI reads
+//! them.
+
+use idstation_app::{builder, AppState};
+use idstation_workstation::Lang;
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+struct App {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn app(lang: Lang) -> App {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = AppState::new(
+        dir.path().join("ws"),
+        lang,
+        "tester".into(),
+        "88.118.8".into(),
+    );
+    let app = builder(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .expect("build app");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("webview");
+    App {
+        _dir: dir,
+        _app: app,
+        webview,
+    }
+}
+
+impl App {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                // Linux's origin for the app's pages.
+                url: "tauri://localhost".parse().expect("url"),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+}
+
+#[test]
+fn register_then_find_scan_and_open_it() {
+    let app = app(Lang::ZhCn);
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["prefix"], "88.118.8");
+    assert_eq!(info["lang"], "zh-CN");
+
+    let view = app.ok(
+        "register",
+        json!({"values": {"identifier": "88.118.8/T-1", "name": "数字压力计", "model": "DPI-620"}}),
+    );
+    assert_eq!(view["identifier"], "88.118.8/T-1");
+    assert_eq!(view["source"], "local");
+    assert_eq!(view["history"][0]["actionLabel"], "登记");
+
+    let page = app.ok("list_instruments", json!({"query": {"text": "压力"}}));
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["rows"][0]["name"], "数字压力计");
+
+    let scan = app.ok(
+        "resolve_scan",
+        json!({"text": "https://id.example.cn/88.118.8/T-1"}),
+    );
+    assert_eq!(scan, json!({"kind": "local", "identifier": "88.118.8/T-1"}));
+    let unknown = app.ok("resolve_scan", json!({"text": "88.118.8/T-2"}));
+    assert_eq!(unknown["kind"], "unknown");
+
+    let edited = app.ok(
+        "edit",
+        json!({"identifier": "88.118.8/T-1", "values": {"location": "二楼"}, "expectedVersion": 1}),
+    );
+    assert_eq!(edited["version"], 2);
+
+    let dash = app.ok("dashboard", json!({}));
+    assert_eq!(dash["total"], 1);
+    assert_eq!(dash["sync"]["state"], "offline");
+    assert_eq!(dash["sync"]["pendingOps"], 2);
+}
+
+#[test]
+fn errors_arrive_as_the_workstation_words_them_with_fields() {
+    let app = app(Lang::ZhCn);
+    let e = app
+        .call(
+            "register",
+            json!({"values": {"identifier": "88.118.8/", "name": ""}}),
+        )
+        .expect_err("invalid");
+    assert_eq!(e["code"], "invalid_input");
+    let fields = e["fields"].as_array().expect("fields");
+    assert!(fields.iter().any(|f| f["field"] == "identifier"
+        && f["message"].as_str().unwrap_or("").contains("标识缺少后缀")));
+    assert!(fields.iter().any(|f| f["field"] == "name"));
+
+    let scan = app
+        .call("resolve_scan", json!({"text": "不是标识"}))
+        .expect_err("bad scan");
+    assert_eq!(scan["code"], "invalid_identifier");
+
+    // The language can change at run time; messages follow.
+    app.ok("set_lang", json!({"lang": "en"}));
+    let en = app
+        .call("resolve_scan", json!({"text": "不是标识"}))
+        .expect_err("bad scan");
+    assert!(en["message"].as_str().unwrap_or("").is_ascii(), "{en}");
+}
+
+#[test]
+fn sync_without_a_node_reports_offline_and_never_blocks() {
+    let app = app(Lang::ZhCn);
+    let s = app.ok("sync_status", json!({}));
+    assert_eq!(s["state"], "offline");
+    assert_eq!(s["stateLabel"], "未连接节点");
+    // An unreachable node: login fails with the workstation's network message.
+    let e = app
+        .call(
+            "sync_login",
+            json!({"nodeUrl": "http://127.0.0.1:9", "username": "u", "password": "p", "deviceName": "d"}),
+        )
+        .expect_err("unreachable");
+    assert_eq!(e["code"], "node_unreachable");
+    assert!(e["message"].as_str().unwrap_or("").contains("无法连接节点"));
+    // sync_now returns at once (the work happens on its own thread).
+    assert_eq!(app.ok("sync_now", json!({})), json!(true));
+    assert_eq!(app.ok("conflicts", json!({})), json!([]));
+}
+
+#[test]
+fn backup_and_form_fields() {
+    let app = app(Lang::En);
+    let fields = app.ok("form_fields", json!({}));
+    assert!(fields
+        .as_array()
+        .expect("fields")
+        .iter()
+        .any(|f| f["key"] == "attr.environment" && f["template"] == true));
+    app.ok(
+        "register",
+        json!({"values": {"identifier": "88.118.8/T-9", "name": "卡尺"}}),
+    );
+    let file = std::env::temp_dir().join(format!(
+        "idstation-app-backup-{}.sqlite",
+        std::process::id()
+    ));
+    let msg = app.ok("backup", json!({"file": file.display().to_string()}));
+    assert!(
+        msg.as_str().unwrap_or("").contains("1 instruments"),
+        "{msg}"
+    );
+    let _ = std::fs::remove_file(file);
+}

@@ -1,0 +1,165 @@
+// What the end-to-end tests share: a real idstation-node on a free loopback port, the real app
+// binary driven through tauri-driver + WebKitWebDriver, and screenshots under test-output/.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { remote } from "webdriverio";
+
+const here = new URL(".", import.meta.url).pathname;
+export const repo = resolve(here, "../..");
+const target = process.env.CARGO_TARGET_DIR ?? join(repo, "target");
+export const APP = process.env.IDSTATION_APP_BIN ?? join(target, "debug/idstation-app");
+export const NODE = process.env.IDSTATION_NODE_BIN ?? join(target, "debug/idstation-node");
+export const SHOTS = process.env.IDSTATION_SHOTS ?? join(repo, "test-output/screens");
+export const PREFIX = "88.118";
+export const SECRET = "correct horse battery staple";
+export const PASSWORD = "calib2026";
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+export function tempDir(name) {
+  return mkdtempSync(join(tmpdir(), `idstation-e2e-${name}-`));
+}
+
+/** `idstation-node init` + `serve` on 127.0.0.1:0; resolves with { base, stop }. */
+export async function startNode(dir) {
+  const data = join(dir, "node");
+  const init = spawnSync(NODE, ["init", "--data-dir", data, "--prefix", PREFIX, "--admin-secret", SECRET]);
+  if (init.status !== 0) throw new Error(`node init failed: ${init.stderr}`);
+  const child = spawn(NODE, ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"], {
+    env: { ...process.env, IDSTATION_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise((res, rej) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once("line", res);
+    child.once("exit", (c) => rej(new Error(`node exited ${c}`)));
+  });
+  const base = String(line).trim().replace(/^listening on /, "");
+  return {
+    base,
+    stop: () =>
+      new Promise((res) => {
+        if (child.exitCode !== null) return res();
+        child.once("exit", res);
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export async function createAccount(base, username, approve) {
+  const r = await fetch(`${base}/api/v1/accounts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      username,
+      password: PASSWORD,
+      display_name: "王工",
+      role: "technician",
+      enterprise_prefix: "88.118.8",
+      enterprise_name: "华东计量",
+    }),
+  });
+  const body = await r.json();
+  if (r.status !== 201) throw new Error(`register account: ${r.status} ${JSON.stringify(body)}`);
+  if (approve) {
+    const auth = Buffer.from(`300:0.NA/${PREFIX}:${SECRET}`).toString("base64");
+    const a = await fetch(`${base}/api/v1/accounts/${body.account.id}/approve`, {
+      method: "POST",
+      headers: { authorization: `Basic ${auth}` },
+    });
+    if (a.status !== 200) throw new Error(`approve: ${a.status}`);
+  }
+}
+
+/**
+ * tauri-driver on a free port (it starts WebKitWebDriver on another). `env` reaches the app
+ * the driver launches (data folder, language).
+ */
+export async function startDriver(env = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const bin = join(repo, "ui/node_modules/.bin/tauri-driver");
+  const child = spawn(bin, ["--port", String(port), "--native-port", String(nativePort)], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  // Wait until it accepts connections.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/status`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    port,
+    stop: () =>
+      new Promise((res) => {
+        if (child.exitCode !== null) return res();
+        child.once("exit", res);
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** A session on the real app binary; the driver passes our environment on to the app. */
+export async function openApp(driverPort) {
+  if (!existsSync(APP)) throw new Error(`no app binary at ${APP}: build it first`);
+  return remote({
+    hostname: "127.0.0.1",
+    port: driverPort,
+    logLevel: "error",
+    connectionRetryTimeout: 60000,
+    capabilities: { "tauri:options": { application: APP } },
+  });
+}
+
+export async function shot(browser, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+}
+
+/** The element with data-testid `id`. */
+export function byTest(browser, id) {
+  return browser.$(`[data-testid="${id}"]`);
+}
+
+/**
+ * Types `text` into an input. ASCII goes through real key events (as a wedge scanner types);
+ * other text (Chinese, which WebDriver key events cannot carry as an input method would) is set
+ * the way an IME commits it: the value, then an input event.
+ */
+export async function typeInto(browser, id, text) {
+  const el = await byTest(browser, id);
+  await el.waitForDisplayed({ timeout: 10000 });
+  if (/^[\x20-\x7e]*$/.test(text)) {
+    await el.clearValue();
+    if (text) await el.addValue(text);
+  } else {
+    await browser.execute(
+      (e, v) => {
+        e.focus();
+        e.value = v;
+        e.dispatchEvent(new Event("input", { bubbles: true }));
+        e.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+      el,
+      text,
+    );
+  }
+  return el;
+}

@@ -1,0 +1,73 @@
+// Typed calls into the app's Rust commands. The types come from ../bindings (generated from
+// the Rust types by ts-rs); nothing here re-states them.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { ConflictView } from "../bindings/ConflictView";
+import type { Dashboard } from "../bindings/Dashboard";
+import type { FormField } from "../bindings/FormField";
+import type { InstrumentPage } from "../bindings/InstrumentPage";
+import type { InstrumentView } from "../bindings/InstrumentView";
+import type { ListQuery } from "../bindings/ListQuery";
+import type { ScanOutcome } from "../bindings/ScanOutcome";
+import type { SyncOutcome } from "../bindings/SyncOutcome";
+import type { SyncProgressView } from "../bindings/SyncProgressView";
+import type { SyncView } from "../bindings/SyncView";
+import type { UiError } from "../bindings/UiError";
+
+export type {
+  AppInfo,
+  ConflictView,
+  Dashboard,
+  FormField,
+  InstrumentPage,
+  InstrumentView,
+  ListQuery,
+  ScanOutcome,
+  SyncOutcome,
+  SyncProgressView,
+  SyncView,
+  UiError,
+};
+
+/** Every command fails with a UiError (message already in the person's language). */
+export function isUiError(e: unknown): e is UiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+export function errorText(e: unknown): string {
+  return isUiError(e) ? e.message : String(e);
+}
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  setLang: (lang: string) => invoke<void>("set_lang", { lang }),
+  dashboard: () => invoke<Dashboard>("dashboard"),
+  list: (query: ListQuery) => invoke<InstrumentPage>("list_instruments", { query }),
+  instrument: (identifier: string) => invoke<InstrumentView>("instrument", { identifier }),
+  formFields: () => invoke<FormField[]>("form_fields"),
+  register: (values: Record<string, string>) => invoke<InstrumentView>("register", { values }),
+  edit: (identifier: string, values: Record<string, string>, expectedVersion: number | null) =>
+    invoke<InstrumentView>("edit", { identifier, values, expectedVersion }),
+  remove: (identifier: string, reason: string) => invoke<void>("delete", { identifier, reason }),
+  checkIdentifier: (text: string) => invoke<string | null>("check_identifier", { text }),
+  resolveScan: (text: string) => invoke<ScanOutcome>("resolve_scan", { text }),
+  syncStatus: () => invoke<SyncView>("sync_status"),
+  syncNow: () => invoke<boolean>("sync_now"),
+  syncLogin: (nodeUrl: string, username: string, password: string, deviceName: string) =>
+    invoke<SyncView>("sync_login", { nodeUrl, username, password, deviceName }),
+  conflicts: () => invoke<ConflictView[]>("conflicts"),
+  resolveConflict: (id: number, take: "local" | "server" | null, value: string | null) =>
+    invoke<ConflictView[]>("resolve_conflict", { id, take, value }),
+  backup: (file: string) => invoke<string>("backup", { file }),
+  restore: (file: string) => invoke<string>("restore", { file }),
+  setDataDir: (dir: string) => invoke<AppInfo>("set_data_dir", { dir }),
+};
+
+export function onSyncProgress(f: (p: SyncProgressView) => void): Promise<UnlistenFn> {
+  return listen<SyncProgressView>("sync-progress", (e) => f(e.payload));
+}
+
+export function onSyncFinished(f: (o: SyncOutcome) => void): Promise<UnlistenFn> {
+  return listen<SyncOutcome>("sync-finished", (e) => f(e.payload));
+}

@@ -1,0 +1,31 @@
+// The app's screen and the shared state the header and screens read.
+import type { ListQuery } from "../bindings/ListQuery";
+import type { InstrumentView } from "../bindings/InstrumentView";
+import type { SyncView } from "../bindings/SyncView";
+import type { Lang } from "./i18n";
+
+export type Screen =
+  | { name: "dashboard" }
+  | { name: "instruments"; query: ListQuery }
+  | { name: "detail"; identifier: string; nodeView?: InstrumentView }
+  | { name: "register"; identifier?: string }
+  | { name: "edit"; identifier: string }
+  | { name: "sync" }
+  | { name: "settings" };
+
+export function emptyQuery(): ListQuery {
+  return { text: "", status: null, category: null, owner: null, due: null, offset: 0, limit: 0 };
+}
+
+export const app = $state({
+  screen: { name: "dashboard" } as Screen,
+  lang: "zh-CN" as Lang,
+  sync: null as SyncView | null,
+  syncProgress: "" as string,
+  notice: "" as string,
+});
+
+export function go(s: Screen) {
+  app.screen = s;
+  app.notice = "";
+}
