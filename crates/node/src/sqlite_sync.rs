@@ -7,9 +7,10 @@ use idstation_model::sync::{
 };
 use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Deserialize as _;
 
 use crate::accounts::{is_at_or_below, Device, Principal};
-use crate::store::{append_audit, Actor, SqliteStore, StoreError};
+use crate::store::{Actor, AuditChain, SqliteStore, StoreError};
 use crate::sync::{PullOutcome, SyncError, SyncStore};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -110,7 +111,7 @@ fn rejected(op: &Operation, code: &str, reason: impl Into<String>, at: &str) -> 
 }
 
 impl Applying<'_> {
-    fn apply(&self, op: &Operation) -> Result<OpResult, SyncError> {
+    fn apply(&self, op: &Operation, chain: &mut AuditChain) -> Result<OpResult, SyncError> {
         let at = self.actor.at;
         if op.entity != EntityKind::Instrument {
             return Ok(rejected(op, "unknown_entity", "only instruments sync", at));
@@ -144,7 +145,7 @@ impl Applying<'_> {
         let current = read_record(self.conn, &key)?;
         let (outcome, next) = match op.kind {
             OpKind::Create => {
-                let inst: Instrument = match serde_json::from_value(op.payload.clone()) {
+                let inst = match Instrument::deserialize(&op.payload) {
                     Ok(i) => i,
                     Err(e) => return Ok(rejected(op, "invalid_record", e.to_string(), at)),
                 };
@@ -264,7 +265,7 @@ impl Applying<'_> {
             &self.device.id,
             at,
         )?;
-        append_audit(
+        chain.append(
             self.conn,
             self.actor,
             &format!("sync_{}", op.kind.as_str()),
@@ -303,6 +304,7 @@ impl SyncStore for SqliteStore {
             .optional()?
             .map_or(0, |h| u64::try_from(h).unwrap_or(0));
         let mut results = Vec::with_capacity(ops.len());
+        let mut chain = AuditChain::load(&tx)?;
         let applying = Applying {
             conn: &tx,
             principal,
@@ -334,7 +336,7 @@ impl SyncStore for SqliteStore {
                 // A hole: everything from here waits until the missing ops arrive.
                 break;
             }
-            let outcome = applying.apply(op)?;
+            let outcome = applying.apply(op, &mut chain)?;
             tx.prepare_cached(
                 "INSERT INTO applied_ops (op_id, device_id, seq, result, applied_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -349,6 +351,7 @@ impl SyncStore for SqliteStore {
             high_water = op.seq;
             results.push(outcome);
         }
+        chain.save(&tx)?;
         tx.prepare_cached(
             "INSERT INTO device_sync (device_id, high_water) VALUES (?1, ?2) \
              ON CONFLICT (device_id) DO UPDATE SET high_water = excluded.high_water",

@@ -460,30 +460,71 @@ pub(crate) fn append_audit(
     subject: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
-    let (last_seq, prev_hash): (i64, String) = conn
-        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or((0, GENESIS.to_owned()));
-    let seq = last_seq + 1;
-    let hash = audit_hash(
-        &prev_hash,
-        seq,
-        &[actor.at, actor.user, action, subject, detail],
-    );
-    conn.prepare_cached(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        seq, actor.at, actor.user, action, subject, detail, prev_hash, hash
-    ])?;
-    conn.prepare_cached(
-        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )?
-    .execute(params![seq, hash])?;
-    Ok(())
+    let mut chain = AuditChain::load(conn)?;
+    chain.append(conn, actor, action, subject, detail)?;
+    chain.save(conn)
+}
+
+/// The audit chain's head while one transaction appends to it: read once and written once,
+/// however many entries the transaction adds (a sync push adds one per op).
+pub(crate) struct AuditChain {
+    seq: i64,
+    hash: String,
+    moved: bool,
+}
+
+impl AuditChain {
+    pub(crate) fn load(conn: &Connection) -> Result<AuditChain, StoreError> {
+        let (seq, hash) = conn
+            .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, GENESIS.to_owned()));
+        Ok(AuditChain {
+            seq,
+            hash,
+            moved: false,
+        })
+    }
+
+    pub(crate) fn append(
+        &mut self,
+        conn: &Connection,
+        actor: &Actor<'_>,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let seq = self.seq + 1;
+        let hash = audit_hash(
+            &self.hash,
+            seq,
+            &[actor.at, actor.user, action, subject, detail],
+        );
+        conn.prepare_cached(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            seq, actor.at, actor.user, action, subject, detail, self.hash, hash
+        ])?;
+        self.seq = seq;
+        self.hash = hash;
+        self.moved = true;
+        Ok(())
+    }
+
+    /// Writes the head; call before the transaction commits.
+    pub(crate) fn save(&self, conn: &Connection) -> Result<(), StoreError> {
+        if self.moved {
+            conn.prepare_cached(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            )?
+            .execute(params![self.seq, self.hash])?;
+        }
+        Ok(())
+    }
 }
 
 /// SHA-256 over the previous hash, the sequence number and length-prefixed fields, so no two
