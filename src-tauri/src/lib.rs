@@ -10,11 +10,17 @@ use std::sync::{Arc, Mutex};
 
 use idstation_store::sync::Resolution;
 use idstation_store::StoreError;
+use idstation_store::{JobFilter, JobState, PrintJob};
+use idstation_workstation::idstation_labels::{
+    Format, Language, PrinterProfile, PrinterStatus, Transport,
+};
 use idstation_workstation::view::{
     self, AppInfo, ConflictView, Dashboard, FormField, InstrumentPage, InstrumentView, ListQuery,
     ScanOutcome, SyncOutcome, SyncView, UiError,
 };
-use idstation_workstation::{default_data_dir, Lang, Workstation, WsError};
+use idstation_workstation::{
+    default_data_dir, LabelRequest, Lang, QueueReport, TemplateInfo, Workstation, WsError,
+};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 type CmdResult<T> = Result<T, UiError>;
@@ -385,6 +391,186 @@ async fn set_data_dir(state: State<'_, AppState>, dir: String) -> CmdResult<AppI
     app_info(state).await
 }
 
+/// A label request as the CLI builds one: `restriction` is what a 准用 label shows.
+fn label_request(identifier: &str, template: &str, restriction: Option<String>) -> LabelRequest {
+    let mut req = LabelRequest::new(identifier, template);
+    if let Some(r) = restriction.filter(|r| !r.trim().is_empty()) {
+        req.extra.insert("restriction".to_string(), r);
+    }
+    req
+}
+
+#[tauri::command]
+async fn label_templates(state: State<'_, AppState>) -> CmdResult<Vec<TemplateInfo>> {
+    state.with(|ws, _| ws.list_label_templates())
+}
+
+/// The label as a PNG (the on-screen preview before printing).
+#[tauri::command]
+async fn label_preview(
+    state: State<'_, AppState>,
+    identifier: String,
+    template: String,
+    restriction: Option<String>,
+) -> CmdResult<Vec<u8>> {
+    let req = label_request(&identifier, &template, restriction);
+    state.with(|ws, _| Ok(ws.render_label(&req, Format::Png, None, None)?.preview_png))
+}
+
+/// Queues one label and sends it now; the job's state says whether it printed.
+#[tauri::command]
+async fn print_label(
+    state: State<'_, AppState>,
+    printer: String,
+    identifier: String,
+    template: String,
+    restriction: Option<String>,
+) -> CmdResult<PrintJob> {
+    let req = label_request(&identifier, &template, restriction);
+    state.with(|ws, _| ws.print_label(&printer, &req))
+}
+
+#[tauri::command]
+async fn printers(state: State<'_, AppState>) -> CmdResult<Vec<PrinterProfile>> {
+    state.with(|ws, _| ws.list_printers())
+}
+
+fn bad(field: &'static str, value: &str) -> WsError {
+    WsError::InvalidSetting(field, value.to_string())
+}
+
+/// Adds a printer as `idstation label printer add` does: `uri` is `tcp://host:9100`,
+/// `cups://queue` or a device path; `media` is `WxH` in millimetres.
+#[allow(clippy::too_many_arguments)]
+#[tauri::command]
+async fn add_printer(
+    state: State<'_, AppState>,
+    name: String,
+    language: String,
+    uri: String,
+    dpi: u32,
+    darkness: Option<u8>,
+    offset_x_mm: Option<f32>,
+    offset_y_mm: Option<f32>,
+    media: Option<String>,
+) -> CmdResult<Vec<PrinterProfile>> {
+    let lang = Language::parse(&language).ok_or_else(|| state.err(bad("language", &language)))?;
+    let transport = Transport::parse(&uri).ok_or_else(|| state.err(bad("uri", &uri)))?;
+    let (mw, mh) = match media.filter(|m| !m.trim().is_empty()) {
+        None => (None, None),
+        Some(m) => m
+            .to_ascii_lowercase()
+            .split_once(['x', '×'])
+            .and_then(|(w, h)| Some((Some(w.trim().parse().ok()?), Some(h.trim().parse().ok()?))))
+            .ok_or_else(|| state.err(bad("media", &m)))?,
+    };
+    let p = PrinterProfile {
+        name,
+        language: lang,
+        dpi,
+        media_width_mm: mw,
+        media_height_mm: mh,
+        gap_mm: 2.0,
+        darkness,
+        offset_x_mm: offset_x_mm.unwrap_or(0.0),
+        offset_y_mm: offset_y_mm.unwrap_or(0.0),
+        native_qr: false,
+        cups_options: vec![],
+        transport,
+        timeout_ms: 3000,
+    };
+    state.with(|ws, _| {
+        ws.add_printer(&p, false)?;
+        ws.list_printers()
+    })
+}
+
+#[tauri::command]
+async fn remove_printer(
+    state: State<'_, AppState>,
+    name: String,
+) -> CmdResult<Vec<PrinterProfile>> {
+    state.with(|ws, _| {
+        ws.remove_printer(&name)?;
+        ws.list_printers()
+    })
+}
+
+#[tauri::command]
+async fn printer_status(state: State<'_, AppState>, name: String) -> CmdResult<PrinterStatus> {
+    state.with(|ws, _| ws.printer_status(&name))
+}
+
+#[tauri::command]
+async fn test_print(state: State<'_, AppState>, name: String) -> CmdResult<PrinterStatus> {
+    state.with(|ws, _| ws.test_print(&name))
+}
+
+/// The print queue and history, newest first (`state`: queued, done, failed, …).
+#[tauri::command]
+async fn print_jobs(
+    state: State<'_, AppState>,
+    job_state: Option<String>,
+    identifier: Option<String>,
+    limit: Option<u32>,
+) -> CmdResult<Vec<PrintJob>> {
+    let job_state = match job_state.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(JobState::parse(&s).ok_or_else(|| state.err(bad("state", &s)))?),
+    };
+    let filter = JobFilter {
+        state: job_state,
+        identifier: identifier.filter(|s| !s.is_empty()),
+        limit: limit.unwrap_or(200),
+        ..Default::default()
+    };
+    state.with(|ws, _| ws.print_jobs(&filter))
+}
+
+/// The PNG a job's label looks like.
+#[tauri::command]
+async fn print_job_preview(state: State<'_, AppState>, id: i64) -> CmdResult<Vec<u8>> {
+    state.with(|ws, _| ws.print_job_preview(id))
+}
+
+#[tauri::command]
+async fn retry_print_job(state: State<'_, AppState>, id: i64) -> CmdResult<PrintJob> {
+    state.with(|ws, _| ws.retry_print_job(id))
+}
+
+#[tauri::command]
+async fn cancel_print_job(state: State<'_, AppState>, id: i64) -> CmdResult<PrintJob> {
+    state.with(|ws, _| ws.cancel_print_job(id))
+}
+
+/// The same bytes again; the reason is required and audited.
+#[tauri::command]
+async fn reprint(state: State<'_, AppState>, id: i64, reason: String) -> CmdResult<PrintJob> {
+    state.with(|ws, _| ws.reprint(id, &reason))
+}
+
+/// Prints one label per identifier (all rendered first: one bad record queues nothing), and
+/// reports each job as a `print-progress` event.
+#[tauri::command]
+async fn print_batch<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    printer: String,
+    identifiers: Vec<String>,
+    template: String,
+    restriction: Option<String>,
+) -> CmdResult<QueueReport> {
+    let reqs: Vec<LabelRequest> = identifiers
+        .iter()
+        .map(|i| label_request(i, &template, restriction.clone()))
+        .collect();
+    state.with(|ws, _| {
+        ws.print_batch(&printer, &reqs, &mut |p| {
+            let _ = app.emit("print-progress", p);
+        })
+    })
+}
+
 /// The app's commands and state on any runtime (the real one, or `tauri::test`'s mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
@@ -409,6 +595,20 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             backup,
             restore,
             set_data_dir,
+            label_templates,
+            label_preview,
+            print_label,
+            printers,
+            add_printer,
+            remove_printer,
+            printer_status,
+            test_print,
+            print_jobs,
+            print_job_preview,
+            retry_print_job,
+            cancel_print_job,
+            reprint,
+            print_batch,
         ])
 }
 

@@ -171,3 +171,51 @@ fn backup_and_form_fields() {
     );
     let _ = std::fs::remove_file(file);
 }
+
+#[test]
+fn label_preview_and_printers() {
+    let app = app(Lang::ZhCn);
+    app.ok(
+        "register",
+        json!({"values": {"identifier": "88.118.8/L-1", "name": "数字压力计"}}),
+    );
+    let templates = app.ok("label_templates", json!({}));
+    assert!(templates
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|t| t["name"] == "cal-pass"));
+
+    let png = app.ok(
+        "label_preview",
+        json!({"identifier": "88.118.8/L-1", "template": "identifier", "restriction": null}),
+    );
+    let bytes: Vec<u8> = serde_json::from_value(png).expect("bytes");
+    assert_eq!(&bytes[1..4], b"PNG");
+
+    assert_eq!(app.ok("printers", json!({})), json!([]));
+    let list = app.ok(
+        "add_printer",
+        json!({"name": "zebra", "language": "zpl", "uri": "tcp://127.0.0.1:9", "dpi": 203,
+               "darkness": null, "offsetXMm": 0.5, "offsetYMm": null, "media": "50x30"}),
+    );
+    assert_eq!(list[0]["name"], "zebra");
+    assert_eq!(list[0]["media_width_mm"], 50.0);
+    assert_eq!(app.ok("printers", json!({}))[0]["name"], "zebra");
+
+    // Errors come in the person's language from the workstation, as everywhere else.
+    let e = app
+        .call(
+            "add_printer",
+            json!({"name": "x", "language": "zpl", "uri": "ftp://nope", "dpi": 203}),
+        )
+        .expect_err("bad uri");
+    assert!(e["message"].as_str().expect("message").contains("uri"));
+    let e = app
+        .call(
+            "print_label",
+            json!({"printer": "nope", "identifier": "88.118.8/L-1", "template": "identifier"}),
+        )
+        .expect_err("no such printer");
+    assert!(!e["message"].as_str().expect("message").is_empty());
+}

@@ -40,16 +40,17 @@ describe("register form", () => {
     expect(sent).toEqual([{ values: { identifier: "88.118.8/A-1" } }]);
   });
 
-  it("opens the new record after registering and print, with the print notice", async () => {
+  it("opens the new record after registering and print, and says when no printer is set up", async () => {
     mockIPC((cmd) => {
       if (cmd === "form_fields") return fields;
       if (cmd === "register") return { identifier: "88.118.8/A-2" };
+      if (cmd === "printers") return [];
     });
     render(InstrumentForm, { mode: "register", identifier: "88.118.8/A-2" });
     await screen.findByText("使用环境");
     await fireEvent.input(screen.getByTestId("field-name"), { target: { value: "卡尺" } });
     await fireEvent.click(screen.getByTestId("register-print"));
     await waitFor(() => expect(app.screen).toEqual({ name: "detail", identifier: "88.118.8/A-2" }));
-    expect(app.notice).toContain("标签");
+    await waitFor(() => expect(app.notice).toContain("尚未设置打印机"));
   });
 });

@@ -11,6 +11,7 @@ export type Screen =
   | { name: "register"; identifier?: string }
   | { name: "edit"; identifier: string }
   | { name: "sync" }
+  | { name: "printing" }
   | { name: "settings" };
 
 export function emptyQuery(): ListQuery {

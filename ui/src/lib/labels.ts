@@ -1,0 +1,159 @@
+// Labels and printing: calls into the app's label commands and the little logic the screens
+// share. The shapes mirror the Rust types' serde form (idstation_store::PrintJob,
+// idstation_labels::PrinterProfile, workstation::TemplateInfo).
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Key } from "./i18n";
+import { isUiError } from "./api";
+
+export type JobState = "queued" | "sending" | "done" | "failed" | "cancelled";
+
+export interface PrintJob {
+  id: number;
+  batch_id: string | null;
+  printer: string;
+  identifier: string;
+  template: string;
+  format: string;
+  copies: number;
+  state: JobState;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  done_at: string | null;
+}
+
+export interface PrinterProfile {
+  name: string;
+  language: "zpl" | "tspl" | "pdf";
+  dpi: number;
+  media_width_mm?: number;
+  media_height_mm?: number;
+  darkness?: number;
+  offset_x_mm: number;
+  offset_y_mm: number;
+  transport: { kind: "tcp"; host: string; port: number } | { kind: "cups"; queue: string; server?: string } | { kind: "device"; path: string };
+}
+
+export interface PrinterStatus {
+  state: "ready" | "error" | "offline";
+  flags: string[];
+  raw: string;
+}
+
+export function printerStateKey(state: PrinterStatus["state"]): Key {
+  return ({ ready: "printerReady", error: "printerError", offline: "printerOffline" } as const)[state];
+}
+
+/** Jobs that can still be sent again or called off; done ones can be reprinted. */
+export function jobActions(state: JobState): { retry: boolean; cancel: boolean; reprint: boolean } {
+  return {
+    retry: state === "failed" || state === "queued",
+    cancel: state === "queued" || state === "failed",
+    reprint: state === "done",
+  };
+}
+
+export interface TemplateInfo {
+  name: string;
+  title: string;
+  builtin: boolean;
+  width_mm: number;
+  height_mm: number;
+}
+
+export interface NewPrinter {
+  name: string;
+  language: string;
+  uri: string;
+  dpi: number;
+  darkness: number | null;
+  offsetXMm: number | null;
+  offsetYMm: number | null;
+  media: string | null;
+}
+
+export const labelApi = {
+  templates: () => invoke<TemplateInfo[]>("label_templates"),
+  preview: (identifier: string, template: string, restriction: string | null) =>
+    invoke<number[]>("label_preview", { identifier, template, restriction }),
+  print: (printer: string, identifier: string, template: string, restriction: string | null) =>
+    invoke<PrintJob>("print_label", { printer, identifier, template, restriction }),
+  printers: () => invoke<PrinterProfile[]>("printers"),
+  addPrinter: (p: NewPrinter) => invoke<PrinterProfile[]>("add_printer", { ...p }),
+  removePrinter: (name: string) => invoke<PrinterProfile[]>("remove_printer", { name }),
+  printerStatus: (name: string) => invoke<PrinterStatus>("printer_status", { name }),
+  testPrint: (name: string) => invoke<PrinterStatus>("test_print", { name }),
+  jobs: (jobState: string | null, identifier: string | null) =>
+    invoke<PrintJob[]>("print_jobs", { jobState, identifier, limit: 200 }),
+  jobPreview: (id: number) => invoke<number[]>("print_job_preview", { id }),
+  retry: (id: number) => invoke<PrintJob>("retry_print_job", { id }),
+  cancel: (id: number) => invoke<PrintJob>("cancel_print_job", { id }),
+  reprint: (id: number, reason: string) => invoke<PrintJob>("reprint", { id, reason }),
+  batch: (printer: string, identifiers: string[], template: string, restriction: string | null) =>
+    invoke<QueueReport>("print_batch", { printer, identifiers, template, restriction }),
+};
+
+/** The 准用 (restricted) label cannot be made without the permitted ranges. */
+export function needsRestriction(template: string): boolean {
+  return template === "cal-restricted";
+}
+
+/** PNG bytes (as the command returns them) to an <img> source. */
+export function pngDataUrl(bytes: number[] | Uint8Array): string {
+  let bin = "";
+  const b = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
+  for (let i = 0; i < b.length; i += 0x8000) {
+    bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  }
+  return "data:image/png;base64," + btoa(bin);
+}
+
+/** The words for a job's state. */
+export function jobStateKey(state: JobState): Key {
+  return ({
+    queued: "jobQueued",
+    sending: "jobSending",
+    done: "jobDone",
+    failed: "jobFailed",
+    cancelled: "jobCancelled",
+  } as const)[state];
+}
+
+/** How a printer is reached, as the person typed it. */
+export function printerUri(p: PrinterProfile): string {
+  const t = p.transport;
+  if (t.kind === "tcp") return `tcp://${t.host}:${t.port}`;
+  if (t.kind === "cups") return `cups://${t.server ? t.server + "/" : ""}${t.queue}`;
+  return t.path;
+}
+
+/** After "register and print": the identifier label on the first printer, and what to tell the
+ * person (the job's state, the workstation's error message, or that no printer is set up). */
+export async function printIdentifierLabel(identifier: string, t: (k: Key) => string): Promise<string> {
+  try {
+    const printers = await labelApi.printers();
+    if (!printers.length) return t("noPrinter");
+    const job = await labelApi.print(printers[0].name, identifier, "identifier", null);
+    return `${t("saved")} · ${printers[0].name}: ${t(jobStateKey(job.state))}${job.last_error ? ": " + job.last_error : ""}`;
+  } catch (e) {
+    return `${t("saved")} · ${isUiError(e) ? e.message : String(e)}`;
+  }
+}
+
+export interface PrintProgress {
+  done: number;
+  total: number;
+  job_id: number;
+  state: JobState;
+}
+
+export interface QueueReport {
+  printed: number[];
+  still_queued: number[];
+  failed: number[];
+}
+
+export function onPrintProgress(f: (p: PrintProgress) => void): Promise<UnlistenFn> {
+  return listen<PrintProgress>("print-progress", (e) => f(e.payload));
+}
