@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { translator } from "./i18n";
-import { jobStateKey, labelApi, needsRestriction, pngDataUrl, printIdentifierLabel, printerUri } from "./labels";
+import { jobActions, jobStateKey, labelApi, needsRestriction, pngDataUrl, printIdentifierLabel, printerUri } from "./labels";
 
 afterEach(() => clearMocks());
 const t = translator("zh-CN");
@@ -57,5 +57,13 @@ describe("labels", () => {
   it("shows a printer's address as it was typed", () => {
     expect(printerUri({ name: "a", language: "zpl", dpi: 203, offset_x_mm: 0, offset_y_mm: 0, transport: { kind: "tcp", host: "10.0.0.5", port: 9100 } })).toBe("tcp://10.0.0.5:9100");
     expect(printerUri({ name: "a", language: "pdf", dpi: 300, offset_x_mm: 0, offset_y_mm: 0, transport: { kind: "cups", queue: "office" } })).toBe("cups://office");
+  });
+});
+
+describe("job actions", () => {
+  it("offers retry and cancel for waiting or failed jobs, reprint for printed ones", () => {
+    expect(jobActions("failed")).toEqual({ retry: true, cancel: true, reprint: false });
+    expect(jobActions("done")).toEqual({ retry: false, cancel: false, reprint: true });
+    expect(jobActions("cancelled")).toEqual({ retry: false, cancel: false, reprint: false });
   });
 });
