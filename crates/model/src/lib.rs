@@ -19,5 +19,5 @@ pub use instrument::{
     InstrumentStatus, LiveStatus, ValidationErrors,
 };
 pub use lease::SuffixLease;
-pub use ops::{EntityKind, OpKind, Operation};
+pub use ops::{EntityKind, OpKind, Operation, Payload};
 pub use template::{DataType, MetadataTemplate, TemplateField};

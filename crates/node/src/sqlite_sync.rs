@@ -7,7 +7,6 @@ use idstation_model::sync::{
 };
 use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use serde::Deserialize as _;
 
 use crate::accounts::{is_at_or_below, Device, Principal};
 use crate::store::{Actor, AuditChain, SqliteStore, StoreError};
@@ -81,6 +80,14 @@ fn last_cursor(conn: &Connection) -> rusqlite::Result<i64> {
         .unwrap_or(0))
 }
 
+/// What the audit log keeps of an applied op: the payload exactly as the device sent it.
+#[derive(serde::Serialize)]
+struct SyncAuditDetail<'a> {
+    device: &'a str,
+    op_id: uuid::Uuid,
+    payload: &'a serde_json::value::RawValue,
+}
+
 struct Applying<'a> {
     conn: &'a Connection,
     principal: &'a Principal,
@@ -145,7 +152,7 @@ impl Applying<'_> {
         let current = read_record(self.conn, &key)?;
         let (outcome, next) = match op.kind {
             OpKind::Create => {
-                let inst = match Instrument::deserialize(&op.payload) {
+                let inst = match op.payload.parse::<Instrument>() {
                     Ok(i) => i,
                     Err(e) => return Ok(rejected(op, "invalid_record", e.to_string(), at)),
                 };
@@ -199,7 +206,10 @@ impl Applying<'_> {
                 let Some(row) = current else {
                     return Ok(rejected(op, "not_found", "no such record at the node", at));
                 };
-                let Some(changes) = op.payload.as_object() else {
+                let Ok(changes) = op
+                    .payload
+                    .parse::<serde_json::Map<String, serde_json::Value>>()
+                else {
                     return Ok(rejected(
                         op,
                         "invalid_change",
@@ -207,7 +217,7 @@ impl Applying<'_> {
                         at,
                     ));
                 };
-                let merged = match merge_changes(&row.instrument, changes, self.template) {
+                let merged = match merge_changes(&row.instrument, &changes, self.template) {
                     Ok(m) => m,
                     Err(e) => return Ok(rejected(op, "invalid_change", e.to_string(), at)),
                 };
@@ -270,8 +280,12 @@ impl Applying<'_> {
             self.actor,
             &format!("sync_{}", op.kind.as_str()),
             &key,
-            &serde_json::json!({"op_id": op.op_id, "device": self.device.id, "payload": op.payload})
-                .to_string(),
+            &serde_json::to_string(&SyncAuditDetail {
+                device: &self.device.id,
+                op_id: op.op_id,
+                payload: op.payload.raw(),
+            })
+            .map_err(corrupt)?,
         )?;
         // An applied create's row is what the client sent; the pull brings the node's copy
         // anyway, so only merges and state changes carry it back.

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use idstation_model::{
     EntityKind, Field, Identifier, Instrument, InstrumentStatus, MetadataTemplate, OpKind,
-    Operation,
+    Operation, Payload,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
@@ -841,11 +841,18 @@ impl Store {
 
     /// The oldest ops the node has not confirmed, in sequence order.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<Operation>> {
+        self.pending_ops_after(0, limit)
+    }
+
+    /// Like [`Store::pending_ops`], but only ops after `seq`: the batch that follows one still
+    /// in flight, read while the node applies it.
+    pub fn pending_ops_after(&self, seq: u64, limit: u32) -> Result<Vec<Operation>> {
+        let after = i64::try_from(seq).map_err(|_| StoreError::Corrupt("seq".into()))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, op_id, entity, entity_id, kind, payload, hlc FROM outbox
-             WHERE seq > (SELECT pushed_through_seq FROM sync_state) ORDER BY seq LIMIT ?1",
+             WHERE seq > max(?1, (SELECT pushed_through_seq FROM sync_state)) ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map([limit], |r| {
+        let rows = stmt.query_map(params![after, limit], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -868,7 +875,7 @@ impl Store {
                 entity: EntityKind::parse(&entity).ok_or_else(|| bad("entity"))?,
                 entity_id,
                 kind: OpKind::parse(&kind).ok_or_else(|| bad("kind"))?,
-                payload: serde_json::from_str(&payload)?,
+                payload: Payload::from_json(payload)?,
             });
         }
         Ok(ops)

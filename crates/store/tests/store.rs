@@ -118,7 +118,7 @@ fn edits_record_only_changed_fields_and_respect_the_expected_version() {
     assert_eq!(rec.version, 2);
     let ops = f.store.pending_ops(10).expect("ops");
     assert_eq!(
-        ops[1].payload,
+        ops[1].payload.parse::<serde_json::Value>().expect("json"),
         serde_json::json!({"location": [null, "天平室"], "status": ["in_use", "restricted"]})
     );
 
