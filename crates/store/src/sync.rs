@@ -78,6 +78,15 @@ pub struct PushApplied {
     pub conflicts: u64,
 }
 
+impl PushApplied {
+    pub fn add(&mut self, other: PushApplied) {
+        self.applied += other.applied;
+        self.duplicates += other.duplicates;
+        self.rejected += other.rejected;
+        self.conflicts += other.conflicts;
+    }
+}
+
 /// Fields of `identifier` that ops not yet confirmed by the node change: those keep the local
 /// value when the node's copy arrives (`*` = the whole record, for a registration not yet
 /// pushed; `deleted` for a pending delete or undelete).

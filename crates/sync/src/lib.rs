@@ -223,6 +223,9 @@ impl<T: Transport> SyncEngine<T> {
         Ok(report)
     }
 
+    /// Pushes the outbox in batches. One batch is in flight at a time (the node applies them in
+    /// order), but while the node works on it the store records the answer to the batch before
+    /// and reads the batch after: client and node work side by side instead of taking turns.
     fn push_all(
         &self,
         store: &mut Store,
@@ -230,34 +233,77 @@ impl<T: Transport> SyncEngine<T> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), SyncError> {
         let device_id = store.device().device_id;
+        let limit = self.config.push_batch;
         let mut sent = 0u64;
+        let mut ops = store.pending_ops(limit)?;
+        let mut pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
+        // The node's answer to the last batch, not yet stored.
+        let mut unrecorded: Option<PushResponse> = None;
         loop {
-            let ops = store.pending_ops(self.config.push_batch)?;
-            let Some(last) = ops.last().map(|o| o.seq) else {
+            let (Some(first), Some(last)) = (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
+            else {
+                if let Some(response) = unrecorded.take() {
+                    report.pushed.add(store.record_push(&response)?);
+                }
                 return Ok(());
             };
-            let first = ops[0].seq;
-            let pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
             progress(Progress::Pushing { sent, pending });
             let request = PushRequest { device_id, ops };
-            let response = self.authed(store, report, |t| self.transport.push(t, &request))?;
-            let applied = store.record_push(&response)?;
-            report.pushed.applied += applied.applied;
-            report.pushed.duplicates += applied.duplicates;
-            report.pushed.rejected += applied.rejected;
-            report.pushed.conflicts += applied.conflicts;
+            let token = self.token(store, report, false)?;
+            report.requests += 1;
+            let (response, store_work) = std::thread::scope(|s| {
+                let previous = unrecorded.take();
+                let store = &mut *store;
+                let store_work = s.spawn(move || -> Result<_, StoreError> {
+                    let applied = match previous {
+                        Some(response) => store.record_push(&response)?,
+                        None => PushApplied::default(),
+                    };
+                    let next = store.pending_ops_after(last, limit)?;
+                    let pending = store.outbox_stats()?.pending;
+                    Ok((applied, next, pending))
+                });
+                let response = self.retry(|| self.transport.push(&token, &request));
+                (
+                    response,
+                    store_work.join().expect("the store thread panicked"),
+                )
+            });
+            let (applied, next, still_pending) = store_work?;
+            report.pushed.add(applied);
+            let response = match response {
+                Err(SyncError::Unauthorized) => {
+                    let token = self.token(store, report, true)?;
+                    report.requests += 1;
+                    self.retry(|| self.transport.push(&token, &request))?
+                }
+                other => other?,
+            };
             sent += response.results.len() as u64;
+            if response.high_water == last {
+                // The node took the whole batch: the one read meanwhile is next.
+                unrecorded = Some(response);
+                ops = next;
+                pending = u64::try_from(still_pending)
+                    .unwrap_or(0)
+                    .saturating_sub(u64::try_from(request.ops.len()).unwrap_or(0));
+                continue;
+            }
+            report.pushed.add(store.record_push(&response)?);
             if response.high_water < first {
                 // The node has fewer of our ops than we thought (it was restored from a backup):
                 // send again from its mark; the outbox keeps every op.
                 if response.high_water + 1 < first {
                     store.rewind_pushed_through(response.high_water)?;
-                    continue;
+                } else {
+                    return Err(SyncError::Protocol(format!(
+                        "the node accepted none of ops {first}..={last}"
+                    )));
                 }
-                return Err(SyncError::Protocol(format!(
-                    "the node accepted none of ops {first}..={last}"
-                )));
             }
+            // Part of the batch, or a different mark: carry on from where the node stands.
+            ops = store.pending_ops(limit)?;
+            pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
         }
     }
 
