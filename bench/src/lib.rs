@@ -173,6 +173,11 @@ impl BenchNode {
     pub const USER: &'static str = "bench";
     pub const PASSWORD: &'static str = "calib2026";
 
+    /// CPU seconds (user + system) the node process has used so far, from /proc.
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     pub fn start(node_bin: &Path, data_dir: &Path) -> BenchNode {
         use std::io::BufRead;
         use std::process::Stdio;
@@ -226,6 +231,25 @@ impl Drop for BenchNode {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// CPU seconds (user + system) of a process, from its `/proc/<pid>/stat` (`self` for this one).
+pub fn cpu_seconds(stat_path: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line; clock ticks are 100 per second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Parser;
-use idstation_bench::BenchNode;
+use idstation_bench::{cpu_seconds, BenchNode};
 use idstation_model::{Field, InstrumentInput};
 use idstation_store::Store;
 use idstation_sync::{HttpTransport, Progress, SyncConfig, SyncEngine};
@@ -68,12 +68,18 @@ fn main() {
         },
     );
     let mut store = Store::open(&a_db).expect("open a");
+    let (node_cpu, own_cpu) = (node.cpu_seconds(), cpu_seconds("/proc/self/stat"));
     let t = Instant::now();
     let mut push_done = None;
+    let mut push_cpu = (0.0, 0.0);
     engine
         .sync(&mut store, &mut |p| {
             if push_done.is_none() && !matches!(p, Progress::Pushing { .. }) {
                 push_done = Some(t.elapsed());
+                push_cpu = (
+                    node.cpu_seconds() - node_cpu,
+                    cpu_seconds("/proc/self/stat") - own_cpu,
+                );
             }
         })
         .expect("push");
@@ -94,6 +100,7 @@ fn main() {
         "count": args.count,
         "local_import_s": import_s,
         "push_s": push_s, "push_ops_per_s": n / push_s,
+        "push_node_cpu_s": push_cpu.0, "push_client_cpu_s": push_cpu.1,
         "pull_s": pull_s, "pull_rows_per_s": n / pull_s,
         "push_vs_local_import": push_s / import_s,
         "pull_vs_local_import": pull_s / import_s,
@@ -108,6 +115,10 @@ fn main() {
         args.count,
         n / push_s,
         push_s / import_s
+    );
+    println!(
+        "| CPU during the push: node / workstation | {:.2} s / {:.2} s |",
+        push_cpu.0, push_cpu.1
     );
     println!(
         "| pull {} rows over loopback | {pull_s:.2} s = **{:.0} rows/s** ({:.1}× the import) |",
