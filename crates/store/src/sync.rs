@@ -302,8 +302,17 @@ impl Store {
                 ])?;
             }
         }
+        // Never past the answers this response holds: a node ahead of us (it applied a batch
+        // whose answer a crash lost here) reports a mark beyond them, and the ops between
+        // must be sent again to get theirs.
+        let answered_through = response
+            .results
+            .iter()
+            .map(|r| r.seq)
+            .max()
+            .map_or(response.high_water, |last| last.min(response.high_water));
         let high_water =
-            i64::try_from(response.high_water).map_err(|_| StoreError::Corrupt("hw".into()))?;
+            i64::try_from(answered_through).map_err(|_| StoreError::Corrupt("hw".into()))?;
         tx.execute(
             "UPDATE sync_state SET pushed_through_seq = max(pushed_through_seq, \
              min(?1, (SELECT coalesce(max(seq), 0) FROM outbox)))",
