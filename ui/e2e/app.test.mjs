@@ -4,13 +4,11 @@
 // workstation's own messages. Screenshots of every screen go to test-output/screens.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import {
   byTest,
   createAccount,
-  openApp,
+  launchApp,
   shot,
-  startDriver,
   startNode,
   tempDir,
   typeInto,
@@ -20,25 +18,19 @@ import {
 const ID = "88.118.8/E2E-0001";
 
 describe("desktop workstation", { timeout: 240000 }, () => {
-  let node, driver, browser;
+  let node, app, browser;
   const dir = tempDir("app");
 
   before(async () => {
     node = await startNode(dir);
     await createAccount(node.base, "tech", true);
     await createAccount(node.base, "newbie", false);
-    driver = await startDriver({
-      IDSTATION_DATA_DIR: join(dir, "workstation"),
-      IDSTATION_LANG: "zh-CN",
-      IDSTATION_USER: "e2e",
-    });
-    browser = await openApp(driver.port);
-    await (await byTest(browser, "nav-dashboard")).waitForDisplayed({ timeout: 30000 });
+    app = await launchApp(dir);
+    browser = app.browser;
   });
 
   after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
+    await app?.close();
     await node?.stop();
   });
 

@@ -128,6 +128,27 @@ export async function openApp(driverPort) {
   });
 }
 
+/**
+ * The app on a fresh workstation folder under `dir` (zh-CN, acting as "e2e"), once its
+ * dashboard shows; `close` ends the session and the driver.
+ */
+export async function launchApp(dir) {
+  const driver = await startDriver({
+    IDSTATION_DATA_DIR: join(dir, "workstation"),
+    IDSTATION_LANG: "zh-CN",
+    IDSTATION_USER: "e2e",
+  });
+  const browser = await openApp(driver.port);
+  await (await byTest(browser, "nav-dashboard")).waitForDisplayed({ timeout: 30000 });
+  return {
+    browser,
+    close: async () => {
+      await browser.deleteSession().catch(() => {});
+      await driver.stop();
+    },
+  };
+}
+
 export async function shot(browser, name) {
   mkdirSync(SHOTS, { recursive: true });
   await browser.saveScreenshot(join(SHOTS, `${name}.png`));

@@ -4,8 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { join } from "node:path";
-import { byTest, openApp, shot, startDriver, tempDir, typeInto } from "./harness.mjs";
+import { byTest, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
 
 const ID = "88.118.8/LBL-0001";
 
@@ -30,23 +29,17 @@ function fakePrinter() {
 }
 
 describe("label printing", { timeout: 180000 }, () => {
-  let driver, browser, printer;
+  let app, browser, printer;
   const dir = tempDir("labels");
 
   before(async () => {
     printer = await fakePrinter();
-    driver = await startDriver({
-      IDSTATION_DATA_DIR: join(dir, "workstation"),
-      IDSTATION_LANG: "zh-CN",
-      IDSTATION_USER: "e2e",
-    });
-    browser = await openApp(driver.port);
-    await (await byTest(browser, "nav-dashboard")).waitForDisplayed({ timeout: 30000 });
+    app = await launchApp(dir);
+    browser = app.browser;
   });
 
   after(async () => {
-    await browser?.deleteSession().catch(() => {});
-    await driver?.stop();
+    await app?.close();
     printer?.close();
   });
 

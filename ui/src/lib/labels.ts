@@ -94,6 +94,12 @@ export const labelApi = {
     invoke<QueueReport>("print_batch", { printer, identifiers, template, restriction }),
 };
 
+/** What a print form offers: the label templates, and the printers (the first is the default). */
+export async function printChoices(): Promise<{ templates: TemplateInfo[]; printers: PrinterProfile[] }> {
+  const [templates, printers] = await Promise.all([labelApi.templates(), labelApi.printers()]);
+  return { templates, printers };
+}
+
 /** The 准用 (restricted) label cannot be made without the permitted ranges. */
 export function needsRestriction(template: string): boolean {
   return template === "cal-restricted";
