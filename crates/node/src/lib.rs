@@ -1,7 +1,7 @@
 //! The IDStation node: the platform server that registers and resolves handles under its
 //! prefix through a Handle.net-compatible JSON REST API.
 //!
-//! The `idstation-node` binary only parses arguments and calls [`init`], [`bind`] and [`serve`].
+//! The `idstation-node` binary only parses arguments and calls [`init`], [`bind_all`] and [`run`].
 
 pub mod accounts;
 pub mod accounts_api;
@@ -108,7 +108,7 @@ pub fn open(data_dir: &Path, settings: Settings) -> Result<AppState, NodeError> 
 
 /// Binds a listening socket. `[::]` is made dual-stack explicitly (IPv4 clients arrive as
 /// v4-mapped addresses) instead of relying on the system's `bindv6only` default.
-pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     if addr.is_ipv6() && addr.ip().is_unspecified() {
@@ -118,51 +118,143 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
     socket.set_nonblocking(true)?;
-    tokio::net::TcpListener::from_std(socket.into())
+    Ok(socket.into())
 }
 
-/// Serves the API on every listener (over TLS when `tls` is given) until `shutdown` completes,
-/// then finishes the requests in flight (their writes included) before returning.
-pub async fn serve(
-    listeners: Vec<tokio::net::TcpListener>,
+/// The listening sockets of `addrs`, handed to `workers` threads: each thread gets its own
+/// handle on the same sockets and accepts from them when it is free. (Not `SO_REUSEPORT`:
+/// that would also let a second node on the same port start and silently take half the
+/// connections.)
+pub fn bind_all(
+    addrs: &[SocketAddr],
+    workers: usize,
+) -> std::io::Result<Vec<Vec<std::net::TcpListener>>> {
+    let first: Vec<std::net::TcpListener> =
+        addrs.iter().map(|a| bind(*a)).collect::<Result<_, _>>()?;
+    let mut groups = Vec::with_capacity(workers.max(1));
+    for _ in 1..workers.max(1) {
+        groups.push(
+            first
+                .iter()
+                .map(|l| l.try_clone())
+                .collect::<Result<_, _>>()?,
+        );
+    }
+    groups.insert(0, first);
+    Ok(groups)
+}
+
+/// Runs the node until `shutdown` resolves: one thread per listener group, each with its own
+/// single-threaded runtime, like nginx's workers. A connection stays on the thread that
+/// accepted it, so a request never hops between threads: on two cores the work-stealing
+/// runtime's cross-thread wake-ups cost a quarter of the throughput at 5,000 connections and
+/// tripled the p99 (bench/run-node-load.sh). The first group's thread also keeps the monitor
+/// and the shutdown.
+/// `shutdown` is called on that thread's runtime (signal handlers need one).
+pub fn run<F: Future<Output = ()> + Send + 'static>(
+    groups: Vec<Vec<std::net::TcpListener>>,
     tls: Option<&config::TlsConfig>,
     state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: impl FnOnce() -> std::io::Result<F>,
 ) -> Result<(), NodeError> {
-    if let Some(marker) = state.running_marker.clone() {
-        if marker.exists() {
-            let now = Utc::now();
-            state.monitor.event(
-                now,
-                "abnormal",
-                "system",
-                "the node stopped without a clean shutdown",
-            );
-            state
-                .monitor
-                .event(now, "recovered", "system", "the node restarted");
-            tracing::warn!("the last run ended without a clean shutdown");
-        }
-        std::fs::write(&marker, std::process::id().to_string())?;
-    }
-    let flusher = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-            loop {
-                tick.tick().await;
-                let state = state.clone();
-                let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&state)).await;
-            }
-        })
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     };
-    let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut groups = groups.into_iter();
+    let own = groups.next().unwrap_or_default();
+    let workers: Vec<std::thread::JoinHandle<Result<(), NodeError>>> = groups
+        .enumerate()
+        .map(|(i, listeners)| {
+            let (state, stop, tls) = (state.clone(), stop_rx.clone(), tls.cloned());
+            std::thread::Builder::new()
+                .name(format!("node-worker-{}", i + 1))
+                .spawn(move || runtime()?.block_on(accept(listeners, tls.as_ref(), state, stop)))
+        })
+        .collect::<Result<_, _>>()?;
+    runtime()?.block_on(async move {
+        let shutdown = shutdown()?;
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        note_start(&state)?;
+        let flusher = {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    tick.tick().await;
+                    let state = state.clone();
+                    let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&state)).await;
+                }
+            })
+        };
+        let mut result = accept(own, tls, state.clone(), stop_rx).await;
+        // Every worker finishes its requests before the node calls its stop clean.
+        for worker in workers {
+            let done = tokio::task::spawn_blocking(move || worker.join())
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e),
+                Err(_) => {
+                    result = Err(NodeError::Io(std::io::Error::other(
+                        "a worker thread panicked",
+                    )))
+                }
+            }
+        }
+        flusher.abort();
+        let last = state.clone();
+        let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&last)).await;
+        if result.is_ok() {
+            if let Some(marker) = &state.running_marker {
+                let _ = std::fs::remove_file(marker);
+            }
+        }
+        result
+    })
+}
+
+/// Leaves a marker in the data folder while the node runs; one found at start means the last
+/// run did not stop cleanly, which the monitor records as an abnormal event and a recovery.
+fn note_start(state: &AppState) -> Result<(), NodeError> {
+    let Some(marker) = state.running_marker.clone() else {
+        return Ok(());
+    };
+    if marker.exists() {
+        let now = Utc::now();
+        state.monitor.event(
+            now,
+            "abnormal",
+            "system",
+            "the node stopped without a clean shutdown",
+        );
+        state
+            .monitor
+            .event(now, "recovered", "system", "the node restarted");
+        tracing::warn!("the last run ended without a clean shutdown");
+    }
+    std::fs::write(&marker, std::process::id().to_string())?;
+    Ok(())
+}
+
+/// Serves `listeners` on the current runtime until `stop` turns true, then lets open requests
+/// finish.
+async fn accept(
+    listeners: Vec<std::net::TcpListener>,
+    tls: Option<&config::TlsConfig>,
+    state: AppState,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), NodeError> {
+    let app = router(state);
     let mut tasks = tokio::task::JoinSet::new();
     let rustls = match tls {
         Some(tls) => {
-            // Several crates may link a rustls provider; pick ring explicitly. An error only
-            // means a provider was installed already.
             let _ = rustls::crypto::ring::default_provider().install_default();
             Some(
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
@@ -174,12 +266,13 @@ pub async fn serve(
     };
     for listener in listeners {
         let app = app.clone();
-        let mut stop = stop_rx.clone();
+        let mut stop = stop.clone();
         let stopped = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
         match &rustls {
             None => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
                 tasks.spawn(async move {
                     axum::serve(
                         listener,
@@ -191,8 +284,8 @@ pub async fn serve(
             }
             Some(config) => {
                 let handle = axum_server::Handle::new();
-                let server = axum_server::from_tcp_rustls(listener.into_std()?, config.clone())?
-                    .handle(handle.clone());
+                let server =
+                    axum_server::from_tcp_rustls(listener, config.clone())?.handle(handle.clone());
                 tasks.spawn(async move {
                     tokio::spawn(async move {
                         stopped.await;
@@ -205,10 +298,6 @@ pub async fn serve(
             }
         }
     }
-    tokio::spawn(async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    });
     let mut result = Ok(());
     while let Some(done) = tasks.join_next().await {
         if let Err(e) = done
@@ -218,19 +307,9 @@ pub async fn serve(
             result = Err(NodeError::Io(e));
         }
     }
-    flusher.abort();
-    let last = state.clone();
-    let _ = tokio::task::spawn_blocking(move || monitor_api::flush(&last)).await;
-    if result.is_ok() {
-        if let Some(marker) = &state.running_marker {
-            let _ = std::fs::remove_file(marker);
-        }
-    }
     result
 }
 
-/// Registers for Ctrl-C and SIGTERM now (so a signal that arrives before serving starts is not
-/// fatal) and returns a future that completes when one arrives.
 pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {

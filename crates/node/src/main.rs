@@ -129,29 +129,27 @@ fn load_config(
 }
 
 fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let shutdown = idstation_node::shutdown_signal()?;
-        let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
-        let scheme = if config.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let mut listeners = Vec::new();
-        for addr in &config.listen {
-            let listener = idstation_node::bind(*addr)?;
-            let addr = listener.local_addr()?;
-            // Scripts and tests read the port from this line, one per address.
-            println!("listening on {scheme}://{addr}");
-            tracing::info!(prefix = state.prefix(), %addr, scheme, "node listening");
-            listeners.push(listener);
-        }
-        std::io::stdout().flush()?;
-        idstation_node::serve(listeners, config.tls.as_ref(), state, shutdown).await?;
-        tracing::info!("node stopped");
-        Ok(())
-    })
+    let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let groups = idstation_node::bind_all(&config.listen, workers)?;
+    for listener in &groups[0] {
+        let addr = listener.local_addr()?;
+        // Scripts and tests read the port from this line, one per address.
+        println!("listening on {scheme}://{addr}");
+        tracing::info!(prefix = state.prefix(), %addr, scheme, workers, "node listening");
+    }
+    std::io::stdout().flush()?;
+    idstation_node::run(
+        groups,
+        config.tls.as_ref(),
+        state,
+        idstation_node::shutdown_signal,
+    )?;
+    tracing::info!("node stopped");
+    Ok(())
 }

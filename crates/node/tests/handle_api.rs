@@ -369,6 +369,24 @@ fn init_refuses_to_run_twice_and_bad_prefixes() {
     assert!(!bad.status.success());
 }
 
+/// The worker threads share one listening socket, so a second node on the same port fails
+/// to start instead of quietly taking part of the traffic.
+#[test]
+fn a_second_node_on_a_taken_port_does_not_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Node::start(&init(&dir.path().join("one")));
+    let port = first.base.rsplit(':').next().expect("port").to_owned();
+    let second = Node::try_start(&init(&dir.path().join("two")), &format!("127.0.0.1:{port}"));
+    assert!(second.is_none(), "a second node started on port {port}");
+    let (status, _) = done(
+        client()
+            .get(first.url("/api/handles/0.NA/88.118"))
+            .send()
+            .expect("get"),
+    );
+    assert_eq!(status, 200);
+}
+
 #[test]
 fn serves_on_ipv6_loopback() {
     let dir = tempfile::tempdir().expect("tempdir");
