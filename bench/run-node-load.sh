@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Resolution under load: wrk against the release node (100k registered identifiers) and, in the
 # same run with the same load script, nginx serving the same JSON as a static file.
-#   bench/run-node-load.sh [--count N] [--seconds S] [--connections 64,5000]
-# Markdown on stdout; figures in bench/results/node-load-latest.json. About 3 minutes.
+#   bench/run-node-load.sh [--count N] [--seconds S] [--rounds R] [--connections 64,5000]
+# Markdown on stdout; figures in bench/results/node-load-latest.json. About 7 minutes (3 rounds).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"

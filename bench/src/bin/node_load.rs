@@ -30,6 +30,10 @@ struct Args {
     /// Seconds of load per run (after a warm-up of a fifth of it).
     #[arg(long, default_value_t = 15)]
     seconds: u64,
+    /// Node / nginx pairs per connection count; the summary takes the median ratio (one pair's
+    /// p99 ratio swings 1×-4× with where the scheduler puts wrk on a shared 2-core machine).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Connection counts to run at.
     #[arg(long, value_delimiter = ',', default_value = "64,5000")]
     connections: Vec<u32>,
@@ -61,6 +65,12 @@ impl Run {
             "non_2xx": self.non_2xx,
         })
     }
+}
+
+/// The middle value (the upper middle for an even count).
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn round2(x: f64) -> f64 {
@@ -98,34 +108,56 @@ fn main() {
     std::fs::write(&script, LOAD_SCRIPT).expect("lua script");
     let mut rows = Vec::new();
     let mut out = Vec::new();
+    let mut summary = Vec::new();
     for &c in &args.connections {
-        let node_run = wrk(&node.url, c, args.seconds, &script, &ids_file);
-        let nginx_run = wrk(&nginx.url, c, args.seconds, &script, &ids_file);
-        let ratio = node_run.requests_per_s / nginx_run.requests_per_s;
-        let p99_ratio = node_run.p99_ms / nginx_run.p99_ms;
-        rows.push(format!(
-            "| {c} | node | {:.0} | {:.2} | {:.2} | {} / {} / {} | **{:.0}%** of nginx req/s, p99 {:.2}× nginx's |",
-            node_run.requests_per_s,
-            node_run.p50_ms,
-            node_run.p99_ms,
-            node_run.socket_errors,
-            node_run.timeouts,
-            node_run.non_2xx,
-            ratio * 100.0,
-            p99_ratio,
-        ));
-        rows.push(format!(
-            "| {c} | nginx (static file) | {:.0} | {:.2} | {:.2} | {} / {} / {} | reference |",
-            nginx_run.requests_per_s,
-            nginx_run.p50_ms,
-            nginx_run.p99_ms,
-            nginx_run.socket_errors,
-            nginx_run.timeouts,
-            nginx_run.non_2xx,
+        let (mut rps_ratios, mut p99_ratios) = (Vec::new(), Vec::new());
+        for round in 1..=args.rounds {
+            let node_run = wrk(&node.url, c, args.seconds, &script, &ids_file);
+            let nginx_run = wrk(&nginx.url, c, args.seconds, &script, &ids_file);
+            let ratio = node_run.requests_per_s / nginx_run.requests_per_s;
+            let p99_ratio = node_run.p99_ms / nginx_run.p99_ms;
+            rps_ratios.push(ratio);
+            p99_ratios.push(p99_ratio);
+            rows.push(format!(
+                "| {c} | {round} | node | {:.0} | {:.2} | {:.2} | {} / {} / {} | {:.0}% of nginx req/s, p99 {:.2}× nginx's |",
+                node_run.requests_per_s,
+                node_run.p50_ms,
+                node_run.p99_ms,
+                node_run.socket_errors,
+                node_run.timeouts,
+                node_run.non_2xx,
+                ratio * 100.0,
+                p99_ratio,
+            ));
+            rows.push(format!(
+                "| {c} | {round} | nginx (static file) | {:.0} | {:.2} | {:.2} | {} / {} / {} | reference |",
+                nginx_run.requests_per_s,
+                nginx_run.p50_ms,
+                nginx_run.p99_ms,
+                nginx_run.socket_errors,
+                nginx_run.timeouts,
+                nginx_run.non_2xx,
+            ));
+            out.push(json!({
+                "connections": c, "round": round,
+                "node": node_run.to_json(), "nginx": nginx_run.to_json(),
+                "node_vs_nginx_rps": round2(ratio), "node_vs_nginx_p99": round2(p99_ratio),
+            }));
+        }
+        let (rps, p99) = (median(&mut rps_ratios), median(&mut p99_ratios));
+        summary.push(format!(
+            "| {c} | **{:.0}%** | **{:.2}×** | {} |",
+            rps * 100.0,
+            p99,
+            p99_ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" / ")
         ));
         out.push(json!({
-            "connections": c, "node": node_run.to_json(), "nginx": nginx_run.to_json(),
-            "node_vs_nginx_rps": round2(ratio), "node_vs_nginx_p99": round2(p99_ratio),
+            "connections": c, "median_node_vs_nginx_rps": round2(rps),
+            "median_node_vs_nginx_p99": round2(p99),
         }));
     }
     drop(nginx);
@@ -136,16 +168,22 @@ fn main() {
          load generator on the same 2 cores.\n",
         args.count, args.seconds
     );
+    println!("| connections | node req/s ÷ nginx's (median) | node p99 ÷ nginx's (median) | p99 ratio of each round |");
+    println!("|---|---|---|---|");
+    for r in summary {
+        println!("{r}");
+    }
     println!(
-        "| connections | server | req/s | p50 ms | p99 ms | socket errors / >2 s / non-2xx | |"
+        "\n| connections | round | server | req/s | p50 ms | p99 ms | socket errors / >2 s / non-2xx | |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");
     }
     let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
     std::fs::create_dir_all(&results).expect("results dir");
-    let doc = json!({"count": args.count, "seconds": args.seconds, "runs": out});
+    let doc =
+        json!({"count": args.count, "seconds": args.seconds, "rounds": args.rounds, "runs": out});
     std::fs::File::create(results.join("node-load-latest.json"))
         .and_then(|mut f| f.write_all(doc.to_string().as_bytes()))
         .expect("write results");
