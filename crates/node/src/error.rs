@@ -37,6 +37,8 @@ pub enum ApiError {
     InvalidValue(#[from] ValueError),
     #[error("invalid query parameter: {0}")]
     InvalidParameter(String),
+    #[error("GS1 key {key} belongs to {handle} already")]
+    Gs1KeyTaken { key: String, handle: String },
     #[error("this node is responsible for prefix {node_prefix} and below only")]
     NotResponsible { node_prefix: String },
     #[error("{0}")]
@@ -60,6 +62,7 @@ impl From<StoreError> for ApiError {
             StoreError::HandleExists => ApiError::HandleExists,
             StoreError::ValueNotFound(i) => ApiError::ValueNotFound(i),
             StoreError::InvalidValue(v) => ApiError::InvalidValue(v),
+            StoreError::Gs1KeyTaken { key, handle } => ApiError::Gs1KeyTaken { key, handle },
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -78,6 +81,7 @@ impl ApiError {
             InvalidValue(_) | BadBody(_) | InvalidParameter(_) => {
                 (code::INVALID_VALUE, StatusCode::BAD_REQUEST)
             }
+            Gs1KeyTaken { .. } => (code::INVALID_VALUE, StatusCode::CONFLICT),
             BodyTooLarge { .. } => (code::INVALID_VALUE, StatusCode::PAYLOAD_TOO_LARGE),
             NotResponsible { .. } => (code::SERVER_NOT_RESPONSIBLE, StatusCode::BAD_REQUEST),
             NotAuthorized(_) => (code::NOT_AUTHORIZED, StatusCode::FORBIDDEN),

@@ -339,7 +339,7 @@ fn get_handle() {}
         (status = 400, description = "invalid handle, value or parameter", body = HandleFailure),
         (status = 401, description = "authentication needed (responseCode 402)", body = HandleFailure),
         (status = 403, description = "wrong credentials or not allowed", body = HandleFailure),
-        (status = 409, description = "exists and overwrite=false", body = HandleFailure),
+        (status = 409, description = "exists and overwrite=false, or a GS1 key another handle carries", body = HandleFailure),
         (status = 413, description = "body too large", body = HandleFailure),
     ),
     security(("basic" = []), ("bearer" = [])))]

@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use crate::accounts::{is_at_or_below, Device, Principal};
 use crate::store::{Actor, AuditChain, SqliteStore, StoreError};
 use crate::sync::{PullOutcome, SyncError, SyncStore};
+use crate::values::HandleValue;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -32,13 +33,13 @@ fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, Syn
     .transpose()
 }
 
-/// Writes a record's new state: the row, its handle values (none while deleted), and a change
-/// that supersedes the record's older changes.
+/// Writes a record's new state: the row, its handle values (`None` while deleted), and a
+/// change that supersedes the record's older changes.
 fn write_record(
     conn: &Connection,
     row: &ServerRow,
     prefix: &str,
-    template: &MetadataTemplate,
+    values: Option<&[HandleValue]>,
     origin_device: &str,
     at: &str,
 ) -> Result<(), SyncError> {
@@ -51,12 +52,12 @@ fn write_record(
          updated_at = excluded.updated_at",
     )?
     .execute(params![row.handle, prefix, version, body, row.deleted, at])?;
-    if row.deleted {
-        conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?
-            .execute([&row.handle])?;
-    } else {
-        let values = to_values(&row.instrument, None, template, at);
-        crate::store::write_values(conn, &row.handle, &values, at)?;
+    match values {
+        None => {
+            conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?
+                .execute([&row.handle])?;
+        }
+        Some(values) => crate::store::write_values(conn, &row.handle, values, at)?,
     }
     // Only the newest change of a record is ever needed by a pull.
     conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?
@@ -267,11 +268,21 @@ impl Applying<'_> {
                 (result(op, OpOutcome::Applied, at), next)
             }
         };
+        let values = (!next.deleted).then(|| to_values(&next.instrument, None, self.template, at));
+        if let Some((gs1, owner)) = values
+            .as_deref()
+            .map(|v| crate::store::gs1_key_taken(self.conn, &key, v))
+            .transpose()?
+            .flatten()
+        {
+            let reason = format!("GS1 key {gs1} belongs to {owner} already");
+            return Ok(rejected(op, "gs1_taken", reason, at));
+        }
         write_record(
             self.conn,
             &next,
             &prefix,
-            self.template,
+            values.as_deref(),
             &self.device.id,
             at,
         )?;

@@ -50,6 +50,9 @@ pub enum StoreError {
     ValueNotFound(u32),
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
+    /// Two records may not carry one GS1 key: a phone scanning it must reach one instrument.
+    #[error("GS1 key {key} belongs to {handle} already")]
+    Gs1KeyTaken { key: String, handle: String },
 }
 
 /// The node's own settings.
@@ -435,12 +438,35 @@ pub(crate) fn write_values(
     conn.prepare_cached("DELETE FROM gs1_keys WHERE handle = ?1")?
         .execute([handle])?;
     for key in idstation_model::handle_record::gs1_keys(values) {
-        conn.prepare_cached(
-            "INSERT INTO gs1_keys (key, handle) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-        )?
-        .execute(params![key.to_string(), handle])?;
+        let key = key.to_string();
+        let claimed = conn
+            .prepare_cached(
+                "INSERT INTO gs1_keys (key, handle) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute(params![key, handle])?;
+        if claimed == 0 {
+            // The caller's transaction rolls back: the write changes nothing.
+            let owner = handle_of_gs1(conn, &key)?.unwrap_or_default();
+            return Err(StoreError::Gs1KeyTaken { key, handle: owner });
+        }
     }
     Ok(())
+}
+
+/// The first of `values`' GS1 keys that a handle other than `handle` carries, with that handle.
+pub(crate) fn gs1_key_taken(
+    conn: &Connection,
+    handle: &str,
+    values: &[HandleValue],
+) -> Result<Option<(String, String)>, StoreError> {
+    for key in idstation_model::handle_record::gs1_keys(values) {
+        let key = key.to_string();
+        match handle_of_gs1(conn, &key)? {
+            Some(owner) if owner != handle => return Ok(Some((key, owner))),
+            _ => {}
+        }
+    }
+    Ok(None)
 }
 
 /// The handle that carries a GS1 key (in its canonical Digital Link form).

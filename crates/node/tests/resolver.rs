@@ -123,6 +123,32 @@ fn gs1_digital_link_paths_reach_the_same_record() {
     let (status, _, page) = scan(&node, "/01/09506000134352/21/A1");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("压力变送器") && page.contains("88.118.8/CAL-2026-000200"));
+
+    // A second record with the same GS1 key is refused and not written: the scan must keep
+    // reaching one instrument.
+    let twin = instrument(
+        "88.118.8/CAL-2026-000201",
+        "压力表",
+        "2026-11-01",
+        Some(gs1),
+    );
+    let (status, body) = done(
+        admin(client().put(node.url("/api/handles/88.118.8/CAL-2026-000201")))
+            .json(&twin)
+            .send()
+            .expect("put twin"),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["responseCode"], 202, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("88.118.8/CAL-2026-000200"), "{body}");
+    let (status, _) = done(
+        client()
+            .get(node.url("/api/handles/88.118.8/CAL-2026-000201"))
+            .send()
+            .expect("get twin"),
+    );
+    assert_eq!(status, 404, "the refused record was written");
     // GTIN-13 written as 14 digits without the leading zero is the same key.
     let (status, _, page) = scan(&node, "/01/9506000134352/21/A1");
     assert_eq!(status, 200, "{page}");
