@@ -109,6 +109,7 @@ impl AppState {
         let ws = guard
             .as_mut()
             .ok_or_else(|| internal(&"no workstation open"))?;
+        ws.set_lang(lang);
         f(ws, lang).map_err(|e| UiError::new(&e, lang))
     }
 }

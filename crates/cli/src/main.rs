@@ -381,7 +381,12 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let actor = actor(&cli);
     let today = Local::now().date_naive();
-    let open = || Workstation::open(&data_dir, &actor);
+    let open = || {
+        Workstation::open(&data_dir, &actor).map(|mut ws| {
+            ws.set_lang(out.lang);
+            ws
+        })
+    };
     match cli.command {
         Command::Init { prefix } => {
             let ws = Workstation::init(&data_dir, &prefix, &actor)?;

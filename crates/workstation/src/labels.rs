@@ -502,7 +502,7 @@ impl Workstation {
         let profile = match self.printer(&job.printer) {
             Ok(p) => p,
             Err(e) => {
-                let msg = e.to_string();
+                let msg = e.message(self.lang);
                 return Ok(self.store.fail_print_job(&self.actor, id, &msg, false)?);
             }
         };
@@ -538,9 +538,12 @@ impl Workstation {
 
     fn after_error(&mut self, job: &PrintJob, e: &TransportError) -> Result<PrintJob> {
         let keep = e.is_transient() && job.attempts < MAX_ATTEMPTS;
-        Ok(self
-            .store
-            .fail_print_job(&self.actor, job.id, &e.to_string(), keep)?)
+        Ok(self.store.fail_print_job(
+            &self.actor,
+            job.id,
+            &crate::i18n::transport_error(e, self.lang),
+            keep,
+        )?)
     }
 
     pub fn print_jobs(&self, filter: &JobFilter) -> Result<Vec<PrintJob>> {

@@ -195,6 +195,9 @@ pub struct Workstation {
     actor: String,
     template: MetadataTemplate,
     renderer: std::sync::OnceLock<idstation_labels::Renderer>,
+    /// The language of messages this workstation stores for people to read later (a print
+    /// job's error); zh-CN unless the app or the CLI says otherwise.
+    lang: Lang,
 }
 
 pub fn db_path(data_dir: &Path) -> PathBuf {
@@ -225,7 +228,13 @@ impl Workstation {
             actor: actor.to_string(),
             template,
             renderer: std::sync::OnceLock::new(),
+            lang: Lang::ZhCn,
         })
+    }
+
+    /// Sets the language of the messages it stores from now on (see the `lang` field).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
     }
 
     pub fn store(&self) -> &Store {

@@ -147,7 +147,18 @@ fn a_job_to_a_dead_printer_stays_queued_and_prints_after_a_restart_when_it_is_ba
             .expect("queued");
         assert_eq!(job.state, JobState::Queued);
         assert_eq!(job.attempts, 1);
-        assert!(job.last_error.as_deref().unwrap_or("").contains("offline"));
+        // Stored in the language the workstation speaks (zh-CN unless told otherwise).
+        let error = job.last_error.clone().unwrap_or_default();
+        assert!(
+            error.contains("离线") && error.contains(&port.to_string()),
+            "{error}"
+        );
+        ws.set_lang(idstation_workstation::Lang::En);
+        ws.process_print_queue(&mut |_| {}).expect("queue runs");
+        let again = ws.print_job(job.id).expect("job");
+        assert_eq!(again.state, JobState::Queued);
+        let error = again.last_error.unwrap_or_default();
+        assert!(error.contains("offline"), "{error}");
         let payload = ws.store().print_job_payload(job.id).expect("payload");
         assert!(payload.starts_with(b"~SD18^XA^CI28^PW400^LL240"));
         (job.id, payload)
