@@ -1,15 +1,11 @@
 //! `idstation label …` and `idstation printer …` end to end, with a fake printer on 127.0.0.1.
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use assert_cmd::Command;
+use idstation_labels::fake_printer::{Answers, FakePrinter};
 use predicates::prelude::*;
 use serde_json::Value;
-
-const HS_OK: &[u8] = b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
 
 struct Ws {
     dir: tempfile::TempDir,
@@ -62,38 +58,6 @@ impl Ws {
             .env("LANG", "C.UTF-8");
         c
     }
-}
-
-fn fake_printer() -> (u16, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let jobs = Arc::new(Mutex::new(Vec::new()));
-    let j = jobs.clone();
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut c) = conn else { continue };
-            let mut got = Vec::new();
-            let mut buf = [0u8; 65536];
-            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
-            loop {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        got.extend_from_slice(&buf[..n]);
-                        if got == b"~HS\r\n" {
-                            let _ = c.write_all(HS_OK);
-                            got.clear();
-                            break;
-                        }
-                    }
-                }
-            }
-            if !got.is_empty() {
-                j.lock().expect("lock").push(got);
-            }
-        }
-    });
-    (port, jobs)
 }
 
 #[test]
@@ -160,7 +124,8 @@ fn render_writes_every_format() {
 #[test]
 fn print_to_a_named_printer_then_jobs_and_reprint() {
     let ws = Ws::new();
-    let (port, jobs) = fake_printer();
+    let printer = FakePrinter::start(Answers::ready());
+    let port = printer.port;
     ws.cmd()
         .args([
             "printer",
@@ -212,8 +177,7 @@ fn print_to_a_named_printer_then_jobs_and_reprint() {
         .args(["label", "reprint", &id.to_string(), "--reason", "标签脱落"])
         .assert()
         .success();
-    std::thread::sleep(Duration::from_millis(300));
-    let got = jobs.lock().expect("lock").clone();
+    let got = printer.wait_jobs(2);
     assert_eq!(got.len(), 2);
     assert_eq!(got[0], got[1]);
     assert!(got[0].starts_with(b"~SD20^XA"));

@@ -8,6 +8,8 @@
 pub mod canvas;
 pub mod code128;
 pub mod data;
+#[cfg(feature = "fake-printer")]
+pub mod fake_printer;
 pub mod font;
 pub mod output;
 pub mod printer;

@@ -1,56 +1,21 @@
 //! Transports against a real fake printer on 127.0.0.1: byte-exact jobs, `~HS` and `<ESC>!?`
 //! answers, a silent printer reported offline within the timeout, device files.
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use idstation_labels::fake_printer::{Answers, FakePrinter, HS_READY as HS_OK};
 use idstation_labels::status::{parse_tsc_status, parse_zebra_hs};
 use idstation_labels::{Language, PrinterState, Transport, TransportError};
 
-const HS_OK: &[u8] = b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
 const HS_PAPER_OUT_HEAD_OPEN: &[u8] = b"\x02030,1,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,1,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
 
-/// A fake label printer: stores each connection's bytes; answers `~HS` / `<ESC>!?` unless silent.
-struct FakePrinter {
-    port: u16,
-    jobs: Arc<Mutex<Vec<Vec<u8>>>>,
-}
-
+/// A printer that answers `~HS` with `hs` and `<ESC>!?` with "paper out", or neither.
 fn fake_printer(hs: Option<&'static [u8]>) -> FakePrinter {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    let jobs = Arc::new(Mutex::new(Vec::new()));
-    let j = jobs.clone();
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut c) = conn else { continue };
-            let j = j.clone();
-            std::thread::spawn(move || {
-                let mut got = Vec::new();
-                let mut buf = [0u8; 65536];
-                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
-                loop {
-                    match c.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            got.extend_from_slice(&buf[..n]);
-                            if got == b"~HS\r\n" {
-                                if let Some(a) = hs {
-                                    let _ = c.write_all(a);
-                                }
-                            } else if got == b"\x1b!?" && hs.is_some() {
-                                let _ = c.write_all(&[0x04]);
-                            }
-                        }
-                    }
-                }
-                j.lock().expect("lock").push(got);
-            });
-        }
-    });
-    FakePrinter { port, jobs }
+    FakePrinter::start(Answers {
+        zebra: hs.map(<[u8]>::to_vec),
+        tsc: hs.map(|_| 0x04),
+    })
 }
 
 fn tcp(port: u16) -> Transport {
@@ -67,11 +32,7 @@ fn tcp_job_arrives_byte_exact() {
     tcp(p.port)
         .send(&job, true, "t", Duration::from_secs(3))
         .expect("sent");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while p.jobs.lock().expect("lock").is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(p.jobs.lock().expect("lock").as_slice(), &[job]);
+    assert_eq!(p.wait_jobs(1), vec![job]);
 }
 
 #[test]

@@ -4,69 +4,25 @@
 //! cups-pdf queue.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use idstation_labels::fake_printer::{Answers, FakePrinter};
 use idstation_labels::{Language, PrinterProfile, PrinterState, Transport};
 use idstation_model::InstrumentInput;
 use idstation_store::{JobFilter, JobState};
 use idstation_workstation::{LabelRequest, Workstation, WsError};
 
-const HS_OK: &[u8] = b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
-
-struct FakePrinter {
-    port: u16,
-    /// Bytes of every connection that was not a status query.
-    jobs: Arc<Mutex<Vec<Vec<u8>>>>,
-}
-
-impl FakePrinter {
-    fn wait_jobs(&self, n: usize) -> Vec<Vec<u8>> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let j = self.jobs.lock().expect("lock").clone();
-            if j.len() >= n || Instant::now() > deadline {
-                return j;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 fn fake_printer_on(l: TcpListener, answer: bool) -> FakePrinter {
-    let port = l.local_addr().expect("addr").port();
-    let jobs = Arc::new(Mutex::new(Vec::new()));
-    let j = jobs.clone();
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut c) = conn else { continue };
-            let j = j.clone();
-            std::thread::spawn(move || {
-                let mut got = Vec::new();
-                let mut buf = [0u8; 65536];
-                let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
-                loop {
-                    match c.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            got.extend_from_slice(&buf[..n]);
-                            if got == b"~HS\r\n" {
-                                if answer {
-                                    let _ = c.write_all(HS_OK);
-                                }
-                                return;
-                            }
-                        }
-                    }
-                }
-                j.lock().expect("lock").push(got);
-            });
-        }
-    });
-    FakePrinter { port, jobs }
+    FakePrinter::start_on(
+        l,
+        if answer {
+            Answers::ready()
+        } else {
+            Answers::silent()
+        },
+    )
 }
 
 fn fake_printer(answer: bool) -> FakePrinter {
