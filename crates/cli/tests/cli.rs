@@ -1,92 +1,11 @@
 //! The `idstation` binary as a person or script uses it, on a real data folder.
 
-use std::path::Path;
+mod common;
 
 use assert_cmd::Command;
+use common::Ws;
 use predicates::prelude::*;
 use serde_json::Value;
-
-struct Ws {
-    dir: tempfile::TempDir,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        let ws = Ws {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        ws.cmd()
-            .args(["init", "--prefix", "88.118.8"])
-            .assert()
-            .success();
-        ws
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// The binary with a fixed data folder, user and language (locale variables cleared).
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("idstation").expect("binary");
-        c.env("IDSTATION_DATA_DIR", self.dir.path())
-            .env("IDSTATION_USER", "王芳")
-            .env_remove("IDSTATION_LANG")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", "C.UTF-8");
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).output().expect("run");
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("json output")
-    }
-
-    /// What every write changes: outbox ops and audit entries.
-    fn write_counts(&self) -> (i64, i64) {
-        let status = self.json(&["status"]);
-        let verify = self.json(&["audit", "verify"]);
-        (
-            status["outbox"]["total"].as_i64().expect("total"),
-            verify["audit"]["entries"].as_i64().expect("entries"),
-        )
-    }
-
-    fn add_caliper(&self) {
-        self.cmd()
-            .args([
-                "instrument",
-                "add",
-                "--id",
-                "88.118.8/cal-2026-000123",
-                "--name",
-                "数显卡尺",
-                "--model",
-                "500-196-30",
-                "--manufacturer",
-                "三丰",
-                "--owner",
-                "上海华东精密机械有限公司",
-                "--cal-date",
-                "2026-03-01",
-                "--cal-interval",
-                "12",
-                "--cal-result",
-                "合格",
-                "--set",
-                "attr.environment=恒温室",
-            ])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("已登记 88.118.8/CAL-2026-000123"));
-    }
-}
 
 #[test]
 fn bad_input_exits_non_zero_with_a_clear_message_and_writes_nothing() {

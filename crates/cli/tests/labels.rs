@@ -2,67 +2,47 @@
 
 use std::net::TcpListener;
 
-use assert_cmd::Command;
+mod common;
+
+use common::Ws;
 use idstation_labels::fake_printer::{Answers, FakePrinter};
 use predicates::prelude::*;
 use serde_json::Value;
 
-struct Ws {
-    dir: tempfile::TempDir,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        let ws = Ws {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        ws.cmd()
-            .args(["init", "--prefix", "88.118.8"])
-            .assert()
-            .success();
-        ws.cmd()
-            .args([
-                "instrument",
-                "add",
-                "--id",
-                "88.118.8/CAL-2026-000123",
-                "--name",
-                "数显卡尺",
-                "--model",
-                "500-196-30",
-                "--cal-date",
-                "2026-03-01",
-                "--cal-interval",
-                "12",
-                "--cal-result",
-                "合格",
-                "--cal-cert",
-                "JZ2026-0458",
-                "--cal-by",
-                "张伟",
-                "--cal-approver",
-                "李娜",
-            ])
-            .assert()
-            .success();
-        ws
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("idstation").expect("binary");
-        c.env("IDSTATION_DATA_DIR", self.dir.path())
-            .env("IDSTATION_USER", "王芳")
-            .env_remove("IDSTATION_LANG")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", "C.UTF-8");
-        c
-    }
+/// A workstation with one calibrated caliper, 88.118.8/CAL-2026-000123.
+fn ws_with_caliper() -> Ws {
+    let ws = Ws::new();
+    ws.cmd()
+        .args([
+            "instrument",
+            "add",
+            "--id",
+            "88.118.8/CAL-2026-000123",
+            "--name",
+            "数显卡尺",
+            "--model",
+            "500-196-30",
+            "--cal-date",
+            "2026-03-01",
+            "--cal-interval",
+            "12",
+            "--cal-result",
+            "合格",
+            "--cal-cert",
+            "JZ2026-0458",
+            "--cal-by",
+            "张伟",
+            "--cal-approver",
+            "李娜",
+        ])
+        .assert()
+        .success();
+    ws
 }
 
 #[test]
 fn render_writes_every_format() {
-    let ws = Ws::new();
+    let ws = ws_with_caliper();
     for (file, magic) in [
         ("a.png", &b"\x89PNG"[..]),
         ("a.zpl", b"^XA^CI28"),
@@ -123,7 +103,7 @@ fn render_writes_every_format() {
 
 #[test]
 fn print_to_a_named_printer_then_jobs_and_reprint() {
-    let ws = Ws::new();
+    let ws = ws_with_caliper();
     let printer = FakePrinter::start(Answers::ready());
     let port = printer.port;
     ws.cmd()
@@ -186,7 +166,7 @@ fn print_to_a_named_printer_then_jobs_and_reprint() {
 
 #[test]
 fn an_offline_printer_exits_3_and_keeps_the_job_queued() {
-    let ws = Ws::new();
+    let ws = ws_with_caliper();
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("b")
         .local_addr()
