@@ -282,8 +282,9 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Removes a printer profile. Its jobs stay in the history; queued ones are cancelled.
-    pub fn remove_printer(&mut self, actor: &str, name: &str) -> Result<()> {
+    /// Removes a printer profile. Its jobs stay in the history; queued ones are cancelled with
+    /// `note` (in the reader's language) as their error.
+    pub fn remove_printer(&mut self, actor: &str, name: &str, note: &str) -> Result<()> {
         let tx = Self::write_tx(&mut self.conn)?;
         let n = tx.execute("DELETE FROM printers WHERE name = ?1", [name])?;
         if n == 0 {
@@ -291,9 +292,9 @@ impl Store {
         }
         let at = now();
         let cancelled = tx.execute(
-            "UPDATE print_jobs SET state = 'cancelled', last_error = 'printer removed', updated_at = ?2
+            "UPDATE print_jobs SET state = 'cancelled', last_error = ?3, updated_at = ?2
              WHERE printer = ?1 AND state IN ('queued', 'sending', 'failed')",
-            params![name, at],
+            params![name, at, note],
         )?;
         audit_label(
             &tx,
@@ -475,15 +476,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Jobs left `sending` by a crash go back to the queue (the printer may or may not have
-    /// printed them; the attempt count and error say so). Returns how many.
-    pub fn requeue_interrupted_jobs(&mut self) -> Result<usize> {
+    /// Jobs left `sending` by a crash go back to the queue with `note` as their error (the
+    /// printer may or may not have printed them; the attempt count and the note say so).
+    /// Returns how many.
+    pub fn requeue_interrupted_jobs(&mut self, note: &str) -> Result<usize> {
         let tx = Self::write_tx(&mut self.conn)?;
         let n = tx.execute(
-            "UPDATE print_jobs SET state = 'queued', last_error = 'interrupted while sending',
-                 updated_at = ?1
+            "UPDATE print_jobs SET state = 'queued', last_error = ?2, updated_at = ?1
              WHERE state = 'sending'",
-            [now()],
+            params![now(), note],
         )?;
         tx.commit()?;
         Ok(n)

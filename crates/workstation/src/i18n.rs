@@ -314,6 +314,24 @@ pub fn transport_error(e: &idstation_labels::TransportError, lang: Lang) -> Stri
     }
 }
 
+/// What the print queue notes on a job it changed by itself.
+#[derive(Debug, Clone, Copy)]
+pub enum JobNote {
+    PrinterRemoved,
+    Interrupted,
+}
+
+pub fn job_note(note: JobNote, lang: Lang) -> &'static str {
+    match (note, lang) {
+        (JobNote::PrinterRemoved, Lang::ZhCn) => "打印机已删除",
+        (JobNote::PrinterRemoved, Lang::En) => "printer removed",
+        (JobNote::Interrupted, Lang::ZhCn) => "发送中断：打印机可能已打印，请核对后再发",
+        (JobNote::Interrupted, Lang::En) => {
+            "interrupted while sending: the printer may have printed it; check before it goes again"
+        }
+    }
+}
+
 pub fn printer_flag(flag: &str, lang: Lang) -> String {
     let (zh, en) = match flag {
         "paper_out" => ("缺纸", "paper out"),

@@ -296,7 +296,8 @@ impl Workstation {
     }
 
     pub fn remove_printer(&mut self, name: &str) -> Result<()> {
-        Ok(self.store.remove_printer(&self.actor, name)?)
+        let note = crate::i18n::job_note(crate::i18n::JobNote::PrinterRemoved, self.lang);
+        Ok(self.store.remove_printer(&self.actor, name, note)?)
     }
 
     /// Asks the printer how it is (Zebra `~HS`, TSC `<ESC>!?`; silence = offline).
@@ -453,7 +454,8 @@ impl Workstation {
         &mut self,
         progress: &mut dyn FnMut(PrintProgress),
     ) -> Result<QueueReport> {
-        self.store.requeue_interrupted_jobs()?;
+        let note = crate::i18n::job_note(crate::i18n::JobNote::Interrupted, self.lang);
+        self.store.requeue_interrupted_jobs(note)?;
         let ids: Vec<i64> = self
             .store
             .queued_print_jobs(10_000)?

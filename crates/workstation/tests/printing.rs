@@ -548,3 +548,22 @@ fn cups_raw_queue_delivers_exact_bytes_and_cups_pdf_makes_a_pdf() {
     );
     let _ = WsError::ReasonRequired;
 }
+
+/// Removing a printer cancels its waiting jobs, with a note in the person's language.
+#[test]
+fn removing_a_printer_cancels_its_queued_jobs_with_a_note() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut ws = workstation(dir.path());
+    let id = register(&mut ws, "CAL-2026-000009", true);
+    let silent = fake_printer(false);
+    ws.add_printer(&profile("silent", Language::Zpl, tcp(silent.port)), false)
+        .expect("printer");
+    let job = ws
+        .print_label("silent", &LabelRequest::new(&id, "identifier"))
+        .expect("queued");
+    assert_eq!(job.state, JobState::Queued);
+    ws.remove_printer("silent").expect("remove");
+    let job = ws.print_job(job.id).expect("job");
+    assert_eq!(job.state, JobState::Cancelled);
+    assert_eq!(job.last_error.as_deref(), Some("打印机已删除"));
+}
