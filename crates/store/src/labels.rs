@@ -169,6 +169,22 @@ fn audit_label(
     Ok(())
 }
 
+/// The tables that keep a JSON body per name (label templates, printer profiles).
+#[derive(Clone, Copy)]
+enum NamedBodies {
+    LabelTemplates,
+    Printers,
+}
+
+impl NamedBodies {
+    fn as_str(self) -> &'static str {
+        match self {
+            NamedBodies::LabelTemplates => "label_templates",
+            NamedBodies::Printers => "printers",
+        }
+    }
+}
+
 impl Store {
     // ---- templates -------------------------------------------------------------------------
 
@@ -195,22 +211,11 @@ impl Store {
     }
 
     pub fn label_template(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT body FROM label_templates WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.body_named(NamedBodies::LabelTemplates, name)
     }
 
     pub fn list_label_templates(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, body FROM label_templates ORDER BY name")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.bodies(NamedBodies::LabelTemplates)
     }
 
     pub fn delete_label_template(&mut self, actor: &str, name: &str) -> Result<()> {
@@ -266,18 +271,26 @@ impl Store {
     }
 
     pub fn printer(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT body FROM printers WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        self.body_named(NamedBodies::Printers, name)
     }
 
     pub fn list_printers(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
+        self.bodies(NamedBodies::Printers)
+    }
+
+    fn body_named(&self, table: NamedBodies, name: &str) -> Result<Option<String>> {
+        let sql = format!("SELECT body FROM {} WHERE name = ?1", table.as_str());
+        Ok(self
             .conn
-            .prepare("SELECT name, body FROM printers ORDER BY name")?;
+            .prepare_cached(&sql)?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Every `(name, body)` of the table, by name.
+    fn bodies(&self, table: NamedBodies) -> Result<Vec<(String, String)>> {
+        let sql = format!("SELECT name, body FROM {} ORDER BY name", table.as_str());
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
