@@ -4,7 +4,7 @@
 //! [`InstrumentInput::validate`], which reports every problem at once, field by field, so a person
 //! can fix them all in one pass.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -264,6 +264,27 @@ impl Instrument {
         }
         input
     }
+}
+
+/// The changed fields of an edit, as `{field: [before, after]}` in form-text terms, so the node can
+/// merge them field by field against its own copy.
+pub fn field_changes(
+    before: &Instrument,
+    after: &Instrument,
+) -> serde_json::Map<String, serde_json::Value> {
+    let (a, b) = (before.to_input(), after.to_input());
+    let attr_names: BTreeSet<&String> = a.attributes.keys().chain(b.attributes.keys()).collect();
+    let fields = Field::FIXED
+        .into_iter()
+        .chain(attr_names.into_iter().map(|n| Field::Attribute(n.clone())));
+    let mut changes = serde_json::Map::new();
+    for f in fields {
+        let (x, y) = (a.get(&f), b.get(&f));
+        if x != y {
+            changes.insert(f.key(), serde_json::json!([x, y]));
+        }
+    }
+    changes
 }
 
 /// Every field a person can fill in, named for error messages and patches.
@@ -827,6 +848,36 @@ mod tests {
             Ok(_) => vec![],
             Err(e) => e.0.into_iter().map(|e| (e.field, e.kind)).collect(),
         }
+    }
+
+    #[test]
+    fn field_changes_lists_only_changed_fields_and_attributes_as_before_and_after() {
+        let before = valid().validate(&template()).expect("valid");
+        assert!(field_changes(&before, &before).is_empty());
+        let mut input = valid();
+        input.location = Some("天平室".into());
+        input.name = Some("游标卡尺".into());
+        input
+            .attributes
+            .insert("environment".into(), "恒温室".into());
+        let after = input.validate(&template()).expect("valid");
+        assert_eq!(
+            serde_json::Value::Object(field_changes(&before, &after)),
+            serde_json::json!({
+                "name": ["数显卡尺", "游标卡尺"],
+                "location": [null, "天平室"],
+                "attr.environment": [null, "恒温室"],
+            })
+        );
+        // The reverse edit names the same fields with the values swapped.
+        assert_eq!(
+            serde_json::Value::Object(field_changes(&after, &before)),
+            serde_json::json!({
+                "name": ["游标卡尺", "数显卡尺"],
+                "location": ["天平室", null],
+                "attr.environment": ["恒温室", null],
+            })
+        );
     }
 
     #[test]

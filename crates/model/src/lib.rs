@@ -15,8 +15,8 @@ pub mod template;
 pub use handle_value::{HandleValue, ValueData};
 pub use identifier::{CodeType, Gs1Key, Handle, Identifier, IdentifierError};
 pub use instrument::{
-    Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument, InstrumentInput,
-    InstrumentStatus, LiveStatus, ValidationErrors,
+    field_changes, Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument,
+    InstrumentInput, InstrumentStatus, LiveStatus, ValidationErrors,
 };
 pub use lease::SuffixLease;
 pub use ops::{EntityKind, OpKind, Operation, Payload};
