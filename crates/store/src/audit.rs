@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::StoreError;
+use crate::{Store, StoreError};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -124,6 +124,14 @@ impl Chain {
         .execute(params![self.seq, self.hash])?;
         Ok(())
     }
+}
+
+/// Appends one entry that stands alone (a change with no outbox op) and moves the head with it.
+pub fn append_one(tx: &Transaction<'_>, e: &NewEntry<'_>) -> Result<(), StoreError> {
+    let mut chain = Chain::load(tx)?;
+    chain.append(tx, e)?;
+    chain.save(tx)?;
+    Ok(())
 }
 
 /// Why the chain does not hold, at the first place it breaks.
@@ -263,4 +271,18 @@ pub fn entries_for(
     ))?;
     let rows = stmt.query_map(params![entity_id, limit], entry_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl Store {
+    pub fn audit_verify(&self) -> Result<AuditReport, StoreError> {
+        verify(&self.conn)
+    }
+
+    pub fn audit_entries(
+        &self,
+        entity_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        entries_for(&self.conn, entity_id, limit)
+    }
 }

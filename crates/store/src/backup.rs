@@ -8,7 +8,8 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use crate::{audit, migrations, read_device, Result, Store, StoreError};
+use crate::connection::{read_device, MIGRATIONS};
+use crate::{audit, migrations, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackupReport {
@@ -85,7 +86,7 @@ pub fn verify_file(path: &Path) -> Result<(i64, i64)> {
 }
 
 fn migrations_len() -> i64 {
-    crate::MIGRATIONS.len() as i64
+    MIGRATIONS.len() as i64
 }
 
 impl Store {

@@ -1,9 +1,16 @@
-//! Hybrid-logical-clock stamps for outbox ops: they order writes across devices whose wall
-//! clocks disagree, and never run backwards on one device, even across restarts.
+//! The store's two clocks. Wall time stamps rows and audit entries (when, for people); hybrid-
+//! logical-clock stamps order outbox ops across devices whose wall clocks disagree, and never run
+//! backwards on one device, even across restarts.
 
 use std::time::Duration;
 
+use chrono::{SecondsFormat, Utc};
 use uuid::Uuid;
+
+/// Wall time as rows and audit entries store it: RFC 3339 in UTC, to the millisecond.
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
 
 pub struct Clock(uhlc::HLC);
 

@@ -8,7 +8,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::{audit, now, Result, Store, StoreError};
+use crate::clock::now;
+use crate::{audit, Result, Store, StoreError};
 
 /// The kinds of stored label things, for not-found errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,9 +150,8 @@ fn audit_label(
     after: &serde_json::Value,
     at: &str,
 ) -> Result<()> {
-    let mut chain = audit::Chain::load(tx)?;
     let after = after.to_string();
-    chain.append(
+    audit::append_one(
         tx,
         &audit::NewEntry {
             at,
@@ -164,9 +164,7 @@ fn audit_label(
             before: None,
             after: Some(&after),
         },
-    )?;
-    chain.save(tx)?;
-    Ok(())
+    )
 }
 
 /// The tables that keep a JSON body per name (label templates, printer profiles).
@@ -183,6 +181,33 @@ impl NamedBodies {
             NamedBodies::Printers => "printers",
         }
     }
+
+    fn thing(self) -> LabelThing {
+        match self {
+            NamedBodies::LabelTemplates => LabelThing::Template,
+            NamedBodies::Printers => LabelThing::Printer,
+        }
+    }
+
+    /// Creates or replaces the body kept under `name`.
+    fn save(self, tx: &Transaction<'_>, name: &str, body: &str, at: &str) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            self.as_str()
+        );
+        tx.execute(&sql, params![name, body, at])?;
+        Ok(())
+    }
+
+    /// Deletes the body kept under `name`; a name that is not there is an error.
+    fn delete(self, tx: &Transaction<'_>, name: &str) -> Result<()> {
+        let sql = format!("DELETE FROM {} WHERE name = ?1", self.as_str());
+        if tx.execute(&sql, [name])? == 0 {
+            return Err(StoreError::LabelNotFound(self.thing(), name.into()));
+        }
+        Ok(())
+    }
 }
 
 impl Store {
@@ -192,11 +217,7 @@ impl Store {
     pub fn save_label_template(&mut self, actor: &str, name: &str, body: &str) -> Result<()> {
         let tx = Self::write_tx(&mut self.conn)?;
         let at = now();
-        tx.execute(
-            "INSERT INTO label_templates (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            params![name, body, at],
-        )?;
+        NamedBodies::LabelTemplates.save(&tx, name, body, &at)?;
         audit_label(
             &tx,
             actor,
@@ -220,10 +241,7 @@ impl Store {
 
     pub fn delete_label_template(&mut self, actor: &str, name: &str) -> Result<()> {
         let tx = Self::write_tx(&mut self.conn)?;
-        let n = tx.execute("DELETE FROM label_templates WHERE name = ?1", [name])?;
-        if n == 0 {
-            return Err(StoreError::LabelNotFound(LabelThing::Template, name.into()));
-        }
+        NamedBodies::LabelTemplates.delete(&tx, name)?;
         let at = now();
         audit_label(
             &tx,
@@ -259,11 +277,7 @@ impl Store {
             return Err(StoreError::PrinterExists(name.into()));
         }
         let at = now();
-        tx.execute(
-            "INSERT INTO printers (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            params![name, body, at],
-        )?;
+        NamedBodies::Printers.save(&tx, name, body, &at)?;
         let profile: serde_json::Value = serde_json::from_str(body)?;
         audit_label(&tx, actor, "printer_save", "printer", name, &profile, &at)?;
         tx.commit()?;
@@ -299,10 +313,7 @@ impl Store {
     /// `note` (in the reader's language) as their error.
     pub fn remove_printer(&mut self, actor: &str, name: &str, note: &str) -> Result<()> {
         let tx = Self::write_tx(&mut self.conn)?;
-        let n = tx.execute("DELETE FROM printers WHERE name = ?1", [name])?;
-        if n == 0 {
-            return Err(StoreError::LabelNotFound(LabelThing::Printer, name.into()));
-        }
+        NamedBodies::Printers.delete(&tx, name)?;
         let at = now();
         let cancelled = tx.execute(
             "UPDATE print_jobs SET state = 'cancelled', last_error = ?3, updated_at = ?2

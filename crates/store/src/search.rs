@@ -1,10 +1,35 @@
-//! Search text preparation and query building: pure functions, tested without a database.
+//! Full-text search: preparing text and building queries (pure functions, tested without a
+//! database), keeping the index in step as rows change, and running a search.
 //!
 //! One FTS5 table, `search_index`, holds every non-ASCII letter as a token (`uni`) and every pair
 //! of adjacent ones as a token (`bi`), plus ASCII words and their letter/digit parts. Chinese
 //! words are often one or two characters: a one-character term is a `uni` token, a longer one a
 //! phrase of its overlapping bigrams. ASCII terms match words (or their parts) by prefix, so
 //! `DMM-6500`, `6500` and `dmm65` find `DMM6500`, though a piece from inside a word does not.
+//!
+//! A single write queues its row's index text in `search_pending`, moved into FTS5 every
+//! `PENDING_FLUSH_ROWS` rows (one small segment instead of one per write); a search matches the
+//! queued rows in Rust with [`matches()`]. A batch import indexes directly.
+
+use idstation_model::Instrument;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::instruments::{into_record, record_from_row, InstrumentRecord, RECORD_COLUMNS};
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<InstrumentRecord>,
+    /// More matched than the limit allowed.
+    pub truncated: bool,
+}
+
+/// Batches at least this large index with FTS5's automatic merging switched off.
+pub(crate) const BULK_ROWS: usize = 1000;
+
+/// Pending index rows moved into FTS5 at once.
+const PENDING_FLUSH_ROWS: i64 = 64;
 
 /// Builds the `uni` and `bi` column texts for `search_index`: tokens separated by single spaces,
 /// already lower-cased, so the table's `ascii` tokenizer only has to split on the spaces.
@@ -189,6 +214,110 @@ pub fn matches(terms: &[Term], uni: &str, bi: &str) -> bool {
                 last_is_prefix,
             } => has_run(&uni, tokens, *last_is_prefix),
         })
+}
+
+pub(crate) fn set_automerge(tx: &Transaction<'_>, n: i32) -> Result<()> {
+    tx.execute(
+        "INSERT INTO search_index (search_index, rank) VALUES ('automerge', ?1)",
+        [n],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Queues an instrument's index text; every `PENDING_FLUSH_ROWS` rows go into FTS5 together.
+    pub(crate) fn index(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
+        let (uni, bi) = ngram_columns(&inst.search_text());
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO search_pending (row_id, uni, bi) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![row_id, uni, bi])?;
+        let pending: i64 = tx
+            .prepare_cached("SELECT count(*) FROM search_pending")?
+            .query_row([], |r| r.get(0))?;
+        if pending >= PENDING_FLUSH_ROWS {
+            Self::flush_pending(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Indexes directly, for batches that make one large segment anyway.
+    pub(crate) fn index_now(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
+        let (uni, bi) = ngram_columns(&inst.search_text());
+        tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+            .execute(params![row_id, uni, bi])?;
+        Ok(())
+    }
+
+    fn flush_pending(tx: &Transaction<'_>) -> Result<()> {
+        tx.execute_batch(
+            "INSERT INTO search_index (rowid, uni, bi)
+                 SELECT row_id, uni, bi FROM search_pending ORDER BY row_id;
+             DELETE FROM search_pending;",
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn unindex(tx: &Transaction<'_>, row_id: i64) -> Result<()> {
+        let queued = tx
+            .prepare_cached("DELETE FROM search_pending WHERE row_id = ?1")?
+            .execute([row_id])?;
+        if queued == 0 {
+            tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+                .execute([row_id])?;
+        }
+        Ok(())
+    }
+
+    /// Search over every text field, newest first: Chinese substrings of any length, ASCII
+    /// words and their letter/digit parts by prefix. Terms separated by spaces must all match.
+    pub fn search(&self, query: &str, limit: u32) -> Result<SearchResults> {
+        let limit = limit.max(1) as usize;
+        let terms = parse_query(query);
+        let Some(expr) = fts_expression(&terms) else {
+            return Ok(SearchResults {
+                hits: vec![],
+                truncated: false,
+            });
+        };
+        // FTS5 walks its index in rowid order, so LIMIT stops it early even for common terms.
+        let mut ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ?1
+                 ORDER BY rowid DESC LIMIT ?2",
+            )?
+            .query_map(params![expr, limit as i64 + 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Rows not yet moved into the index (at most PENDING_FLUSH_ROWS) are matched here.
+        let mut pending = self
+            .conn
+            .prepare_cached("SELECT row_id, uni, bi FROM search_pending")?;
+        let mut rows = pending.query([])?;
+        while let Some(r) = rows.next()? {
+            let (uni, bi): (String, String) = (r.get(1)?, r.get(2)?);
+            if matches(&terms, &uni, &bi) {
+                ids.push(r.get(0)?);
+            }
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM instruments WHERE id = ?1 AND deleted_at IS NULL"
+        ))?;
+        let mut hits = Vec::with_capacity(limit + 1);
+        for id in ids {
+            if hits.len() > limit {
+                break;
+            }
+            if let Some(row) = stmt.query_row([id], record_from_row).optional()? {
+                hits.push(into_record(row)?);
+            }
+        }
+        let truncated = hits.len() > limit;
+        hits.truncate(limit);
+        Ok(SearchResults { hits, truncated })
+    }
 }
 
 #[cfg(test)]

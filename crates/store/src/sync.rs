@@ -13,7 +13,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{audit, due_column, now, Result, Store, StoreError};
+use crate::clock::now;
+use crate::instruments::due_column;
+use crate::{audit, Result, Store, StoreError};
 
 /// Where and as whom this workstation syncs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -445,8 +447,7 @@ impl Store {
             "UPDATE conflicts SET resolved_at = ?2, resolution = ?3, resolved_by = ?4 WHERE id = ?1",
             params![id, at, resolution, actor],
         )?;
-        let mut chain = audit::Chain::load(&tx)?;
-        chain.append(
+        audit::append_one(
             &tx,
             &audit::NewEntry {
                 at: &at,
@@ -465,7 +466,6 @@ impl Store {
                 ),
             },
         )?;
-        chain.save(&tx)?;
         tx.commit()?;
         Ok(())
     }
