@@ -1,0 +1,52 @@
+//! What every handler shares: the store, the authenticator, the monitor and the node's settings,
+//! read once at start.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::monitor::{day_of, Monitor};
+use crate::storage::{NodeStore, StorageError};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Arc<dyn NodeStore>,
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) monitor: Arc<Monitor>,
+    prefix: Arc<str>,
+    /// Present while the node serves; found at start, it tells of an unclean stop.
+    pub(crate) running_marker: Option<Arc<Path>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn NodeStore>, settings: Settings) -> Result<AppState, StorageError> {
+        let config = store.config()?;
+        let now = Utc::now();
+        let today = store.load_day(&day_of(now).to_string())?;
+        Ok(AppState {
+            monitor: Arc::new(Monitor::new(now, today)),
+            auth: Arc::new(Authenticator::new(
+                &config.prefix,
+                &config.admin_secret_hash,
+            )),
+            store,
+            settings: Arc::new(settings),
+            prefix: config.prefix.into(),
+            running_marker: None,
+        })
+    }
+
+    /// Keeps the "running" marker in `data_dir` (see `serve::run`).
+    pub fn with_data_dir(mut self, data_dir: &Path) -> AppState {
+        self.running_marker = Some(data_dir.join("node.running").into());
+        self
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
