@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::{V1Error, V1Result};
-use super::extract::{json_body, path, query, Caller, Operator};
+use super::extract::{json_body, path, query, Caller, JsonBody, Operator};
 use super::state::AppState;
 use super::task::{acting, blocking, now};
 use crate::accounts::{
@@ -28,37 +28,36 @@ const MAX_NOTE_CHARS: usize = 500;
 
 pub(crate) async fn register(
     State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(reg): JsonBody<Registration>,
 ) -> V1Result {
-    let reg: Registration = json_body(body)?;
     reg.validate(state.prefix())?;
-    let store = state.store.clone();
-    let account = blocking(move || -> V1Result<Account> {
-        let password_hash = hash_secret(&reg.password)
-            .map_err(|e| V1Error::Internal(format!("cannot hash the password: {e}")))?;
-        let new = NewAccount {
-            username: reg.username.clone(),
-            display_name: check_name("display_name", &reg.display_name)?,
-            password_hash,
-            role: reg.role,
-            enterprise_prefix: reg.enterprise_prefix.clone(),
-            enterprise_name: reg
-                .enterprise_name
-                .as_deref()
-                .map(|n| check_name("enterprise_name", n))
-                .transpose()?,
-        };
-        Ok(acting(&reg.username, |actor| {
-            store.register_account(&new, actor)
-        })?)
-    })
-    .await??;
+    let account = state
+        .with_store(move |store| -> V1Result<Account> {
+            let password_hash = hash_secret(&reg.password)
+                .map_err(|e| V1Error::Internal(format!("cannot hash the password: {e}")))?;
+            let new = NewAccount {
+                username: reg.username.clone(),
+                display_name: check_name("display_name", &reg.display_name)?,
+                password_hash,
+                role: reg.role,
+                enterprise_prefix: reg.enterprise_prefix.clone(),
+                enterprise_name: reg
+                    .enterprise_name
+                    .as_deref()
+                    .map(|n| check_name("enterprise_name", n))
+                    .transpose()?,
+            };
+            Ok(acting(&reg.username, |actor| {
+                store.register_account(&new, actor)
+            })?)
+        })
+        .await??;
     tracing::info!(username = %account.username, "account registered, pending approval");
     Ok((StatusCode::CREATED, Json(json!({ "account": account }))).into_response())
 }
 
 #[derive(Deserialize)]
-struct LoginRequest {
+pub(crate) struct LoginRequest {
     username: String,
     password: String,
 }
@@ -93,9 +92,8 @@ fn sign_in(state: &AppState, account: Account, at: &str) -> V1Result<SignedIn> {
 
 pub(crate) async fn login(
     State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> V1Result {
-    let req: LoginRequest = json_body(body)?;
     let signed_in = blocking(move || -> V1Result<SignedIn> {
         let at = now();
         let found = state.store.account_for_login(&req.username)?;
@@ -127,7 +125,7 @@ pub(crate) async fn login(
 }
 
 #[derive(Deserialize)]
-struct DeviceLoginRequest {
+pub(crate) struct DeviceLoginRequest {
     device_id: String,
     device_secret: String,
 }
@@ -136,9 +134,8 @@ struct DeviceLoginRequest {
 /// it; refused when that account is no longer active.
 pub(crate) async fn device_login(
     State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<DeviceLoginRequest>,
 ) -> V1Result {
-    let req: DeviceLoginRequest = json_body(body)?;
     let signed_in = blocking(move || -> V1Result<SignedIn> {
         let at = now();
         let account = state
@@ -164,22 +161,19 @@ pub(crate) async fn logout(
         .filter(|_| principal.user_id.is_some())
         .map(|t| token_hash(t.trim()))
         .ok_or(AccountError::Forbidden(Denied::TokensOnly))?;
-    let store = state.store.clone();
-    blocking(move || {
-        acting(&principal.username, |actor| {
-            store.revoke_token(&token, actor)
+    state
+        .with_store(move |store| {
+            acting(&principal.username, |actor| {
+                store.revoke_token(&token, actor)
+            })
         })
-    })
-    .await??;
+        .await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(crate) async fn me(State(state): State<AppState>, Caller(p): Caller) -> V1Result {
     let account = match p.user_id {
-        Some(id) => {
-            let store = state.store.clone();
-            blocking(move || store.account(id)).await??
-        }
+        Some(id) => state.with_store(move |store| store.account(id)).await??,
         None => None,
     };
     Ok(Json(json!({
@@ -214,8 +208,9 @@ pub(crate) async fn list_accounts(
         return Err(AccountError::Forbidden(Denied::AccountLists).into());
     }
     let only = p.enterprise_scope()?;
-    let store = state.store.clone();
-    let accounts = blocking(move || store.list_accounts(status, only)).await??;
+    let accounts = state
+        .with_store(move |store| store.list_accounts(status, only))
+        .await??;
     Ok(Json(json!({ "accounts": accounts })).into_response())
 }
 
@@ -250,13 +245,13 @@ async fn decide(
             },
         ));
     }
-    let store = state.store.clone();
-    let account = blocking(move || {
-        acting(&operator.username, |actor| {
-            store.decide_account(id, approve, note.as_deref(), actor)
+    let account = state
+        .with_store(move |store| {
+            acting(&operator.username, |actor| {
+                store.decide_account(id, approve, note.as_deref(), actor)
+            })
         })
-    })
-    .await??;
+        .await??;
     tracing::info!(username = %account.username, approve, "account decided");
     Ok(Json(json!({ "account": account })).into_response())
 }
@@ -281,13 +276,14 @@ pub(crate) async fn reject(
 
 pub(crate) async fn enterprises(State(state): State<AppState>, Caller(p): Caller) -> V1Result {
     let only = p.enterprise_scope()?;
-    let store = state.store.clone();
-    let list = blocking(move || store.list_enterprises(only)).await??;
+    let list = state
+        .with_store(move |store| store.list_enterprises(only))
+        .await??;
     Ok(Json(json!({ "enterprises": list })).into_response())
 }
 
 #[derive(Deserialize)]
-struct DeviceRequest {
+pub(crate) struct DeviceRequest {
     name: String,
     /// The workstation's own device id (a UUID), so its ops carry the id the node knows.
     #[serde(default)]
@@ -300,44 +296,43 @@ struct DeviceRequest {
 pub(crate) async fn register_device(
     State(state): State<AppState>,
     Caller(p): Caller,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<DeviceRequest>,
 ) -> V1Result {
-    let req: DeviceRequest = json_body(body)?;
     let name = check_name("name", &req.name)?;
     if !p.role.writes_handles() {
         return Err(AccountError::Forbidden(Denied::ReviewerDevices).into());
     }
-    let store = state.store.clone();
     let (secret, secret_hash) = new_token();
-    let device = blocking(move || -> V1Result<_> {
-        let enterprise_id = if p.is_operator() {
-            let prefix = req.enterprise_prefix.ok_or(V1Error::invalid(
-                "enterprise_prefix",
-                Invalid::EnterpriseNotNamed,
-            ))?;
-            store
-                .list_enterprises(None)?
-                .into_iter()
-                .find(|e| e.prefix == prefix)
-                .ok_or(AccountError::UnknownEnterprise(prefix))?
-                .id
-        } else {
-            match (&req.enterprise_prefix, &p.enterprise_prefix) {
-                (Some(asked), Some(own)) if asked != own => {
-                    return Err(AccountError::Forbidden(Denied::AnotherEnterprise).into())
+    let device = state
+        .with_store(move |store| -> V1Result<_> {
+            let enterprise_id = if p.is_operator() {
+                let prefix = req.enterprise_prefix.ok_or(V1Error::invalid(
+                    "enterprise_prefix",
+                    Invalid::EnterpriseNotNamed,
+                ))?;
+                store
+                    .list_enterprises(None)?
+                    .into_iter()
+                    .find(|e| e.prefix == prefix)
+                    .ok_or(AccountError::UnknownEnterprise(prefix))?
+                    .id
+            } else {
+                match (&req.enterprise_prefix, &p.enterprise_prefix) {
+                    (Some(asked), Some(own)) if asked != own => {
+                        return Err(AccountError::Forbidden(Denied::AnotherEnterprise).into())
+                    }
+                    _ => p
+                        .enterprise_id
+                        .ok_or(AccountError::Forbidden(Denied::NoEnterprise))?,
                 }
-                _ => p
-                    .enterprise_id
-                    .ok_or(AccountError::Forbidden(Denied::NoEnterprise))?,
-            }
-        };
-        let own_id = req.id.map(|u| u.to_string());
-        Ok(acting(&p.username, |actor| {
-            let id = own_id.as_deref();
-            store.register_device(enterprise_id, &name, p.user_id, id, &secret_hash, actor)
-        })?)
-    })
-    .await??;
+            };
+            let own_id = req.id.map(|u| u.to_string());
+            Ok(acting(&p.username, |actor| {
+                let id = own_id.as_deref();
+                store.register_device(enterprise_id, &name, p.user_id, id, &secret_hash, actor)
+            })?)
+        })
+        .await??;
     // The secret is shown once; the workstation keeps it to sign in as this device.
     Ok((
         StatusCode::CREATED,
@@ -348,8 +343,9 @@ pub(crate) async fn register_device(
 
 pub(crate) async fn list_devices(State(state): State<AppState>, Caller(p): Caller) -> V1Result {
     let only = p.enterprise_scope()?;
-    let store = state.store.clone();
-    let devices = blocking(move || store.list_devices(only)).await??;
+    let devices = state
+        .with_store(move |store| store.list_devices(only))
+        .await??;
     Ok(Json(json!({ "devices": devices })).into_response())
 }
 
@@ -359,21 +355,21 @@ pub(crate) async fn device_leases(
     id: Result<Path<String>, PathRejection>,
 ) -> V1Result {
     let id = path(id, "id")?;
-    let store = state.store.clone();
-    let leases = blocking(move || -> V1Result<_> {
-        let device = store.device(&id)?.ok_or(AccountError::NotFound)?;
-        if !p.can_read_enterprise(device.enterprise_id) {
-            // Another enterprise's device does not exist as far as this caller can tell.
-            return Err(AccountError::NotFound.into());
-        }
-        Ok(store.leases_of_device(&id)?)
-    })
-    .await??;
+    let leases = state
+        .with_store(move |store| -> V1Result<_> {
+            let device = store.device(&id)?.ok_or(AccountError::NotFound)?;
+            if !p.can_read_enterprise(device.enterprise_id) {
+                // Another enterprise's device does not exist as far as this caller can tell.
+                return Err(AccountError::NotFound.into());
+            }
+            Ok(store.leases_of_device(&id)?)
+        })
+        .await??;
     Ok(Json(json!({ "leases": leases })).into_response())
 }
 
 #[derive(Deserialize)]
-struct LeaseRequest {
+pub(crate) struct LeaseRequest {
     device_id: String,
     count: u64,
     #[serde(default)]
@@ -385,9 +381,8 @@ struct LeaseRequest {
 pub(crate) async fn lease(
     State(state): State<AppState>,
     Caller(p): Caller,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<LeaseRequest>,
 ) -> V1Result {
-    let req: LeaseRequest = json_body(body)?;
     if !(1..=MAX_LEASE_COUNT).contains(&req.count) {
         let max = MAX_LEASE_COUNT;
         return Err(V1Error::invalid("count", Invalid::OutOfRange { max }));
@@ -405,16 +400,16 @@ pub(crate) async fn lease(
     if !p.role.writes_handles() {
         return Err(AccountError::Forbidden(Denied::ReviewerLeases).into());
     }
-    let store = state.store.clone();
-    let lease = blocking(move || -> V1Result<_> {
-        let device = store
-            .device(&req.device_id)?
-            .filter(|d| p.can_read_enterprise(d.enterprise_id))
-            .ok_or(AccountError::NotFound)?;
-        Ok(acting(&p.username, |actor| {
-            store.lease_suffixes(&device, &series, req.count, width, p.user_id, actor)
-        })?)
-    })
-    .await??;
+    let lease = state
+        .with_store(move |store| -> V1Result<_> {
+            let device = store
+                .device(&req.device_id)?
+                .filter(|d| p.can_read_enterprise(d.enterprise_id))
+                .ok_or(AccountError::NotFound)?;
+            Ok(acting(&p.username, |actor| {
+                store.lease_suffixes(&device, &series, req.count, width, p.user_id, actor)
+            })?)
+        })
+        .await??;
     Ok((StatusCode::CREATED, Json(json!({ "lease": lease }))).into_response())
 }

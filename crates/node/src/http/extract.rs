@@ -5,11 +5,11 @@
 //! and before a body is read. The Handle API authenticates with [`handle_principal`] once it
 //! has checked the handle, so a request about a handle this node does not serve is told so
 //! before it is asked to sign in. A malformed query, path or body is refused naming its field
-//! ([`query`], [`path`], [`json_body`]).
+//! ([`query`], [`path`], [`JsonBody`]).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -105,6 +105,18 @@ pub async fn handle_principal(
 fn with_chinese(message: Message<'_>) -> String {
     let words = message.words();
     format!("{} ({})", words.en, words.zh)
+}
+
+/// A `/api/v1` JSON body, read after the parts extractors (so after the caller is known); one
+/// that is not JSON of this shape is refused naming the field `body`.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = V1Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<JsonBody<T>, V1Error> {
+        json_body(Bytes::from_request(req, state).await).map(JsonBody)
+    }
 }
 
 /// A JSON body, or its refusal naming the field `body`.

@@ -13,9 +13,9 @@ use serde_json::json;
 use super::error::{code, ApiError, ApiFailure};
 use super::extract::{handle_principal, MAX_BODY_BYTES};
 use super::state::AppState;
-use super::task::{acting, blocking, now};
+use super::task::{acting, now};
 use crate::accounts::is_at_or_below;
-use crate::storage::{Actor, PutMode, PutOutcome, StorageError};
+use crate::storage::{Actor, NodeStore, PutMode, PutOutcome, StorageError};
 use crate::values::{filter, parse_values, HandleValue};
 
 /// A handle named in a request path, in canonical text form.
@@ -122,11 +122,13 @@ fn json_response(status: StatusCode, body: serde_json::Value, pretty: bool) -> R
 
 /// Runs a storage call on the blocking pool; a failure of either is reported about `handle`.
 async fn on_store<T: Send + 'static>(
+    state: &AppState,
     handle: &str,
-    f: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+    f: impl FnOnce(&dyn NodeStore) -> Result<T, StorageError> + Send + 'static,
 ) -> Result<T, ApiFailure> {
     let fail = |e: ApiError| e.at(handle);
-    blocking(f)
+    state
+        .with_store(f)
         .await
         .map_err(|e| fail(e.into()))?
         .map_err(|e| fail(e.into()))
@@ -306,9 +308,11 @@ pub(crate) async fn list(
         None => (0, u64::MAX),
         Some(size) => (page.saturating_mul(size), size),
     };
-    let store = state.store.clone();
     let key = prefix.clone();
-    let (total, handles) = on_store(&prefix, move || store.list(&key, offset, limit)).await?;
+    let (total, handles) = on_store(&state, &prefix, move |store| {
+        store.list(&key, offset, limit)
+    })
+    .await?;
     let mut body = json!({
         "responseCode": code::SUCCESS,
         "prefix": prefix,
@@ -347,12 +351,8 @@ pub(crate) async fn put(
         overwrite: write.params.overwrite.unwrap_or(true),
         selected: write.params.indexes.clone(),
     };
-    let (store, handle, user) = (
-        state.store.clone(),
-        write.handle.clone(),
-        write.user.clone(),
-    );
-    let outcome = on_store(&write.handle, move || {
+    let (handle, user) = (write.handle.clone(), write.user.clone());
+    let outcome = on_store(&state, &write.handle, move |store| {
         let actor = Actor {
             user: &user,
             at: &at,
@@ -374,13 +374,9 @@ pub(crate) async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     let write = Write::accept(&state, path, query.as_deref(), &headers).await?;
-    let (store, handle, user) = (
-        state.store.clone(),
-        write.handle.clone(),
-        write.user.clone(),
-    );
+    let (handle, user) = (write.handle.clone(), write.user.clone());
     let indexes = write.params.indexes.clone();
-    on_store(&write.handle, move || {
+    on_store(&state, &write.handle, move |store| {
         acting(&user, |actor| store.delete(&handle, &indexes, actor))
     })
     .await?;

@@ -12,7 +12,6 @@ use idstation_model::{Field, HandleValue, Identifier, Instrument, MetadataTempla
 
 use super::error::V1Error;
 use super::state::AppState;
-use super::task::blocking;
 use crate::accounts::AccountError;
 use crate::storage::StorageError;
 use crate::words::{Message, Words};
@@ -51,27 +50,27 @@ pub(crate) async fn resolve(State(state): State<AppState>, uri: Uri) -> Response
             )
         }
     };
-    let store = state.store.clone();
-    let looked_up = blocking(move || -> Result<Outcome, StorageError> {
-        let handle = match &identifier {
-            Identifier::Handle(h) => Some(h.to_string()),
-            Identifier::Gs1(key) => store.handle_of_gs1(&key.to_string())?,
-            _ => None,
-        };
-        let Some(handle) = handle else {
-            return Ok(Outcome::NotFound);
-        };
-        Ok(match store.get(&handle)? {
-            None => Outcome::NotFound,
-            Some(values) => match url(&values).filter(|u| is_web_url(u)) {
-                Some(target) => Outcome::Redirect(target.to_owned()),
-                None => Outcome::Record { handle, values },
-            },
+    let looked_up = state
+        .with_store(move |store| -> Result<Outcome, StorageError> {
+            let handle = match &identifier {
+                Identifier::Handle(h) => Some(h.to_string()),
+                Identifier::Gs1(key) => store.handle_of_gs1(&key.to_string())?,
+                _ => None,
+            };
+            let Some(handle) = handle else {
+                return Ok(Outcome::NotFound);
+            };
+            Ok(match store.get(&handle)? {
+                None => Outcome::NotFound,
+                Some(values) => match url(&values).filter(|u| is_web_url(u)) {
+                    Some(target) => Outcome::Redirect(target.to_owned()),
+                    None => Outcome::Record { handle, values },
+                },
+            })
         })
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r.map_err(|e| e.to_string()));
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
     match looked_up {
         Ok(Outcome::Redirect(target)) => {
             (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::task::{blocking, TaskFailed};
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::monitor::{day_of, Monitor};
@@ -48,5 +49,15 @@ impl AppState {
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// Runs `f` on the store on the blocking pool: how a handler calls storage. The outer
+    /// error is the task's, the inner the store's (`state.with_store(..).await??`).
+    pub(crate) async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn NodeStore) -> T + Send + 'static,
+    ) -> Result<T, TaskFailed> {
+        let store = self.store.clone();
+        blocking(move || f(store.as_ref())).await
     }
 }

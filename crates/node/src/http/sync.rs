@@ -1,7 +1,6 @@
 //! `/api/v1/sync/…`: push ops, pull changes, snapshots after "must refetch", device status.
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -12,9 +11,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{V1Error, V1Result};
-use super::extract::{json_body, query, Caller};
+use super::extract::{query, Caller, JsonBody};
 use super::state::AppState;
-use super::task::{acting, blocking};
+use super::task::acting;
 use crate::accounts::{AccountError, Denied, Invalid};
 use crate::sync::{check_push, PullOutcome, PushRejection};
 use crate::words::Message;
@@ -39,28 +38,27 @@ fn page_limit(limit: Option<u32>) -> V1Result<u32> {
 pub(crate) async fn push(
     State(state): State<AppState>,
     Caller(principal): Caller,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(req): JsonBody<PushRequest>,
 ) -> V1Result {
-    let req: PushRequest = json_body(body)?;
     if req.ops.len() > MAX_PUSH_OPS {
         return Err(PushRejection::TooMany(MAX_PUSH_OPS).into());
     }
     if !principal.role.writes_handles() {
         return Err(AccountError::Forbidden(Denied::ReviewerPushes).into());
     }
-    let store = state.store.clone();
-    let response = blocking(move || -> V1Result<_> {
-        let device = store
-            .device(&req.device_id.to_string())?
-            .filter(|d| principal.can_read_enterprise(d.enterprise_id))
-            .ok_or(AccountError::NotFound)?;
-        check_push(&device.id, &req.ops)?;
-        let template = MetadataTemplate::builtin_instrument();
-        Ok(acting(&principal.username, |actor| {
-            store.push(&principal, &device, &req.ops, &template, actor)
-        })?)
-    })
-    .await??;
+    let response = state
+        .with_store(move |store| -> V1Result<_> {
+            let device = store
+                .device(&req.device_id.to_string())?
+                .filter(|d| principal.can_read_enterprise(d.enterprise_id))
+                .ok_or(AccountError::NotFound)?;
+            check_push(&device.id, &req.ops)?;
+            let template = MetadataTemplate::builtin_instrument();
+            Ok(acting(&principal.username, |actor| {
+                store.push(&principal, &device, &req.ops, &template, actor)
+            })?)
+        })
+        .await??;
     Ok(Json(response).into_response())
 }
 
@@ -79,8 +77,9 @@ pub(crate) async fn pull(
     let q = query(q, "query")?;
     let limit = page_limit(q.limit)?;
     let scope = principal.prefix_scope()?;
-    let store = state.store.clone();
-    let outcome = blocking(move || store.pull(scope.as_deref(), q.cursor, limit)).await??;
+    let outcome = state
+        .with_store(move |store| store.pull(scope.as_deref(), q.cursor, limit))
+        .await??;
     Ok(match outcome {
         PullOutcome::Page(page) => Json(page).into_response(),
         PullOutcome::MustRefetch { min_cursor } => {
@@ -110,9 +109,9 @@ pub(crate) async fn snapshot(
     let q = query(q, "query")?;
     let limit = page_limit(q.limit)?;
     let scope = principal.prefix_scope()?;
-    let store = state.store.clone();
-    let page =
-        blocking(move || store.snapshot(scope.as_deref(), q.after.as_deref(), limit)).await??;
+    let page = state
+        .with_store(move |store| store.snapshot(scope.as_deref(), q.after.as_deref(), limit))
+        .await??;
     Ok(Json(page).into_response())
 }
 
@@ -127,16 +126,16 @@ pub(crate) async fn status(
     q: Result<Query<StatusQuery>, QueryRejection>,
 ) -> V1Result {
     let device_id = query(q, "device_id")?.device_id;
-    let store = state.store.clone();
-    let high_water = blocking(move || -> V1Result<u64> {
-        let id = device_id.to_string();
-        store
-            .device(&id)?
-            .filter(|d| principal.can_read_enterprise(d.enterprise_id))
-            .ok_or(AccountError::NotFound)?;
-        Ok(store.high_water(&id)?)
-    })
-    .await??;
+    let high_water = state
+        .with_store(move |store| -> V1Result<u64> {
+            let id = device_id.to_string();
+            store
+                .device(&id)?
+                .filter(|d| principal.can_read_enterprise(d.enterprise_id))
+                .ok_or(AccountError::NotFound)?;
+            Ok(store.high_water(&id)?)
+        })
+        .await??;
     Ok(Json(DeviceStatus {
         device_id,
         high_water,
