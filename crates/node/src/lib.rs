@@ -14,7 +14,8 @@
 //! - `words`: every sentence a person reads, zh-CN and English;
 //! - `accounts`, `auth`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP, no SQL.
 //!
-//! `scripts/check-module-cycles` fails the build's checks when two modules import each other.
+//! `scripts/check-module-cycles` (run by `scripts/test`) fails when modules import each other
+//! in a cycle.
 //!
 //! # Recipe
 //!

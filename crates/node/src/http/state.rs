@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::monitor::{day_of, Monitor};
 use crate::storage::{NodeStore, StorageError};
 
+/// Cloned into every request; each field is shared behind an `Arc`.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) store: Arc<dyn NodeStore>,
