@@ -1,17 +1,17 @@
 //! Tenants and accounts: enterprises under the node's prefix, users who need an operator's
 //! approval, API tokens, registered devices and suffix leases.
 //!
-//! The rules live here (what a role may do, what a valid registration is); the storage is behind
-//! [`AccountStore`] so a PostgreSQL backend can implement the same calls.
+//! The rules live here (what a role may do, what a valid registration is, why a request is
+//! refused); the storage is behind [`crate::storage::AccountStore`], the words in
+//! [`crate::words`].
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine as _;
 use idstation_model::identifier::is_valid_prefix;
-use idstation_model::SuffixLease;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{Actor, StoreError};
+use crate::sync::PushRejection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +70,16 @@ impl AccountStatus {
             AccountStatus::Active => "active",
             AccountStatus::Rejected => "rejected",
             AccountStatus::Disabled => "disabled",
+        }
+    }
+
+    /// Whether an account with this status may act; the refusal when it may not.
+    pub fn check_active(self) -> Result<(), AccountError> {
+        match self {
+            AccountStatus::Active => Ok(()),
+            AccountStatus::Pending => Err(AccountError::AccountPending),
+            AccountStatus::Rejected => Err(AccountError::AccountRejected),
+            AccountStatus::Disabled => Err(AccountError::AccountDisabled),
         }
     }
 
@@ -135,6 +145,28 @@ impl Principal {
         self.role == Role::Operator
     }
 
+    /// The enterprise whose data this principal sees: `None` for the operator, who sees every
+    /// enterprise; refused for an account of no enterprise.
+    pub fn enterprise_scope(&self) -> Result<Option<i64>, AccountError> {
+        if self.is_operator() {
+            return Ok(None);
+        }
+        self.enterprise_id
+            .map(Some)
+            .ok_or(AccountError::Forbidden(Denied::NoEnterprise))
+    }
+
+    /// The prefix at or below which this principal sees records: `None` for the operator.
+    pub fn prefix_scope(&self) -> Result<Option<String>, AccountError> {
+        if self.is_operator() {
+            return Ok(None);
+        }
+        self.enterprise_prefix
+            .clone()
+            .map(Some)
+            .ok_or(AccountError::Forbidden(Denied::NoEnterprise))
+    }
+
     /// Whether this principal may see data of `enterprise_id`.
     pub fn can_read_enterprise(&self, enterprise_id: i64) -> bool {
         self.is_operator() || self.enterprise_id == Some(enterprise_id)
@@ -187,38 +219,70 @@ pub struct NewAccount {
     pub enterprise_name: Option<String>,
 }
 
-/// Why an account operation was refused. Each has a stable code and a message in Chinese and
-/// English; the HTTP status is chosen in `accounts_api`.
-#[derive(Debug, thiserror::Error)]
+/// Why a `/api/v1` request was refused, in terms the caller can act on. Each has a stable code
+/// ([`AccountError::code`]); its words, zh-CN and English (`Display`), are in [`crate::words`];
+/// the HTTP status is chosen in `http::error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
-    #[error("invalid {field}: {reason}")]
-    InvalidInput { field: &'static str, reason: String },
-    #[error("the user name is taken")]
+    InvalidInput {
+        field: &'static str,
+        reason: Invalid,
+    },
     UsernameTaken,
-    #[error("no enterprise has prefix {0}; give enterprise_name to register a new one")]
+    /// No enterprise has this prefix, and the registration names none to create.
     UnknownEnterprise(String),
-    #[error("user name or password is wrong")]
     WrongCredentials,
-    #[error("the account awaits the operator's approval")]
     AccountPending,
-    #[error("the account was rejected")]
     AccountRejected,
-    #[error("the account is disabled")]
     AccountDisabled,
-    #[error("sign in first")]
     Unauthenticated,
-    #[error("the token has expired or was revoked; sign in again")]
     TokenExpired,
-    #[error("not allowed: {0}")]
-    Forbidden(&'static str),
-    #[error("not found")]
+    Forbidden(Denied),
     NotFound,
-    #[error("the account was already decided")]
     AlreadyDecided,
-    #[error("a device with this id is registered already")]
     DeviceTaken,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+}
+
+/// Why a field of a request is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// What a parser said about a body, a query or a path that is not well-formed.
+    Malformed(String),
+    UsernameShape,
+    PasswordTooWeak,
+    NameShape,
+    /// Operators are made by `idstation-node init`, never by registration.
+    OperatorRole,
+    /// An enterprise prefix must be one level under the node's prefix (given).
+    NotOneLevelUnder(String),
+    SeriesShape,
+    /// A number outside `1..=max`.
+    OutOfRange {
+        max: u64,
+    },
+    TooLong {
+        max: usize,
+    },
+    UnknownStatus(String),
+    /// An operator registers a device for an enterprise, which must be named.
+    EnterpriseNotNamed,
+    /// A date that is not `YYYY-MM-DD`.
+    Date(String),
+    Push(PushRejection),
+}
+
+/// What a caller's role or enterprise does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    OperatorsOnly,
+    AccountLists,
+    NoEnterprise,
+    AnotherEnterprise,
+    ReviewerDevices,
+    ReviewerLeases,
+    ReviewerPushes,
+    /// Signing out revokes a token; Basic credentials have none.
+    TokensOnly,
 }
 
 impl AccountError {
@@ -237,74 +301,12 @@ impl AccountError {
             AccountError::NotFound => "not_found",
             AccountError::AlreadyDecided => "already_decided",
             AccountError::DeviceTaken => "device_taken",
-            AccountError::Store(_) => "internal",
-        }
-    }
-
-    /// The message lab staff read (zh-CN).
-    pub fn message_zh(&self) -> String {
-        match self {
-            AccountError::InvalidInput { field, reason } => {
-                format!("{} 无效：{}", field_zh(field), reason_zh(reason))
-            }
-            AccountError::UsernameTaken => "用户名已被使用".to_owned(),
-            AccountError::UnknownEnterprise(p) => {
-                format!("没有前缀为 {p} 的企业；注册新企业请填写企业名称")
-            }
-            AccountError::WrongCredentials => "用户名或密码错误".to_owned(),
-            AccountError::AccountPending => "账户待审核：运营方批准后才能使用".to_owned(),
-            AccountError::AccountRejected => "账户申请未获批准".to_owned(),
-            AccountError::AccountDisabled => "账户已停用".to_owned(),
-            AccountError::Unauthenticated => "请先登录".to_owned(),
-            AccountError::TokenExpired => "登录已过期或已注销，请重新登录".to_owned(),
-            AccountError::Forbidden(_) => "无权执行此操作".to_owned(),
-            AccountError::NotFound => "未找到".to_owned(),
-            AccountError::AlreadyDecided => "该账户已审核".to_owned(),
-            AccountError::DeviceTaken => "该设备已注册".to_owned(),
-            AccountError::Store(_) => "服务器内部错误".to_owned(),
         }
     }
 }
 
-fn field_zh(field: &str) -> &'static str {
-    match field {
-        "username" => "用户名",
-        "password" => "密码",
-        "display_name" => "姓名",
-        "role" => "角色",
-        "enterprise_prefix" => "企业前缀",
-        "enterprise_name" => "企业名称",
-        "name" => "名称",
-        "series" => "号段",
-        "count" => "数量",
-        _ => "字段",
-    }
-}
-
-fn reason_zh(reason: &str) -> String {
-    match reason {
-        r if r.starts_with("must be 3 to 64") => "须为 3–64 个字母、数字或 . _ - @".to_owned(),
-        r if r.starts_with("must have at least 8") => {
-            "至少 8 个字符，且同时包含字母和数字".to_owned()
-        }
-        r if r.starts_with("must be 1 to 64") => "须为 1–64 个字符".to_owned(),
-        r if r.starts_with("operators are created") => "运营方账户只能由节点初始化创建".to_owned(),
-        r if r.starts_with("must be one level under") => {
-            "须是本节点前缀下一级，如 88.118.8".to_owned()
-        }
-        r if r.starts_with("must be upper-case") => {
-            "须为大写字母、数字和连字符，1–32 个字符".to_owned()
-        }
-        r if r.starts_with("must be 1 to") => "超出允许范围".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
-fn invalid(field: &'static str, reason: &str) -> AccountError {
-    AccountError::InvalidInput {
-        field,
-        reason: reason.to_owned(),
-    }
+fn invalid(field: &'static str, reason: Invalid) -> AccountError {
+    AccountError::InvalidInput { field, reason }
 }
 
 /// Checks a free-text name: trimmed, 1..=64 characters, no control characters.
@@ -312,10 +314,7 @@ pub fn check_name(field: &'static str, value: &str) -> Result<String, AccountErr
     let v = value.trim();
     let n = v.chars().count();
     if n == 0 || n > 64 || v.chars().any(char::is_control) {
-        return Err(invalid(
-            field,
-            "must be 1 to 64 characters without control characters",
-        ));
+        return Err(invalid(field, Invalid::NameShape));
     }
     Ok(v.to_owned())
 }
@@ -329,10 +328,7 @@ impl Registration {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
         {
-            return Err(invalid(
-                "username",
-                "must be 3 to 64 letters, digits or . _ - @",
-            ));
+            return Err(invalid("username", Invalid::UsernameShape));
         }
         let p = &self.password;
         if p.chars().count() < 8
@@ -340,17 +336,11 @@ impl Registration {
             || !p.chars().any(|c| c.is_alphabetic())
             || !p.chars().any(|c| c.is_ascii_digit())
         {
-            return Err(invalid(
-                "password",
-                "must have at least 8 characters with letters and digits",
-            ));
+            return Err(invalid("password", Invalid::PasswordTooWeak));
         }
         check_name("display_name", &self.display_name)?;
         if self.role == Role::Operator {
-            return Err(invalid(
-                "role",
-                "operators are created by `idstation-node init`, not by registration",
-            ));
+            return Err(invalid("role", Invalid::OperatorRole));
         }
         let ep = &self.enterprise_prefix;
         let one_level_under = is_valid_prefix(ep)
@@ -361,7 +351,7 @@ impl Registration {
         if !one_level_under {
             return Err(invalid(
                 "enterprise_prefix",
-                &format!("must be one level under the node's prefix {node_prefix}"),
+                Invalid::NotOneLevelUnder(node_prefix.to_owned()),
             ));
         }
         if let Some(name) = &self.enterprise_name {
@@ -385,96 +375,6 @@ pub fn new_token() -> (String, String) {
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Accounts, enterprises, tokens, devices and leases. Every write appends an audit entry in the
-/// same transaction. Methods block; async callers run them on the blocking pool.
-pub trait AccountStore: Send + Sync + 'static {
-    /// The operator account `idstation-node init` creates.
-    fn create_operator(
-        &self,
-        username: &str,
-        password_hash: &str,
-        actor: &Actor<'_>,
-    ) -> Result<Account, AccountError>;
-    /// A self-registration: a pending account, and a pending enterprise when the prefix is new.
-    fn register_account(
-        &self,
-        account: &NewAccount,
-        actor: &Actor<'_>,
-    ) -> Result<Account, AccountError>;
-    /// The account and its password hash.
-    fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, AccountError>;
-    fn account(&self, id: i64) -> Result<Option<Account>, AccountError>;
-    /// Stores a token for a successful sign-in and audits the sign-in.
-    fn record_login(
-        &self,
-        account: &Account,
-        token_sha256: &str,
-        expires_at: &str,
-        actor: &Actor<'_>,
-    ) -> Result<(), AccountError>;
-    /// Audits a refused sign-in (wrong password, pending or rejected account).
-    fn record_login_refused(
-        &self,
-        username: &str,
-        reason: &str,
-        actor: &Actor<'_>,
-    ) -> Result<(), AccountError>;
-    /// The principal a token stands for, if the token exists, is unrevoked and unexpired at
-    /// `now`, and its account is active.
-    fn principal_for_token(
-        &self,
-        token_sha256: &str,
-        now: &str,
-    ) -> Result<Option<Principal>, AccountError>;
-    fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), AccountError>;
-    /// Accounts, optionally only one status and/or one enterprise.
-    fn list_accounts(
-        &self,
-        status: Option<AccountStatus>,
-        enterprise_id: Option<i64>,
-    ) -> Result<Vec<Account>, AccountError>;
-    /// Approves or rejects a pending account. Approving an account of a pending enterprise
-    /// activates the enterprise; rejecting its only applicant rejects it.
-    fn decide_account(
-        &self,
-        id: i64,
-        approve: bool,
-        note: Option<&str>,
-        actor: &Actor<'_>,
-    ) -> Result<Account, AccountError>;
-    fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, AccountError>;
-    /// Registers a workstation. `id` is the workstation's own device id when it has one;
-    /// `secret_sha256` is the hash of the secret it will prove itself with.
-    fn register_device(
-        &self,
-        enterprise_id: i64,
-        name: &str,
-        user_id: Option<i64>,
-        id: Option<&str>,
-        secret_sha256: &str,
-        actor: &Actor<'_>,
-    ) -> Result<Device, AccountError>;
-    /// The account that registered the device, when `secret_sha256` is the device's.
-    fn device_account(
-        &self,
-        device_id: &str,
-        secret_sha256: &str,
-    ) -> Result<Option<Account>, AccountError>;
-    fn device(&self, id: &str) -> Result<Option<Device>, AccountError>;
-    fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, AccountError>;
-    /// Leases the next `count` numbers of `series` under the device's enterprise prefix.
-    fn lease_suffixes(
-        &self,
-        device: &Device,
-        series: &str,
-        count: u64,
-        width: u32,
-        user_id: Option<i64>,
-        actor: &Actor<'_>,
-    ) -> Result<SuffixLease, AccountError>;
-    fn leases_of_device(&self, device_id: &str) -> Result<Vec<SuffixLease>, AccountError>;
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{token_hash, AccountError, AccountStatus, AccountStore, Principal, Role};
-use crate::error::ApiError;
+use crate::accounts::{token_hash, AccountStatus, Principal, Role};
+use crate::storage::{AccountStore, StorageError};
 
 /// The index of the admin's key value on `0.NA/<prefix>`, the `300` in `300:0.NA/<prefix>`.
 pub const ADMIN_INDEX: u32 = 300;
@@ -36,30 +36,31 @@ pub fn hash_secret(secret: &str) -> Result<String, argon2::password_hash::Error>
 ///
 /// Clients send the user `300:0.NA/88.118` raw (so it contains a colon) or, like pyhandle,
 /// percent-encoded with the secret percent-encoded too. A digits-only part before the first
-/// colon is therefore the index of a raw user; anything else is an encoded user.
-pub fn parse_basic(header: &str) -> Result<(String, String), ApiError> {
+/// colon is therefore the index of a raw user; anything else is an encoded user. Not Basic at
+/// all is [`AuthFailure::Missing`]; Basic that does not decode is [`AuthFailure::Rejected`].
+pub fn parse_basic(header: &str) -> Result<(String, String), AuthFailure> {
     let encoded = header
         .strip_prefix("Basic ")
         .or_else(|| header.strip_prefix("basic "))
-        .ok_or(ApiError::AuthenticationNeeded)?;
+        .ok_or(AuthFailure::Missing)?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
-        .map_err(|_| ApiError::AuthenticationFailed)?;
-    let text = String::from_utf8(decoded).map_err(|_| ApiError::AuthenticationFailed)?;
-    let (head, rest) = text.split_once(':').ok_or(ApiError::AuthenticationFailed)?;
+        .map_err(|_| AuthFailure::Rejected)?;
+    let text = String::from_utf8(decoded).map_err(|_| AuthFailure::Rejected)?;
+    let (head, rest) = text.split_once(':').ok_or(AuthFailure::Rejected)?;
     if !head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) {
-        let (name, secret) = rest.split_once(':').ok_or(ApiError::AuthenticationFailed)?;
+        let (name, secret) = rest.split_once(':').ok_or(AuthFailure::Rejected)?;
         Ok((format!("{head}:{name}"), secret.to_owned()))
     } else {
         Ok((percent_decode(head)?, percent_decode(rest)?))
     }
 }
 
-fn percent_decode(s: &str) -> Result<String, ApiError> {
+fn percent_decode(s: &str) -> Result<String, AuthFailure> {
     percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| ApiError::AuthenticationFailed)
+        .map_err(|_| AuthFailure::Rejected)
 }
 
 /// Why a request could not be tied to an active principal.
@@ -71,11 +72,13 @@ pub enum AuthFailure {
     Rejected,
     /// The credentials are right but the account cannot act yet or any more.
     Inactive(AccountStatus),
+    /// The node could not tell (storage failed, a stored hash is unreadable, the lookup's task
+    /// died); the detail is for the log.
     Internal(String),
 }
 
-impl From<AccountError> for AuthFailure {
-    fn from(e: AccountError) -> AuthFailure {
+impl From<StorageError> for AuthFailure {
+    fn from(e: StorageError) -> AuthFailure {
         AuthFailure::Internal(e.to_string())
     }
 }
@@ -128,10 +131,7 @@ impl Authenticator {
                 return Ok(principal.clone());
             }
         }
-        let (user, secret) = parse_basic(header).map_err(|e| match e {
-            ApiError::AuthenticationNeeded => AuthFailure::Missing,
-            _ => AuthFailure::Rejected,
-        })?;
+        let (user, secret) = parse_basic(header)?;
         let principal = if user.eq_ignore_ascii_case(&admin_user(&self.prefix)) {
             verify(&secret, &self.admin_secret_hash)?;
             Principal {
@@ -190,6 +190,8 @@ fn verify(secret: &str, phc: &str) -> Result<(), AuthFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::sqlite::SqliteStore;
+    use crate::storage::{Actor, NodeConfig};
 
     fn basic(s: &str) -> String {
         format!(
@@ -209,19 +211,27 @@ mod tests {
             parse_basic(&basic("300%3A0.NA%2F88.118:s3cret%3Ax")).expect("encoded"),
             expected
         );
-        assert!(matches!(
-            parse_basic("Bearer x"),
-            Err(ApiError::AuthenticationNeeded)
-        ));
+        assert_eq!(parse_basic("Bearer x"), Err(AuthFailure::Missing));
+        assert_eq!(parse_basic("Basic %%%"), Err(AuthFailure::Rejected));
     }
 
     #[test]
     fn verifies_the_admin_secret_and_caches_the_result() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = crate::init(dir.path(), "88.118", "operator", "pw").expect("init");
-        let store = crate::SqliteStore::open(dir.path()).expect("open");
-        let auth = Authenticator::new("88.118", &config.admin_secret_hash);
+        let config = NodeConfig {
+            prefix: "88.118".to_owned(),
+            admin_secret_hash: hash_secret("pw").expect("hash"),
+        };
         let now = "2026-01-01T00:00:00Z";
+        let actor = Actor {
+            user: "init",
+            at: now,
+        };
+        let store = SqliteStore::create(dir.path(), &config, vec![], &actor).expect("create");
+        store
+            .create_operator("operator", &config.admin_secret_hash, &actor)
+            .expect("operator");
+        let auth = Authenticator::new("88.118", &config.admin_secret_hash);
         let ok = auth.principal(Some(&basic("300:0.na/88.118:pw")), &store, now);
         let p = ok.expect("authenticated");
         assert_eq!(

@@ -137,19 +137,24 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
     };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let groups = idstation_node::bind_all(&config.listen, workers)?;
-    for listener in &groups[0] {
-        let addr = listener.local_addr()?;
-        // Scripts and tests read the port from this line, one per address.
-        println!("listening on {scheme}://{addr}");
-        tracing::info!(prefix = state.prefix(), %addr, scheme, workers, "node listening");
-    }
-    std::io::stdout().flush()?;
-    idstation_node::run(
-        groups,
-        config.tls.as_ref(),
-        state,
-        idstation_node::shutdown_signal,
-    )?;
+    let addrs: Vec<SocketAddr> = groups[0]
+        .iter()
+        .map(|l| l.local_addr())
+        .collect::<Result<_, _>>()?;
+    let prefix = state.prefix().to_owned();
+    // Announced once the stop signal is handled: a script that reads the line and sends
+    // SIGTERM at once must get a graceful stop, not the signal's default (an abrupt exit).
+    let shutdown = move || {
+        let stopped = idstation_node::shutdown_signal()?;
+        for addr in &addrs {
+            // Scripts and tests read the port from this line, one per address.
+            println!("listening on {scheme}://{addr}");
+            tracing::info!(%prefix, %addr, scheme, workers, "node listening");
+        }
+        std::io::stdout().flush()?;
+        Ok(stopped)
+    };
+    idstation_node::run(groups, config.tls.as_ref(), state, shutdown)?;
     tracing::info!("node stopped");
     Ok(())
 }

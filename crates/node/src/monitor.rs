@@ -2,7 +2,7 @@
 //! metrics.
 //!
 //! Every request passes [`Monitor::observe`] (a short critical section over in-memory counters).
-//! The day's figures are written to SQLite every few seconds and at shutdown, so a crash loses
+//! The day's figures are stored every few seconds and at shutdown, so a crash loses
 //! at most that interval of counters — never a registration, which lives in the handle table.
 //! Days follow China Standard Time (UTC+8), the platform's reporting day.
 
@@ -18,8 +18,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-
-use crate::store::StoreError;
 
 /// What a request was, for the figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelValue)]
@@ -98,27 +96,6 @@ pub struct DayFigures {
     pub max_qps_at: Option<String>,
     pub events: Vec<Event>,
     pub prefixes: BTreeMap<String, PrefixFigures>,
-}
-
-/// Where the daily figures are kept.
-pub trait MonitorStore: Send + Sync + 'static {
-    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StoreError>;
-    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StoreError>;
-    /// How many handles exist under `prefix` (not below it).
-    fn count_handles(&self, prefix: &str) -> Result<u64, StoreError>;
-}
-
-/// Fills in each prefix's total and writes the day.
-pub fn store_day(
-    store: &dyn MonitorStore,
-    day: NaiveDate,
-    mut figures: DayFigures,
-) -> Result<(), StoreError> {
-    for (prefix, p) in figures.prefixes.iter_mut() {
-        p.total_registrations = store.count_handles(prefix)?;
-    }
-    let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-    store.save_day(&day.to_string(), &figures, &at)
 }
 
 /// Refused authentications from one address within this window that count as an attack.

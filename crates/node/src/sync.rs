@@ -1,14 +1,9 @@
-//! Sync with workstations: the node side of [`idstation_model::sync`].
-//!
-//! A push is applied in one transaction: each op once (by op id), in sequence order per device,
-//! with its result stored so a replay gets the same answer. Instrument records are kept as JSON
-//! for merging and as typed handle values so they resolve.
+//! Sync with workstations: the node's side of [`idstation_model::sync`] that is neither HTTP nor
+//! storage. A push is first checked as a whole here; its ops are then applied by the store
+//! ([`crate::storage::SyncStore`]), each once, in sequence order per device.
 
-use idstation_model::sync::{PullResponse, PushResponse, SnapshotPage};
-use idstation_model::{MetadataTemplate, Operation};
-
-use crate::accounts::{Device, Principal};
-use crate::store::{Actor, StoreError};
+use idstation_model::sync::PullResponse;
+use idstation_model::Operation;
 
 /// What a pull answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,43 +15,21 @@ pub enum PullOutcome {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("the ops are not this device's")]
+/// Why a push is refused as a whole, before any of its ops is applied. (A single op that cannot
+/// be applied is refused in its own result instead.) Its words are in [`crate::words`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushRejection {
+    /// An op carries another device's id than the device pushing.
     WrongDevice,
-    #[error("too many ops in one push (at most {0})")]
+    /// More ops than one push may carry.
     TooMany(usize),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for SyncError {
-    fn from(e: rusqlite::Error) -> SyncError {
-        SyncError::Store(StoreError::Sqlite(e))
+/// Checks the ops a device pushes before they reach the store: every one must be that device's,
+/// since the store applies them in the device's own sequence.
+pub fn check_push(device_id: &str, ops: &[Operation]) -> Result<(), PushRejection> {
+    if ops.iter().any(|op| op.device_id.to_string() != device_id) {
+        return Err(PushRejection::WrongDevice);
     }
-}
-
-/// Where synced records live. Methods block.
-pub trait SyncStore: Send + Sync + 'static {
-    /// Applies `ops` (one device's, in order) and returns each op's result.
-    fn push(
-        &self,
-        principal: &Principal,
-        device: &Device,
-        ops: &[Operation],
-        template: &MetadataTemplate,
-        actor: &Actor<'_>,
-    ) -> Result<PushResponse, SyncError>;
-    fn high_water(&self, device_id: &str) -> Result<u64, SyncError>;
-    /// Changes after `cursor` to records at or below `scope` (every record when `None`).
-    fn pull(&self, scope: Option<&str>, cursor: u64, limit: u32) -> Result<PullOutcome, SyncError>;
-    /// Records at or below `scope` after the handle `after`, in handle order.
-    fn snapshot(
-        &self,
-        scope: Option<&str>,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<SnapshotPage, SyncError>;
-    /// Drops change rows below `cursor` (retention); older cursors must refetch.
-    fn prune_changes(&self, below: u64) -> Result<(), SyncError>;
+    Ok(())
 }

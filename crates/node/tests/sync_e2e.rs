@@ -273,7 +273,7 @@ fn a_cursor_older_than_retention_refetches_a_snapshot() {
         .identifier
         .to_string();
     sync(&mut a);
-    use idstation_node::sync::SyncStore;
+    use idstation_node::storage::SyncStore;
     idstation_node::SqliteStore::open(&data_dir)
         .expect("open node")
         .prune_changes(u64::MAX / 2)

@@ -6,20 +6,15 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use chrono::NaiveDate;
 use idstation_model::handle_record::{from_values, has_instrument_data, url};
 use idstation_model::{Field, HandleValue, Identifier, Instrument, MetadataTemplate};
 
+use super::error::V1Error;
+use super::state::AppState;
 use crate::accounts::AccountError;
-use crate::accounts_api::V1Error;
-use crate::api::{blocking, AppState};
-
-pub fn routes() -> Router<AppState> {
-    // Static routes (`/api/...`, `/metrics`) take precedence over the catch-all.
-    Router::new().route("/{*scanned}", get(resolve))
-}
+use crate::storage::StorageError;
+use crate::words::{Message, Words};
 
 /// What a scan resolved to, before it is shown.
 enum Outcome {
@@ -31,10 +26,10 @@ enum Outcome {
     NotFound,
 }
 
-async fn resolve(State(state): State<AppState>, uri: Uri) -> Response {
+pub(crate) async fn resolve(State(state): State<AppState>, uri: Uri) -> Response {
     // A mistyped API path is a program's mistake: it gets JSON, not a page for a person.
     if uri.path().starts_with("/api/") {
-        return V1Error(AccountError::NotFound).into_response();
+        return V1Error::Refused(AccountError::NotFound).into_response();
     }
     // The parser that reads scanner input reads the resolver URL too: any case, `%2F`, GS1.
     // `%2F` between prefix and suffix is the Handle API's spelling of `/`; accept it here too.
@@ -55,25 +50,27 @@ async fn resolve(State(state): State<AppState>, uri: Uri) -> Response {
             )
         }
     };
-    let store = state.store.clone();
-    let looked_up = blocking(move || {
-        let handle = match &identifier {
-            Identifier::Handle(h) => Some(h.to_string()),
-            Identifier::Gs1(key) => store.handle_of_gs1(&key.to_string())?,
-            _ => None,
-        };
-        let Some(handle) = handle else {
-            return Ok(Outcome::NotFound);
-        };
-        Ok(match store.get(&handle)? {
-            None => Outcome::NotFound,
-            Some(values) => match url(&values).filter(|u| is_web_url(u)) {
-                Some(target) => Outcome::Redirect(target.to_owned()),
-                None => Outcome::Record { handle, values },
-            },
+    let looked_up = state
+        .with_store(move |store| -> Result<Outcome, StorageError> {
+            let handle = match &identifier {
+                Identifier::Handle(h) => Some(h.to_string()),
+                Identifier::Gs1(key) => store.handle_of_gs1(&key.to_string())?,
+                _ => None,
+            };
+            let Some(handle) = handle else {
+                return Ok(Outcome::NotFound);
+            };
+            Ok(match store.get(&handle)? {
+                None => Outcome::NotFound,
+                Some(values) => match url(&values).filter(|u| is_web_url(u)) {
+                    Some(target) => Outcome::Redirect(target.to_owned()),
+                    None => Outcome::Record { handle, values },
+                },
+            })
         })
-    })
-    .await;
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
     match looked_up {
         Ok(Outcome::Redirect(target)) => {
             (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
@@ -113,11 +110,12 @@ struct RecordPage {
     handle: String,
     title: String,
     status_class: &'static str,
-    status_zh: &'static str,
-    status_en: &'static str,
-    today: NaiveDate,
+    status: Words,
+    /// When the status was computed, and how.
+    as_of: Words,
     note: Option<String>,
     rows: Vec<Row>,
+    footer: Words,
 }
 
 struct Row {
@@ -148,9 +146,11 @@ impl RecordPage {
         let (status_zh, status_en) = live.labels();
         let cal = &inst.calibration;
         let note = match (live, cal.next_due) {
-            (idstation_model::LiveStatus::Overdue, Some(due)) => Some(format!(
-                "已超过下次校准日期 {due}，请停止使用并送检。Past its calibration due date ({due}): do not use."
-            )),
+            (idstation_model::LiveStatus::Overdue, Some(due)) => {
+                let due = due.to_string();
+                let words = Message::PastDue { due: &due }.words();
+                Some(format!("{}{}", words.zh, words.en))
+            }
             _ => None,
         };
         // Shown to anyone who scans: instrument facts only. The people who calibrated and
@@ -204,14 +204,15 @@ impl RecordPage {
             }
         }));
         RecordPage {
-            handle: handle.to_owned(),
             title: inst.name.clone(),
-            status_class: live_class(live),
-            status_zh,
-            status_en,
-            today,
             note,
             rows,
+            status_class: live_class(live),
+            status: Words {
+                zh: status_zh.to_owned(),
+                en: status_en.to_owned(),
+            },
+            ..RecordPage::frame(handle, today)
         }
     }
 
@@ -229,14 +230,24 @@ impl RecordPage {
             })
             .collect();
         RecordPage {
+            rows,
+            ..RecordPage::frame(handle, today)
+        }
+    }
+
+    /// What every record page has: the handle, when its status was computed, the footer; the
+    /// status of a record that is not an instrument.
+    fn frame(handle: &str, today: NaiveDate) -> RecordPage {
+        let today = today.to_string();
+        RecordPage {
             handle: handle.to_owned(),
             title: handle.to_owned(),
             status_class: "unknown",
-            status_zh: "标识记录",
-            status_en: "identifier record",
-            today,
+            status: Message::IdentifierRecord.words(),
+            as_of: Message::StatusAsOf { today: &today }.words(),
             note: None,
-            rows,
+            rows: Vec::new(),
+            footer: Message::Footer.words(),
         }
     }
 }
@@ -261,39 +272,31 @@ enum Problem {
 #[derive(Template)]
 #[template(path = "problem.html")]
 struct ProblemPage {
-    heading_zh: &'static str,
-    heading_en: &'static str,
-    detail_zh: String,
-    detail_en: String,
+    heading: Words,
+    detail: Words,
     scanned: String,
 }
 
 fn problem(status: StatusCode, problem: Problem, scanned: String) -> Response {
-    let doc = match problem {
-        Problem::Invalid(reason) => ProblemPage {
-            heading_zh: "无法识别的标识",
-            heading_en: "Not an identifier this resolver can read",
-            detail_zh: "请检查扫描的二维码或链接是否完整。".to_owned(),
-            detail_en: reason,
-            scanned,
-        },
-        Problem::NotFound => ProblemPage {
-            heading_zh: "未找到该标识",
-            heading_en: "Identifier not found",
-            detail_zh: "该标识尚未注册，或已被注销。离线登记的仪器在同步完成后才可解析。"
-                .to_owned(),
-            detail_en: "It is not registered here, or it was deleted. Instruments registered \
-                        offline resolve once their workstation has synced."
-                .to_owned(),
-            scanned,
-        },
-        Problem::Internal => ProblemPage {
-            heading_zh: "解析服务暂时不可用",
-            heading_en: "The resolver could not answer just now",
-            detail_zh: "请稍后重试。".to_owned(),
-            detail_en: "Please try again in a moment.".to_owned(),
-            scanned,
-        },
+    let (heading, detail) = match problem {
+        Problem::Invalid(reason) => {
+            let mut hint = Message::ScanUnreadableHint.words();
+            hint.en = format!("{} ({reason})", hint.en);
+            (Message::ScanUnreadable.words(), hint)
+        }
+        Problem::NotFound => (
+            Message::ScanNotFound.words(),
+            Message::ScanNotFoundHint.words(),
+        ),
+        Problem::Internal => (
+            Message::ResolverDown.words(),
+            Message::ResolverDownHint.words(),
+        ),
+    };
+    let doc = ProblemPage {
+        heading,
+        detail,
+        scanned,
     };
     let mut response = page(doc.render());
     *response.status_mut() = status;

@@ -5,21 +5,16 @@
 //! this document in the test suite, so a handler that drifts from it fails a test.
 
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use crate::accounts::{Account, AccountStatus, Device, Enterprise, Registration, Role};
-use crate::api::AppState;
 use crate::monitor::Event;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(document))
-}
-
-async fn document() -> Response {
+/// `GET /api/openapi.json`.
+pub(crate) async fn document() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
@@ -242,6 +237,35 @@ pub struct DailyStats {
     pub prefixes: Vec<PrefixFiguresDoc>,
 }
 
+/// 401 from every endpoint that needs a signed-in caller.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "not signed in")]
+#[allow(dead_code)]
+struct NotSignedIn(ErrorBody);
+
+/// 413 from every endpoint that takes a body.
+#[derive(IntoResponses)]
+#[response(status = 413, description = "body too large")]
+struct TooLarge;
+
+/// Why approving or rejecting an account is refused.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum DecisionRefusals {
+    #[response(status = 400, description = "invalid id or note")]
+    Invalid(ErrorBody),
+    #[response(status = 401, description = "not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(status = 403, description = "operators only")]
+    NotOperator(ErrorBody),
+    #[response(status = 404, description = "no such account")]
+    NoAccount(ErrorBody),
+    #[response(status = 409, description = "already decided")]
+    Decided(ErrorBody),
+    #[response(status = 413, description = "body too large")]
+    TooLarge,
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -368,7 +392,7 @@ fn delete_handle() {}
         (status = 201, description = "registered, pending the operator's approval", body = AccountEnvelope),
         (status = 400, description = "invalid registration", body = ErrorBody),
         (status = 409, description = "user name taken", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        TooLarge,
     ))]
 #[allow(dead_code)]
 fn register() {}
@@ -378,7 +402,7 @@ fn register() {}
     responses(
         (status = 200, description = "accounts the caller may see", body = AccountList),
         (status = 400, description = "invalid status", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = [])))]
@@ -390,12 +414,7 @@ fn list_accounts() {}
     request_body(content = Option<DecisionDoc>, description = "optional note"),
     responses(
         (status = 200, description = "approved", body = AccountEnvelope),
-        (status = 400, description = "invalid id or note", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "operators only", body = ErrorBody),
-        (status = 404, description = "no such account", body = ErrorBody),
-        (status = 409, description = "already decided", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        DecisionRefusals,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -406,12 +425,7 @@ fn approve() {}
     request_body(content = Option<DecisionDoc>, description = "optional note"),
     responses(
         (status = 200, description = "rejected", body = AccountEnvelope),
-        (status = 400, description = "invalid id or note", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "operators only", body = ErrorBody),
-        (status = 404, description = "no such account", body = ErrorBody),
-        (status = 409, description = "already decided", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        DecisionRefusals,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -424,7 +438,7 @@ fn reject() {}
         (status = 400, description = "malformed request", body = ErrorBody),
         (status = 401, description = "wrong user name or password", body = ErrorBody),
         (status = 403, description = "account pending, rejected or disabled", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        TooLarge,
     ))]
 #[allow(dead_code)]
 fn login() {}
@@ -432,7 +446,7 @@ fn login() {}
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
     responses(
         (status = 204, description = "token revoked"),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not a token, or account inactive", body = ErrorBody),
         (status = 404, description = "token already revoked", body = ErrorBody),
     ),
@@ -443,7 +457,7 @@ fn logout() {}
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses(
         (status = 200, description = "the caller", body = MeAnswer),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "account inactive", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = [])))]
@@ -453,7 +467,7 @@ fn me() {}
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "accounts",
     responses(
         (status = 200, description = "enterprises the caller may see", body = EnterpriseList),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = [])))]
@@ -465,9 +479,9 @@ fn enterprises() {}
     responses(
         (status = 201, description = "registered", body = DeviceEnvelope),
         (status = 400, description = "invalid request or unknown enterprise", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        TooLarge,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -476,7 +490,7 @@ fn register_device() {}
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
     responses(
         (status = 200, description = "devices the caller may see", body = DeviceList),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = [])))]
@@ -488,7 +502,7 @@ fn list_devices() {}
     responses(
         (status = 200, description = "the device's leases", body = LeaseList),
         (status = 400, description = "invalid id", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
         (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
     ),
@@ -501,10 +515,10 @@ fn device_leases() {}
     responses(
         (status = 201, description = "leased", body = LeaseEnvelope),
         (status = 400, description = "invalid request", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
         (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
-        (status = 413, description = "body too large"),
+        TooLarge,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -515,7 +529,7 @@ fn lease() {}
     responses(
         (status = 200, description = "the day's figures", body = DailyStats),
         (status = 400, description = "invalid date", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
+        NotSignedIn,
         (status = 403, description = "account inactive", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = [])))]

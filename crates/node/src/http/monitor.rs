@@ -1,30 +1,27 @@
-//! The monitoring endpoints (`/api/v1/stats/daily`, `/metrics`) and the middleware that feeds
-//! every answered request into the [`Monitor`](crate::monitor::Monitor).
+//! The monitoring endpoints (`/api/v1/stats/daily`, `/metrics`), the middleware that feeds
+//! every answered request into the [`Monitor`](crate::monitor::Monitor), and the flush that
+//! stores the day's figures.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Instant;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{NaiveDate, Utc};
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::{is_at_or_below, AccountError};
-use crate::accounts_api::V1Error;
-use crate::api::AppState;
-use crate::monitor::{day_of, store_day, DayFigures, Latency, RequestKind};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/stats/daily", get(daily))
-        .route("/metrics", get(metrics))
-}
+use super::error::{V1Error, V1Result};
+use super::extract::{query, Caller};
+use super::state::AppState;
+use super::task::blocking;
+use crate::accounts::{is_at_or_below, Invalid};
+use crate::monitor::{day_of, DayFigures, Latency, RequestKind};
 
 /// What kind of request this is and which prefix it concerns.
 pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
@@ -72,7 +69,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     if let Some((day, figures)) = ended {
         let store = state.store.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = store_day(store.as_ref(), day, figures) {
+            if let Err(e) = store.store_day(day, figures) {
                 tracing::error!(error = %e, %day, "cannot store the day's figures");
             }
         });
@@ -84,14 +81,14 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 /// shutdown.
 pub fn flush(state: &AppState) {
     if let Some((day, figures)) = state.monitor.take_dirty() {
-        if let Err(e) = store_day(state.store.as_ref(), day, figures) {
+        if let Err(e) = state.store.store_day(day, figures) {
             tracing::error!(error = %e, %day, "cannot store the day's figures");
         }
     }
 }
 
 #[derive(Deserialize)]
-struct DailyQuery {
+pub(crate) struct DailyQuery {
     date: Option<String>,
 }
 
@@ -109,46 +106,30 @@ fn latency_json(l: &Latency) -> serde_json::Value {
 
 /// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: the day's figures. Operators see every prefix;
 /// everyone else only their enterprise's.
-async fn daily(
+pub(crate) async fn daily(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<DailyQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, V1Error> {
-    let principal = crate::accounts_api::require(&state, &headers).await?;
-    let Query(q) = query.map_err(|e| AccountError::InvalidInput {
-        field: "date",
-        reason: e.body_text(),
-    })?;
+    Caller(principal): Caller,
+    q: Result<Query<DailyQuery>, QueryRejection>,
+) -> V1Result {
+    let q = query(q, "date")?;
     let today = day_of(Utc::now());
     let day = match q.date {
         None => today,
-        Some(d) => {
-            NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| AccountError::InvalidInput {
-                field: "date",
-                reason: format!("expected YYYY-MM-DD, got {d}"),
-            })?
-        }
+        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map_err(|_| V1Error::invalid("date", Invalid::Date(d)))?,
     };
     let st = state.clone();
-    let mut figures: DayFigures = tokio::task::spawn_blocking(move || {
-        let (live_day, live) = st.monitor.today();
-        if live_day == day {
-            let mut live = live;
-            for (prefix, p) in live.prefixes.iter_mut() {
-                p.total_registrations = st.store.count_handles(prefix)?;
-            }
-            Ok(live)
-        } else {
-            Ok(st.store.load_day(&day.to_string())?.unwrap_or_default())
+    let mut figures: DayFigures = blocking(move || -> V1Result<DayFigures> {
+        let (live_day, mut live) = st.monitor.today();
+        if live_day != day {
+            return Ok(st.store.load_day(&day.to_string())?.unwrap_or_default());
         }
+        for (prefix, p) in live.prefixes.iter_mut() {
+            p.total_registrations = st.store.count_handles(prefix)?;
+        }
+        Ok(live)
     })
-    .await
-    .map_err(|e| {
-        V1Error(AccountError::Store(crate::store::StoreError::Corrupt(
-            e.to_string(),
-        )))
-    })?
-    .map_err(|e: crate::store::StoreError| V1Error(AccountError::Store(e)))?;
+    .await??;
     if !principal.is_operator() {
         let own = principal.enterprise_prefix.clone().unwrap_or_default();
         figures.prefixes.retain(|p, _| is_at_or_below(p, &own));
@@ -183,7 +164,7 @@ async fn daily(
 }
 
 /// Prometheus text exposition (no personal data: counts and durations only).
-async fn metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
             header::CONTENT_TYPE,

@@ -1,113 +1,22 @@
-//! The Handle.net-compatible JSON REST API: `GET/PUT/DELETE /api/handles/{handle}`.
-
-use std::sync::Arc;
+//! The Handle.net-compatible JSON REST API: `GET/PUT/DELETE /api/handles/{handle}` and
+//! `GET /api/handles?prefix=P`, answered in the Handle envelope (`http::error::ApiFailure`).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
-use chrono::{SecondsFormat, Utc};
 use idstation_model::identifier::{is_valid_prefix, Handle};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
-use crate::accounts::{AccountStatus, AccountStore, Principal};
-use crate::auth::{AuthFailure, Authenticator};
-use crate::config::Settings;
-use crate::error::{code, ApiError, ApiFailure};
-use crate::monitor::{Monitor, MonitorStore};
-use crate::store::{Actor, HandleStore, PutMode, PutOutcome, StoreError};
-use crate::sync::SyncStore;
-use crate::values::{filter, parse_values};
-
-/// Largest accepted request body; a handle record is a few KiB at most.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Everything the node stores: handles and accounts (one backend implements both).
-pub trait NodeStore: HandleStore + AccountStore + MonitorStore + SyncStore {}
-impl<T: HandleStore + AccountStore + MonitorStore + SyncStore> NodeStore for T {}
-
-/// What the API handlers share: the store, the authenticator and the node's settings, read
-/// once at start.
-#[derive(Clone)]
-pub struct AppState {
-    pub(crate) store: Arc<dyn NodeStore>,
-    pub(crate) auth: Arc<Authenticator>,
-    pub(crate) settings: Arc<Settings>,
-    pub(crate) monitor: Arc<Monitor>,
-    prefix: Arc<str>,
-    /// Present while the node serves; found at start, it tells of an unclean stop.
-    pub(crate) running_marker: Option<Arc<std::path::Path>>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<dyn NodeStore>, settings: Settings) -> Result<AppState, StoreError> {
-        let config = store.config()?;
-        let now = Utc::now();
-        let today = store.load_day(&crate::monitor::day_of(now).to_string())?;
-        Ok(AppState {
-            monitor: Arc::new(Monitor::new(now, today)),
-            auth: Arc::new(Authenticator::new(
-                &config.prefix,
-                &config.admin_secret_hash,
-            )),
-            store,
-            settings: Arc::new(settings),
-            prefix: config.prefix.into(),
-            running_marker: None,
-        })
-    }
-
-    /// Keeps the "running" marker in `data_dir` (see [`crate::serve`]).
-    pub fn with_data_dir(mut self, data_dir: &std::path::Path) -> AppState {
-        self.running_marker = Some(data_dir.join("node.running").into());
-        self
-    }
-
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
-    /// The principal behind the request's `Authorization` header.
-    pub(crate) async fn principal(&self, headers: &HeaderMap) -> Result<Principal, AuthFailure> {
-        let header = match headers.get(header::AUTHORIZATION) {
-            None => return Err(AuthFailure::Missing),
-            Some(v) => v.to_str().map_err(|_| AuthFailure::Rejected)?.to_owned(),
-        };
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || {
-            state
-                .auth
-                .principal(Some(&header), state.store.as_ref(), &now())
-        })
-        .await
-        .map_err(|e| AuthFailure::Internal(e.to_string()))?
-    }
-}
-
-/// The node's HTTP routes.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/handles", get(list_handles))
-        .route(
-            "/api/handles/{*handle}",
-            get(get_handle).put(put_handle).delete(delete_handle),
-        )
-        .merge(crate::accounts_api::routes())
-        .merge(crate::monitor_api::routes())
-        .merge(crate::openapi::routes())
-        .merge(crate::sync_api::routes())
-        .merge(crate::resolver::routes())
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::monitor_api::observe,
-        ))
-        .with_state(state)
-}
+use super::error::{code, ApiError, ApiFailure};
+use super::extract::{handle_principal, MAX_BODY_BYTES};
+use super::state::AppState;
+use super::task::{acting, now};
+use crate::accounts::is_at_or_below;
+use crate::storage::{Actor, NodeStore, PutMode, PutOutcome, StorageError};
+use crate::values::{filter, parse_values, HandleValue};
 
 /// A handle named in a request path, in canonical text form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,13 +120,18 @@ fn json_response(status: StatusCode, body: serde_json::Value, pretty: bool) -> R
     }
 }
 
-/// Runs blocking work (SQLite, argon2) off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
+/// Runs a storage call on the blocking pool; a failure of either is reported about `handle`.
+async fn on_store<T: Send + 'static>(
+    state: &AppState,
+    handle: &str,
+    f: impl FnOnce(&dyn NodeStore) -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    let fail = |e: ApiError| e.at(handle);
+    state
+        .with_store(f)
         .await
-        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| fail(e.into()))?
+        .map_err(|e| fail(e.into()))
 }
 
 fn target_of(path: Result<Path<String>, PathRejection>) -> Result<Target, ApiFailure> {
@@ -232,67 +146,62 @@ fn check_writable(state: &AppState, target: &Target) -> Result<(), ApiError> {
         Target::Prefix(_) => Err(ApiError::NotAuthorized(
             "prefix handles are managed by the node operator, not through this API".to_owned(),
         )),
-        Target::Handle(h) => {
-            let p = h.prefix();
-            let node = state.prefix();
-            let under = p == node
-                || (p.len() > node.len()
-                    && p.starts_with(node)
-                    && p[node.len()..].starts_with('.'));
-            if under {
-                Ok(())
-            } else {
-                Err(ApiError::NotResponsible {
-                    node_prefix: node.to_owned(),
-                })
+        Target::Handle(h) if is_at_or_below(h.prefix(), state.prefix()) => Ok(()),
+        Target::Handle(_) => Err(ApiError::NotResponsible {
+            node_prefix: state.prefix().to_owned(),
+        }),
+    }
+}
+
+/// A write the node accepts to look at: the handle, who writes it, the query's parameters.
+struct Write {
+    handle: String,
+    user: String,
+    params: Params,
+}
+
+impl Write {
+    /// Checks that this node serves the handle, authenticates the caller and checks they may
+    /// write under the handle's prefix, in that order, then reads the parameters.
+    async fn accept(
+        state: &AppState,
+        path: Result<Path<String>, PathRejection>,
+        query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<Write, ApiFailure> {
+        let target = target_of(path)?;
+        let handle = target.text();
+        let fail = |e: ApiError| e.at(&handle);
+        check_writable(state, &target).map_err(fail)?;
+        let principal = handle_principal(state, headers).await.map_err(fail)?;
+        if let Target::Handle(h) = &target {
+            if !principal.can_write_prefix(h.prefix()) {
+                return Err(fail(ApiError::NotAuthorized(
+                    match &principal.enterprise_prefix {
+                        Some(own) if principal.role.writes_handles() => {
+                            format!("this account may write handles under {own} only")
+                        }
+                        _ => "this account may not write handles".to_owned(),
+                    },
+                )));
             }
         }
+        let params = Params::parse(query).map_err(fail)?;
+        Ok(Write {
+            handle,
+            user: principal.username,
+            params,
+        })
+    }
+
+    /// The answer to a write that succeeded.
+    fn done(&self, status: StatusCode) -> Response {
+        let body = json!({ "responseCode": code::SUCCESS, "handle": self.handle });
+        json_response(status, body, self.params.pretty)
     }
 }
 
-/// The principal behind a Handle API request, or the Handle error that refuses it.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    state.principal(headers).await.map_err(|f| match f {
-        AuthFailure::Missing => ApiError::AuthenticationNeeded,
-        AuthFailure::Rejected => ApiError::AuthenticationFailed,
-        AuthFailure::Inactive(AccountStatus::Pending) => ApiError::NotAuthorized(
-            "the account awaits the operator's approval (账户待审核)".to_owned(),
-        ),
-        AuthFailure::Inactive(_) => {
-            ApiError::NotAuthorized("the account is not active (账户未启用)".to_owned())
-        }
-        AuthFailure::Internal(e) => ApiError::Internal(e),
-    })
-}
-
-/// Authenticates a Handle API write and checks the principal may write under the handle's
-/// prefix; returns the user name for the audit log.
-async fn authorize_write(
-    state: &AppState,
-    headers: &HeaderMap,
-    target: &Target,
-) -> Result<String, ApiError> {
-    let principal = authenticate(state, headers).await?;
-    if let Target::Handle(h) = target {
-        if !principal.can_write_prefix(h.prefix()) {
-            return Err(ApiError::NotAuthorized(
-                match &principal.enterprise_prefix {
-                    Some(own) if principal.role.writes_handles() => {
-                        format!("this account may write handles under {own} only")
-                    }
-                    _ => "this account may not write handles".to_owned(),
-                },
-            ));
-        }
-    }
-    Ok(principal.username)
-}
-
-pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-async fn get_handle(
+pub(crate) async fn get(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -322,7 +231,7 @@ async fn get_handle(
         )
             .into_response());
     }
-    let values: Vec<crate::values::HandleValue> = serde_json::from_str(&stored)
+    let values: Vec<HandleValue> = serde_json::from_str(&stored)
         .map_err(|e| ApiError::Internal(format!("stored values of {handle}: {e}")).at(&handle))?;
     let shown = filter(&values, &params.indexes, &params.types);
     // No value matching the filter is not an error when resolving: HTTP 200, responseCode 200.
@@ -342,7 +251,7 @@ async fn get_handle(
 /// operator and for accounts of the enterprise that owns P (resolution is public, enumeration is
 /// not). Pages count from 0; without `pageSize` every handle comes back; `pageSize=0` gives only
 /// the count.
-async fn list_handles(
+pub(crate) async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -379,17 +288,17 @@ async fn list_handles(
             "\"{prefix}\" is not a prefix under 88"
         ))));
     }
-    if !crate::accounts::is_at_or_below(&prefix, state.prefix()) {
+    if !is_at_or_below(&prefix, state.prefix()) {
         return Err(fail(ApiError::NotResponsible {
             node_prefix: state.prefix().to_owned(),
         }));
     }
-    let principal = authenticate(&state, &headers).await.map_err(fail)?;
+    let principal = handle_principal(&state, &headers).await.map_err(fail)?;
     let allowed = principal.is_operator()
         || principal
             .enterprise_prefix
             .as_deref()
-            .is_some_and(|own| crate::accounts::is_at_or_below(&prefix, own));
+            .is_some_and(|own| is_at_or_below(&prefix, own));
     if !allowed {
         return Err(fail(ApiError::NotAuthorized(
             "this account may list its own enterprise's handles only".to_owned(),
@@ -399,11 +308,11 @@ async fn list_handles(
         None => (0, u64::MAX),
         Some(size) => (page.saturating_mul(size), size),
     };
-    let store = state.store.clone();
     let key = prefix.clone();
-    let (total, handles) = blocking(move || Ok(store.list(&key, offset, limit)?))
-        .await
-        .map_err(fail)?;
+    let (total, handles) = on_store(&state, &prefix, move |store| {
+        store.list(&key, offset, limit)
+    })
+    .await?;
     let mut body = json!({
         "responseCode": code::SUCCESS,
         "prefix": prefix,
@@ -418,21 +327,15 @@ async fn list_handles(
     Ok(json_response(StatusCode::OK, body, pretty))
 }
 
-async fn put_handle(
+pub(crate) async fn put(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
-    let target = target_of(path)?;
-    let handle = target.text();
-    let fail = |e: ApiError| e.at(&handle);
-    check_writable(&state, &target).map_err(fail)?;
-    let user = authorize_write(&state, &headers, &target)
-        .await
-        .map_err(fail)?;
-    let params = Params::parse(query.as_deref()).map_err(fail)?;
+    let write = Write::accept(&state, path, query.as_deref(), &headers).await?;
+    let fail = |e: ApiError| e.at(&write.handle);
     let body = body.map_err(|e| {
         fail(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::BodyTooLarge {
@@ -445,65 +348,40 @@ async fn put_handle(
     let at = now();
     let values = parse_values(&body, &at).map_err(|e| fail(e.into()))?;
     let mode = PutMode {
-        overwrite: params.overwrite.unwrap_or(true),
-        selected: params.indexes,
+        overwrite: write.params.overwrite.unwrap_or(true),
+        selected: write.params.indexes.clone(),
     };
-    let store = state.store.clone();
-    let key = handle.clone();
-    let outcome = blocking(move || {
+    let (handle, user) = (write.handle.clone(), write.user.clone());
+    let outcome = on_store(&state, &write.handle, move |store| {
         let actor = Actor {
             user: &user,
             at: &at,
         };
-        Ok(store.put(&key, values, &mode, &actor)?)
+        store.put(&handle, values, &mode, &actor)
     })
-    .await
-    .map_err(fail)?;
-    let status = match outcome {
+    .await?;
+    tracing::info!(handle = %write.handle, ?outcome, "handle written");
+    Ok(write.done(match outcome {
         PutOutcome::Created => StatusCode::CREATED,
         PutOutcome::Modified => StatusCode::OK,
-    };
-    tracing::info!(%handle, ?outcome, "handle written");
-    Ok(json_response(
-        status,
-        json!({ "responseCode": code::SUCCESS, "handle": handle }),
-        params.pretty,
-    ))
+    }))
 }
 
-async fn delete_handle(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let target = target_of(path)?;
-    let handle = target.text();
-    let fail = |e: ApiError| e.at(&handle);
-    check_writable(&state, &target).map_err(fail)?;
-    let user = authorize_write(&state, &headers, &target)
-        .await
-        .map_err(fail)?;
-    let params = Params::parse(query.as_deref()).map_err(fail)?;
-    let store = state.store.clone();
-    let key = handle.clone();
-    let indexes = params.indexes;
-    blocking(move || {
-        let at = now();
-        let actor = Actor {
-            user: &user,
-            at: &at,
-        };
-        Ok(store.delete(&key, &indexes, &actor)?)
+    let write = Write::accept(&state, path, query.as_deref(), &headers).await?;
+    let (handle, user) = (write.handle.clone(), write.user.clone());
+    let indexes = write.params.indexes.clone();
+    on_store(&state, &write.handle, move |store| {
+        acting(&user, |actor| store.delete(&handle, &indexes, actor))
     })
-    .await
-    .map_err(fail)?;
-    tracing::info!(%handle, "handle deleted");
-    Ok(json_response(
-        StatusCode::OK,
-        json!({ "responseCode": code::SUCCESS, "handle": handle }),
-        params.pretty,
-    ))
+    .await?;
+    tracing::info!(handle = %write.handle, "handle deleted");
+    Ok(write.done(StatusCode::OK))
 }
 
 #[cfg(test)]

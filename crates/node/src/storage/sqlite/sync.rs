@@ -1,4 +1,5 @@
-//! [`SyncStore`] on the embedded SQLite database.
+//! [`SyncStore`] on the embedded SQLite database: a push is applied in one transaction; instrument
+//! records are kept as JSON for merging and as typed handle values so they resolve.
 
 use idstation_model::handle_record::to_values;
 use idstation_model::identifier::Identifier;
@@ -8,16 +9,15 @@ use idstation_model::sync::{
 use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::audit::AuditChain;
+use super::handles::{gs1_key_taken, write_values};
+use super::{corrupt, SqliteStore};
 use crate::accounts::{is_at_or_below, Device, Principal};
-use crate::store::{Actor, AuditChain, SqliteStore, StoreError};
-use crate::sync::{PullOutcome, SyncError, SyncStore};
+use crate::storage::{Actor, StorageError, SyncStore};
+use crate::sync::PullOutcome;
 use crate::values::HandleValue;
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, SyncError> {
+fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, StorageError> {
     let row: Option<(i64, String, bool)> = conn
         .prepare_cached("SELECT version, body, deleted FROM records WHERE handle = ?1")?
         .query_row([handle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -42,7 +42,7 @@ fn write_record(
     values: Option<&[HandleValue]>,
     origin_device: &str,
     at: &str,
-) -> Result<(), SyncError> {
+) -> Result<(), StorageError> {
     let body = serde_json::to_string(&row.instrument).map_err(corrupt)?;
     let version = i64::try_from(row.version).map_err(corrupt)?;
     conn.prepare_cached(
@@ -57,7 +57,7 @@ fn write_record(
             conn.prepare_cached("DELETE FROM handles WHERE handle = ?1")?
                 .execute([&row.handle])?;
         }
-        Some(values) => crate::store::write_values(conn, &row.handle, values, at)?,
+        Some(values) => write_values(conn, &row.handle, values, at)?,
     }
     // Only the newest change of a record is ever needed by a pull.
     conn.prepare_cached("DELETE FROM changes WHERE handle = ?1")?
@@ -119,7 +119,7 @@ fn rejected(op: &Operation, code: &str, reason: impl Into<String>, at: &str) -> 
 }
 
 impl Applying<'_> {
-    fn apply(&self, op: &Operation, chain: &mut AuditChain) -> Result<OpResult, SyncError> {
+    fn apply(&self, op: &Operation, chain: &mut AuditChain) -> Result<OpResult, StorageError> {
         let at = self.actor.at;
         if op.entity != EntityKind::Instrument {
             return Ok(rejected(op, "unknown_entity", "only instruments sync", at));
@@ -271,7 +271,7 @@ impl Applying<'_> {
         let values = (!next.deleted).then(|| to_values(&next.instrument, None, self.template, at));
         if let Some((gs1, owner)) = values
             .as_deref()
-            .map(|v| crate::store::gs1_key_taken(self.conn, &key, v))
+            .map(|v| gs1_key_taken(self.conn, &key, v))
             .transpose()?
             .flatten()
         {
@@ -314,10 +314,7 @@ impl SyncStore for SqliteStore {
         ops: &[Operation],
         template: &MetadataTemplate,
         actor: &Actor<'_>,
-    ) -> Result<PushResponse, SyncError> {
-        if ops.iter().any(|op| op.device_id.to_string() != device.id) {
-            return Err(SyncError::WrongDevice);
-        }
+    ) -> Result<PushResponse, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut high_water: u64 = tx
@@ -392,8 +389,8 @@ impl SyncStore for SqliteStore {
         })
     }
 
-    fn high_water(&self, device_id: &str) -> Result<u64, SyncError> {
-        Ok(self.read(|conn| {
+    fn high_water(&self, device_id: &str) -> Result<u64, StorageError> {
+        self.read(|conn| {
             Ok(conn
                 .query_row(
                     "SELECT high_water FROM device_sync WHERE device_id = ?1",
@@ -402,12 +399,17 @@ impl SyncStore for SqliteStore {
                 )
                 .optional()?
                 .map_or(0, |h| u64::try_from(h).unwrap_or(0)))
-        })?)
+        })
     }
 
-    fn pull(&self, scope: Option<&str>, cursor: u64, limit: u32) -> Result<PullOutcome, SyncError> {
+    fn pull(
+        &self,
+        scope: Option<&str>,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<PullOutcome, StorageError> {
         let cursor_i = i64::try_from(cursor).map_err(corrupt)?;
-        Ok(self.read(|conn| {
+        self.read(|conn| {
             let min: i64 =
                 conn.query_row("SELECT min_cursor FROM change_retention", [], |r| r.get(0))?;
             // A client at `cursor` has every change up to it; it misses pruned ones only when
@@ -450,7 +452,7 @@ impl SyncStore for SqliteStore {
                 next_cursor,
                 has_more,
             }))
-        })?)
+        })
     }
 
     fn snapshot(
@@ -458,8 +460,8 @@ impl SyncStore for SqliteStore {
         scope: Option<&str>,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<SnapshotPage, SyncError> {
-        Ok(self.read(|conn| {
+    ) -> Result<SnapshotPage, StorageError> {
+        self.read(|conn| {
             // Read in one transaction so the cursor and the rows agree.
             conn.execute_batch("BEGIN")?;
             let page = (|| {
@@ -491,10 +493,10 @@ impl SyncStore for SqliteStore {
             })();
             conn.execute_batch("COMMIT")?;
             page
-        })?)
+        })
     }
 
-    fn prune_changes(&self, below: u64) -> Result<(), SyncError> {
+    fn prune_changes(&self, below: u64) -> Result<(), StorageError> {
         let below = i64::try_from(below).map_err(corrupt)?;
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -2,13 +2,13 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::monitor::{DayFigures, MonitorStore};
-use crate::store::{SqliteStore, StoreError};
+use super::{corrupt, SqliteStore};
+use crate::monitor::DayFigures;
+use crate::storage::{MonitorStore, StorageError};
 
 impl MonitorStore for SqliteStore {
-    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(figures).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StorageError> {
+        let json = serde_json::to_string(figures).map_err(corrupt)?;
         self.lock().execute(
             "INSERT INTO monitor_daily (day, figures, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (day) DO UPDATE SET figures = excluded.figures, \
@@ -18,7 +18,7 @@ impl MonitorStore for SqliteStore {
         Ok(())
     }
 
-    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StoreError> {
+    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StorageError> {
         let json: Option<String> = self.read(|conn| {
             Ok(conn
                 .query_row(
@@ -30,12 +30,12 @@ impl MonitorStore for SqliteStore {
         })?;
         json.map(|j| {
             serde_json::from_str(&j)
-                .map_err(|e| StoreError::Corrupt(format!("figures of {day}: {e}")))
+                .map_err(|e| StorageError::Corrupt(format!("figures of {day}: {e}")))
         })
         .transpose()
     }
 
-    fn count_handles(&self, prefix: &str) -> Result<u64, StoreError> {
+    fn count_handles(&self, prefix: &str) -> Result<u64, StorageError> {
         // `/` sorts just before `0`: the range is every handle `<prefix>/…`, read off the key.
         self.read(|conn| {
             let n: i64 = conn.query_row(

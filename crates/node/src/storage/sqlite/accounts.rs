@@ -4,17 +4,10 @@ use idstation_model::SuffixLease;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 
-use crate::accounts::{
-    Account, AccountError, AccountStatus, AccountStore, Device, Enterprise, NewAccount, Principal,
-    Role,
-};
-use crate::store::{append_audit, Actor, SqliteStore, StoreError};
-
-impl From<rusqlite::Error> for AccountError {
-    fn from(e: rusqlite::Error) -> AccountError {
-        AccountError::Store(StoreError::Sqlite(e))
-    }
-}
+use super::audit::append_audit;
+use super::{corrupt, SqliteStore};
+use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Principal, Role};
+use crate::storage::{AccountStore, Actor, StorageError};
 
 const ACCOUNT_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.status, \
      u.enterprise_id, e.prefix, u.created_at, u.decided_by, u.decided_at, u.decision_note";
@@ -44,7 +37,7 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-fn account_by_id(conn: &Connection, id: i64) -> Result<Option<Account>, AccountError> {
+fn account_by_id(conn: &Connection, id: i64) -> Result<Option<Account>, StorageError> {
     Ok(conn
         .query_row(
             &format!(
@@ -92,11 +85,8 @@ fn lease_from_row(r: &Row<'_>) -> rusqlite::Result<SuffixLease> {
     })
 }
 
-fn to_i64(n: u64) -> Result<i64, AccountError> {
-    i64::try_from(n).map_err(|_| AccountError::InvalidInput {
-        field: "count",
-        reason: "must be 1 to 10000".to_owned(),
-    })
+fn to_i64(n: u64) -> Result<i64, StorageError> {
+    i64::try_from(n).map_err(|_| corrupt(format!("a count of {n} does not fit the database")))
 }
 
 impl AccountStore for SqliteStore {
@@ -105,7 +95,7 @@ impl AccountStore for SqliteStore {
         username: &str,
         password_hash: &str,
         actor: &Actor<'_>,
-    ) -> Result<Account, AccountError> {
+    ) -> Result<Account, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
@@ -113,7 +103,7 @@ impl AccountStore for SqliteStore {
              VALUES (?1, ?1, ?2, 'operator', 'active', ?3)",
             params![username, password_hash, actor.at],
         )
-        .map_err(|e| unique_violation(e, AccountError::UsernameTaken))?;
+        .map_err(|e| unique_violation(e, StorageError::UsernameTaken))?;
         let id = tx.last_insert_rowid();
         append_audit(
             &tx,
@@ -122,7 +112,7 @@ impl AccountStore for SqliteStore {
             username,
             &json!({"role": "operator"}).to_string(),
         )?;
-        let account = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        let account = account_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(account)
     }
@@ -131,7 +121,7 @@ impl AccountStore for SqliteStore {
         &self,
         account: &NewAccount,
         actor: &Actor<'_>,
-    ) -> Result<Account, AccountError> {
+    ) -> Result<Account, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
@@ -145,7 +135,7 @@ impl AccountStore for SqliteStore {
             Some(id) => id,
             None => {
                 let name = account.enterprise_name.as_deref().ok_or_else(|| {
-                    AccountError::UnknownEnterprise(account.enterprise_prefix.clone())
+                    StorageError::UnknownEnterprise(account.enterprise_prefix.clone())
                 })?;
                 tx.execute(
                     "INSERT INTO enterprises (prefix, name, status, created_at) \
@@ -175,7 +165,7 @@ impl AccountStore for SqliteStore {
                 actor.at
             ],
         )
-        .map_err(|e| unique_violation(e, AccountError::UsernameTaken))?;
+        .map_err(|e| unique_violation(e, StorageError::UsernameTaken))?;
         let id = tx.last_insert_rowid();
         append_audit(
             &tx,
@@ -185,13 +175,13 @@ impl AccountStore for SqliteStore {
             &json!({"role": account.role.as_str(), "enterprise": account.enterprise_prefix})
                 .to_string(),
         )?;
-        let created = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        let created = account_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(created)
     }
 
-    fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, AccountError> {
-        Ok(self.read(|conn| {
+    fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, StorageError> {
+        self.read(|conn| {
             Ok(conn
                 .query_row(
                     &format!(
@@ -203,11 +193,11 @@ impl AccountStore for SqliteStore {
                     |r| Ok((account_from_row(r)?, r.get(11)?)),
                 )
                 .optional()?)
-        })?)
+        })
     }
 
-    fn account(&self, id: i64) -> Result<Option<Account>, AccountError> {
-        Ok(self.read(|conn| account_by_id(conn, id).map_err(store_error))?)
+    fn account(&self, id: i64) -> Result<Option<Account>, StorageError> {
+        self.read(|conn| account_by_id(conn, id))
     }
 
     fn record_login(
@@ -216,7 +206,7 @@ impl AccountStore for SqliteStore {
         token_sha256: &str,
         expires_at: &str,
         actor: &Actor<'_>,
-    ) -> Result<(), AccountError> {
+    ) -> Result<(), StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
@@ -240,7 +230,7 @@ impl AccountStore for SqliteStore {
         username: &str,
         reason: &str,
         actor: &Actor<'_>,
-    ) -> Result<(), AccountError> {
+    ) -> Result<(), StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         append_audit(
@@ -258,7 +248,7 @@ impl AccountStore for SqliteStore {
         &self,
         token_sha256: &str,
         now: &str,
-    ) -> Result<Option<Principal>, AccountError> {
+    ) -> Result<Option<Principal>, StorageError> {
         let found = self.read(|conn| {
             Ok(conn
                 .query_row(
@@ -285,7 +275,7 @@ impl AccountStore for SqliteStore {
             }))
     }
 
-    fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), AccountError> {
+    fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
@@ -293,7 +283,7 @@ impl AccountStore for SqliteStore {
             params![token_sha256, actor.at],
         )?;
         if changed == 0 {
-            return Err(AccountError::NotFound);
+            return Err(StorageError::NotFound);
         }
         append_audit(&tx, actor, "logout", actor.user, "{}")?;
         tx.commit()?;
@@ -304,7 +294,7 @@ impl AccountStore for SqliteStore {
         &self,
         status: Option<AccountStatus>,
         enterprise_id: Option<i64>,
-    ) -> Result<Vec<Account>, AccountError> {
+    ) -> Result<Vec<Account>, StorageError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM users u \
@@ -318,7 +308,6 @@ impl AccountStore for SqliteStore {
             )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-        .map_err(AccountError::from)
     }
 
     fn decide_account(
@@ -327,12 +316,12 @@ impl AccountStore for SqliteStore {
         approve: bool,
         note: Option<&str>,
         actor: &Actor<'_>,
-    ) -> Result<Account, AccountError> {
+    ) -> Result<Account, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let account = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        let account = account_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
         if account.status != AccountStatus::Pending {
-            return Err(AccountError::AlreadyDecided);
+            return Err(StorageError::AlreadyDecided);
         }
         let status = if approve { "active" } else { "rejected" };
         tx.execute(
@@ -386,12 +375,12 @@ impl AccountStore for SqliteStore {
                 )?;
             }
         }
-        let decided = account_by_id(&tx, id)?.ok_or(AccountError::NotFound)?;
+        let decided = account_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(decided)
     }
 
-    fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, AccountError> {
+    fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, StorageError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, prefix, name, status, created_at FROM enterprises \
@@ -400,7 +389,6 @@ impl AccountStore for SqliteStore {
             let rows = stmt.query_map([only], enterprise_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-        .map_err(AccountError::from)
     }
 
     fn register_device(
@@ -411,7 +399,7 @@ impl AccountStore for SqliteStore {
         id: Option<&str>,
         secret_sha256: &str,
         actor: &Actor<'_>,
-    ) -> Result<Device, AccountError> {
+    ) -> Result<Device, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
@@ -420,7 +408,7 @@ impl AccountStore for SqliteStore {
              secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, enterprise_id, name, user_id, actor.at, secret_sha256],
         )
-        .map_err(|e| unique_violation(e, AccountError::DeviceTaken))?;
+        .map_err(|e| unique_violation(e, StorageError::DeviceTaken))?;
         append_audit(
             &tx,
             actor,
@@ -435,7 +423,7 @@ impl AccountStore for SqliteStore {
                 device_from_row,
             )
             .optional()?
-            .ok_or(AccountError::NotFound)?;
+            .ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(device)
     }
@@ -444,7 +432,7 @@ impl AccountStore for SqliteStore {
         &self,
         device_id: &str,
         secret_sha256: &str,
-    ) -> Result<Option<Account>, AccountError> {
+    ) -> Result<Option<Account>, StorageError> {
         let user: Option<Option<i64>> = self.read(|conn| {
             Ok(conn
                 .query_row(
@@ -460,7 +448,7 @@ impl AccountStore for SqliteStore {
         }
     }
 
-    fn device(&self, id: &str) -> Result<Option<Device>, AccountError> {
+    fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
         self.read(|conn| {
             Ok(conn
                 .query_row(
@@ -470,10 +458,9 @@ impl AccountStore for SqliteStore {
                 )
                 .optional()?)
         })
-        .map_err(AccountError::from)
     }
 
-    fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, AccountError> {
+    fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, StorageError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(&format!(
                 "{DEVICE_SELECT} WHERE ?1 IS NULL OR d.enterprise_id = ?1 ORDER BY d.registered_at"
@@ -481,7 +468,6 @@ impl AccountStore for SqliteStore {
             let rows = stmt.query_map([enterprise_id], device_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-        .map_err(AccountError::from)
     }
 
     fn lease_suffixes(
@@ -492,7 +478,7 @@ impl AccountStore for SqliteStore {
         width: u32,
         user_id: Option<i64>,
         actor: &Actor<'_>,
-    ) -> Result<SuffixLease, AccountError> {
+    ) -> Result<SuffixLease, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let next: i64 = tx
@@ -539,13 +525,13 @@ impl AccountStore for SqliteStore {
             actor,
             "lease",
             &device.id,
-            &serde_json::to_string(&lease).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            &serde_json::to_string(&lease).map_err(corrupt)?,
         )?;
         tx.commit()?;
         Ok(lease)
     }
 
-    fn leases_of_device(&self, device_id: &str) -> Result<Vec<SuffixLease>, AccountError> {
+    fn leases_of_device(&self, device_id: &str) -> Result<Vec<SuffixLease>, StorageError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, device_id, prefix, series, first, last, width FROM leases \
@@ -554,19 +540,11 @@ impl AccountStore for SqliteStore {
             let rows = stmt.query_map([device_id], lease_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-        .map_err(AccountError::from)
-    }
-}
-
-fn store_error(e: AccountError) -> StoreError {
-    match e {
-        AccountError::Store(s) => s,
-        other => StoreError::Corrupt(other.to_string()),
     }
 }
 
 /// Maps a UNIQUE constraint violation to `taken`; other errors pass through.
-fn unique_violation(e: rusqlite::Error, taken: AccountError) -> AccountError {
+fn unique_violation(e: rusqlite::Error, taken: StorageError) -> StorageError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>

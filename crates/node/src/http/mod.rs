@@ -1,0 +1,73 @@
+//! The node's HTTP side. The core every resource shares: [`state`] (what handlers share),
+//! [`error`] (both error envelopes and their statuses), [`extract`] (who is calling, what the
+//! request carries), `task` (blocking work, time stamps). Beside it, one module per resource:
+//! [`handles`] (Handle.net REST API), [`resolver`] (phone scans), [`accounts`], [`sync`],
+//! [`monitor`], [`openapi`]. A resource module imports the core (and the domain and storage),
+//! never another resource; this file is the one place that lists every route.
+
+pub mod accounts;
+pub mod error;
+pub mod extract;
+pub mod handles;
+pub mod monitor;
+pub mod openapi;
+pub mod resolver;
+pub mod state;
+pub mod sync;
+mod task;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use extract::MAX_BODY_BYTES;
+pub use state::AppState;
+
+/// The node's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        // The Handle.net JSON REST API.
+        .route("/api/handles", get(handles::list))
+        .route(
+            "/api/handles/{*handle}",
+            get(handles::get).put(handles::put).delete(handles::delete),
+        )
+        // Accounts, enterprises, devices, leases.
+        .route(
+            "/api/v1/accounts",
+            post(accounts::register).get(accounts::list_accounts),
+        )
+        .route("/api/v1/accounts/{id}/approve", post(accounts::approve))
+        .route("/api/v1/accounts/{id}/reject", post(accounts::reject))
+        .route("/api/v1/login", post(accounts::login))
+        .route("/api/v1/login/device", post(accounts::device_login))
+        .route("/api/v1/logout", post(accounts::logout))
+        .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/enterprises", get(accounts::enterprises))
+        .route(
+            "/api/v1/devices",
+            post(accounts::register_device).get(accounts::list_devices),
+        )
+        .route("/api/v1/devices/{id}/leases", get(accounts::device_leases))
+        .route("/api/v1/leases", post(accounts::lease))
+        // Sync with workstations.
+        .route(
+            "/api/v1/sync/push",
+            post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BYTES)),
+        )
+        .route("/api/v1/sync/pull", get(sync::pull))
+        .route("/api/v1/sync/snapshot", get(sync::snapshot))
+        .route("/api/v1/sync/status", get(sync::status))
+        // Monitoring and the API's description.
+        .route("/api/v1/stats/daily", get(monitor::daily))
+        .route("/metrics", get(monitor::metrics))
+        .route("/api/openapi.json", get(openapi::document))
+        // Phone scans: every other path. Static routes take precedence over the catch-all.
+        .route("/{*scanned}", get(resolver::resolve))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            monitor::observe,
+        ))
+        .with_state(state)
+}

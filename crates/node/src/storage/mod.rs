@@ -1,0 +1,262 @@
+//! The storage seam: everything the node keeps, as traits over the domain's types, and one
+//! error type that names no database. [`sqlite`] is the embedded default; another backend
+//! (PostgreSQL, issue 18) implements the same traits beside it.
+//!
+//! Above this module nothing names a database crate. Every write appends a hash-chained audit
+//! entry in the same transaction, so no write exists without its audit row. Methods block;
+//! async callers run them on the blocking pool (the one exception is
+//! [`HandleStore::get_json`], see there).
+
+pub mod sqlite;
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use idstation_model::sync::{PushResponse, SnapshotPage};
+use idstation_model::{MetadataTemplate, Operation, SuffixLease};
+
+use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Principal};
+use crate::monitor::DayFigures;
+use crate::sync::PullOutcome;
+use crate::values::{HandleValue, ValueError};
+
+/// Why a storage call failed, the same for every backend: either a refusal the caller can act
+/// on (a taken name, a missing row) or a failure of the database itself.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database failed (I/O, a constraint the schema should have prevented, a lock).
+    #[error("database error: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+    #[error("database migration failed: {0}")]
+    Migration(Box<dyn std::error::Error + Send + Sync>),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the node is not initialised (run `idstation-node init`)")]
+    NotInitialised,
+    #[error("the node is already initialised")]
+    AlreadyInitialised,
+    #[error("handle not found")]
+    HandleNotFound,
+    #[error("handle already exists")]
+    HandleExists,
+    #[error("the handle has no value with index {0}")]
+    ValueNotFound(u32),
+    #[error(transparent)]
+    InvalidValue(#[from] ValueError),
+    /// Two records may not carry one GS1 key: a phone scanning it must reach one instrument.
+    #[error("GS1 key {key} belongs to {handle} already")]
+    Gs1KeyTaken { key: String, handle: String },
+    #[error("the user name is taken")]
+    UsernameTaken,
+    #[error("a device with this id is registered already")]
+    DeviceTaken,
+    /// A registration names a prefix no enterprise has, and no name to create one.
+    #[error("no enterprise has prefix {0}")]
+    UnknownEnterprise(String),
+    #[error("the account was already decided")]
+    AlreadyDecided,
+    /// The account, device or token named does not exist (or the token is revoked already).
+    #[error("not found")]
+    NotFound,
+}
+
+/// The node's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    pub prefix: String,
+    /// PHC string of the admin secret's argon2 hash.
+    pub admin_secret_hash: String,
+}
+
+/// How a PUT treats an existing handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutMode {
+    /// When false, an existing handle is an error ([`StorageError::HandleExists`]).
+    pub overwrite: bool,
+    /// When non-empty, only these indexes are added or replaced; other values stay.
+    pub selected: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    Modified,
+}
+
+/// Who did a write and when, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub user: &'a str,
+    pub at: &'a str,
+}
+
+/// Everything the node stores (one backend implements all of it).
+pub trait NodeStore: HandleStore + AccountStore + MonitorStore + SyncStore {}
+impl<T: HandleStore + AccountStore + MonitorStore + SyncStore> NodeStore for T {}
+
+/// Storage of handles.
+pub trait HandleStore: Send + Sync + 'static {
+    fn config(&self) -> Result<NodeConfig, StorageError>;
+    /// The handle's values (sorted by index), or `None` when it does not exist.
+    fn get(&self, handle: &str) -> Result<Option<Vec<HandleValue>>, StorageError>;
+    /// The same values as the JSON array the API sends, straight from storage: resolution,
+    /// the node's hottest path, answers without parsing and re-serialising them. Called on the
+    /// async threads, so it must return in microseconds (a backend that waits on a network
+    /// puts a cache in front).
+    fn get_json(&self, handle: &str) -> Result<Option<String>, StorageError>;
+    fn put(
+        &self,
+        handle: &str,
+        values: Vec<HandleValue>,
+        mode: &PutMode,
+        actor: &Actor<'_>,
+    ) -> Result<PutOutcome, StorageError>;
+    /// Deletes the whole handle (empty `indexes`) or only those values.
+    fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StorageError>;
+    /// The handle carrying a GS1 key, given in its canonical Digital Link form.
+    fn handle_of_gs1(&self, key: &str) -> Result<Option<String>, StorageError>;
+    /// Handles with exactly this prefix, in order: how many there are, and `limit` of them
+    /// after skipping `offset` (`limit` 0: only the count).
+    fn list(
+        &self,
+        prefix: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<String>), StorageError>;
+}
+
+/// Accounts, enterprises, tokens, devices and leases.
+pub trait AccountStore: Send + Sync + 'static {
+    /// The operator account `idstation-node init` creates.
+    fn create_operator(
+        &self,
+        username: &str,
+        password_hash: &str,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError>;
+    /// A self-registration: a pending account, and a pending enterprise when the prefix is new.
+    fn register_account(
+        &self,
+        account: &NewAccount,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError>;
+    /// The account and its password hash.
+    fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, StorageError>;
+    fn account(&self, id: i64) -> Result<Option<Account>, StorageError>;
+    /// Stores a token for a successful sign-in and audits the sign-in.
+    fn record_login(
+        &self,
+        account: &Account,
+        token_sha256: &str,
+        expires_at: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError>;
+    /// Audits a refused sign-in (wrong password, pending or rejected account).
+    fn record_login_refused(
+        &self,
+        username: &str,
+        reason: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError>;
+    /// The principal a token stands for, if the token exists, is unrevoked and unexpired at
+    /// `now`, and its account is active.
+    fn principal_for_token(
+        &self,
+        token_sha256: &str,
+        now: &str,
+    ) -> Result<Option<Principal>, StorageError>;
+    fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), StorageError>;
+    /// Accounts, optionally only one status and/or one enterprise.
+    fn list_accounts(
+        &self,
+        status: Option<AccountStatus>,
+        enterprise_id: Option<i64>,
+    ) -> Result<Vec<Account>, StorageError>;
+    /// Approves or rejects a pending account. Approving an account of a pending enterprise
+    /// activates the enterprise; rejecting its only applicant rejects it.
+    fn decide_account(
+        &self,
+        id: i64,
+        approve: bool,
+        note: Option<&str>,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError>;
+    fn list_enterprises(&self, only: Option<i64>) -> Result<Vec<Enterprise>, StorageError>;
+    /// Registers a workstation. `id` is the workstation's own device id when it has one;
+    /// `secret_sha256` is the hash of the secret it will prove itself with.
+    fn register_device(
+        &self,
+        enterprise_id: i64,
+        name: &str,
+        user_id: Option<i64>,
+        id: Option<&str>,
+        secret_sha256: &str,
+        actor: &Actor<'_>,
+    ) -> Result<Device, StorageError>;
+    /// The account that registered the device, when `secret_sha256` is the device's.
+    fn device_account(
+        &self,
+        device_id: &str,
+        secret_sha256: &str,
+    ) -> Result<Option<Account>, StorageError>;
+    fn device(&self, id: &str) -> Result<Option<Device>, StorageError>;
+    fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, StorageError>;
+    /// Leases the next `count` numbers of `series` under the device's enterprise prefix.
+    fn lease_suffixes(
+        &self,
+        device: &Device,
+        series: &str,
+        count: u64,
+        width: u32,
+        user_id: Option<i64>,
+        actor: &Actor<'_>,
+    ) -> Result<SuffixLease, StorageError>;
+    fn leases_of_device(&self, device_id: &str) -> Result<Vec<SuffixLease>, StorageError>;
+}
+
+/// Where synced records live (the node side of [`idstation_model::sync`]).
+pub trait SyncStore: Send + Sync + 'static {
+    /// Applies `ops` (one device's, in order: see [`crate::sync::check_push`]) in one
+    /// transaction, each op once (by op id) with its result stored so a replay gets the same
+    /// answer, and returns each op's result.
+    fn push(
+        &self,
+        principal: &Principal,
+        device: &Device,
+        ops: &[Operation],
+        template: &MetadataTemplate,
+        actor: &Actor<'_>,
+    ) -> Result<PushResponse, StorageError>;
+    fn high_water(&self, device_id: &str) -> Result<u64, StorageError>;
+    /// Changes after `cursor` to records at or below `scope` (every record when `None`).
+    fn pull(
+        &self,
+        scope: Option<&str>,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<PullOutcome, StorageError>;
+    /// Records at or below `scope` after the handle `after`, in handle order.
+    fn snapshot(
+        &self,
+        scope: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SnapshotPage, StorageError>;
+    /// Drops change rows below `cursor` (retention); older cursors must refetch.
+    fn prune_changes(&self, below: u64) -> Result<(), StorageError>;
+}
+
+/// Where the daily monitoring figures are kept.
+pub trait MonitorStore: Send + Sync + 'static {
+    fn save_day(&self, day: &str, figures: &DayFigures, at: &str) -> Result<(), StorageError>;
+    fn load_day(&self, day: &str) -> Result<Option<DayFigures>, StorageError>;
+    /// How many handles exist under `prefix` (not below it).
+    fn count_handles(&self, prefix: &str) -> Result<u64, StorageError>;
+
+    /// Fills in each prefix's total and writes the day.
+    fn store_day(&self, day: NaiveDate, mut figures: DayFigures) -> Result<(), StorageError> {
+        for (prefix, p) in figures.prefixes.iter_mut() {
+            p.total_registrations = self.count_handles(prefix)?;
+        }
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        self.save_day(&day.to_string(), &figures, &at)
+    }
+}

@@ -1,0 +1,458 @@
+//! Every sentence the node shows a person, in zh-CN and English, in one place: the `/api/v1`
+//! refusals (`message` and `message_en`), the hints the Handle API adds to its English, and the
+//! phone pages of the resolver.
+//!
+//! The domain keeps its refusals typed ([`AccountError`], [`PushRejection`]); this module turns
+//! them into words, and their English is their `Display`. Each message is one `match` arm that
+//! returns both languages, so a message without one of them does not compile; the test below
+//! checks that none is empty and that the Chinese is Chinese. Labels shared with the workstation
+//! (record fields, statuses) stay in `idstation_model`.
+//!
+//! Not here: the Handle API's own messages, which follow Handle.net's English protocol texts
+//! (`http::error`), and the operator's command-line errors (English, on the terminal).
+//!
+//! Why a table in Rust rather than Fluent files: the node answers in both languages at once (no
+//! negotiation), every message is known at compile time, and a missing translation is a compile
+//! error here instead of a lookup that fails at run time.
+
+use std::fmt;
+
+use crate::accounts::{AccountError, Denied, Invalid};
+use crate::sync::PushRejection;
+
+/// A message in the two languages the node speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Words {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Words {
+        Words {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// Messages that belong to no error type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A `/api/v1` request failed inside the node (the detail goes to the log).
+    Internal,
+    /// A sync cursor older than the change log the node keeps.
+    MustRefetch,
+    /// Handle API: the account signing in awaits the operator's approval.
+    AwaitingApproval,
+    /// Handle API: the account signing in is rejected or disabled.
+    NotActive,
+    ScanUnreadable,
+    ScanUnreadableHint,
+    ScanNotFound,
+    ScanNotFoundHint,
+    ResolverDown,
+    ResolverDownHint,
+    /// The status line of a record that is not an instrument.
+    IdentifierRecord,
+    PastDue {
+        due: &'a str,
+    },
+    StatusAsOf {
+        today: &'a str,
+    },
+    Footer,
+}
+
+impl Message<'_> {
+    pub fn words(self) -> Words {
+        use Message::*;
+        match self {
+            Internal => Words::new("服务器内部错误", "internal error"),
+            MustRefetch => Words::new(
+                "同步游标已过期，需要重新获取全部记录",
+                "the cursor is older than the node keeps; pull a snapshot",
+            ),
+            AwaitingApproval => {
+                Words::new("账户待审核", "the account awaits the operator's approval")
+            }
+            NotActive => Words::new("账户未启用", "the account is not active"),
+            ScanUnreadable => {
+                Words::new("无法识别的标识", "Not an identifier this resolver can read")
+            }
+            ScanUnreadableHint => Words::new(
+                "请检查扫描的二维码或链接是否完整。",
+                "Check that the scanned QR code or link is complete.",
+            ),
+            ScanNotFound => Words::new("未找到该标识", "Identifier not found"),
+            ScanNotFoundHint => Words::new(
+                "该标识尚未注册，或已被注销。离线登记的仪器在同步完成后才可解析。",
+                "It is not registered here, or it was deleted. Instruments registered offline \
+                 resolve once their workstation has synced.",
+            ),
+            ResolverDown => Words::new(
+                "解析服务暂时不可用",
+                "The resolver could not answer just now",
+            ),
+            ResolverDownHint => Words::new("请稍后重试。", "Please try again in a moment."),
+            IdentifierRecord => Words::new("标识记录", "identifier record"),
+            PastDue { due } => Words::new(
+                format!("已超过下次校准日期 {due}，请停止使用并送检。"),
+                format!("Past its calibration due date ({due}): do not use."),
+            ),
+            StatusAsOf { today } => Words::new(
+                format!("状态截至 {today}（按下次校准日期实时计算）"),
+                format!("status as of {today}, computed from the calibration due date"),
+            ),
+            Footer => Words::new(
+                "工业互联网标识解析",
+                "Industrial Internet identifier resolution",
+            ),
+        }
+    }
+}
+
+impl AccountError {
+    pub fn words(&self) -> Words {
+        use AccountError::*;
+        match self {
+            InvalidInput { field, reason } => {
+                let reason = invalid(reason);
+                Words::new(
+                    format!("{} 无效：{}", field_zh(field), reason.zh),
+                    format!("invalid {field}: {}", reason.en),
+                )
+            }
+            UsernameTaken => Words::new("用户名已被使用", "the user name is taken"),
+            UnknownEnterprise(p) => Words::new(
+                format!("没有前缀为 {p} 的企业；注册新企业请填写企业名称"),
+                format!("no enterprise has prefix {p}; give enterprise_name to register a new one"),
+            ),
+            WrongCredentials => Words::new("用户名或密码错误", "user name or password is wrong"),
+            AccountPending => Words::new(
+                "账户待审核：运营方批准后才能使用",
+                "the account awaits the operator's approval",
+            ),
+            AccountRejected => Words::new("账户申请未获批准", "the account was rejected"),
+            AccountDisabled => Words::new("账户已停用", "the account is disabled"),
+            Unauthenticated => Words::new("请先登录", "sign in first"),
+            TokenExpired => Words::new(
+                "登录已过期或已注销，请重新登录",
+                "the token has expired or was revoked; sign in again",
+            ),
+            Forbidden(what) => {
+                let what = denied(*what);
+                Words::new(
+                    format!("无权执行此操作：{}", what.zh),
+                    format!("not allowed: {}", what.en),
+                )
+            }
+            NotFound => Words::new("未找到", "not found"),
+            AlreadyDecided => Words::new("该账户已审核", "the account was already decided"),
+            DeviceTaken => Words::new(
+                "该设备已注册",
+                "a device with this id is registered already",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for AccountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words().en)
+    }
+}
+
+impl PushRejection {
+    pub fn words(&self) -> Words {
+        match self {
+            PushRejection::WrongDevice => Words::new(
+                "每个操作都须带有推送设备的标识",
+                "every op must carry the pushing device's id",
+            ),
+            PushRejection::TooMany(n) => Words::new(
+                format!("每次推送最多 {n} 个操作"),
+                format!("at most {n} ops per push"),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for PushRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words().en)
+    }
+}
+
+fn invalid(reason: &Invalid) -> Words {
+    use Invalid::*;
+    match reason {
+        Malformed(text) => Words::new(format!("格式不正确：{text}"), text.clone()),
+        UsernameShape => Words::new(
+            "须为 3–64 个字母、数字或 . _ - @",
+            "must be 3 to 64 letters, digits or . _ - @",
+        ),
+        PasswordTooWeak => Words::new(
+            "至少 8 个字符，且同时包含字母和数字",
+            "must have at least 8 characters with letters and digits",
+        ),
+        NameShape => Words::new(
+            "须为 1–64 个字符，不含控制字符",
+            "must be 1 to 64 characters without control characters",
+        ),
+        OperatorRole => Words::new(
+            "运营方账户只能由节点初始化创建",
+            "operators are created by `idstation-node init`, not by registration",
+        ),
+        NotOneLevelUnder(p) => Words::new(
+            format!("须是本节点前缀 {p} 的下一级，如 {p}.8"),
+            format!("must be one level under the node's prefix {p}"),
+        ),
+        SeriesShape => Words::new(
+            "须为大写字母、数字和连字符，1–32 个字符",
+            "must be upper-case letters, digits and inner dashes, 1 to 32",
+        ),
+        OutOfRange { max } => Words::new(format!("须为 1–{max}"), format!("must be 1 to {max}")),
+        TooLong { max } => Words::new(
+            format!("最多 {max} 个字符"),
+            format!("must be at most {max} characters"),
+        ),
+        UnknownStatus(s) => Words::new(format!("未知的状态 {s}"), format!("unknown status {s}")),
+        EnterpriseNotNamed => Words::new(
+            "运营方登记设备时须指明企业",
+            "operators name the enterprise",
+        ),
+        Date(d) => Words::new(
+            format!("日期须为 YYYY-MM-DD，收到 {d}"),
+            format!("expected YYYY-MM-DD, got {d}"),
+        ),
+        Push(rejection) => rejection.words(),
+    }
+}
+
+fn denied(what: Denied) -> Words {
+    use Denied::*;
+    match what {
+        OperatorsOnly => Words::new("仅限运营方", "operators only"),
+        AccountLists => Words::new("查看账户列表", "account lists"),
+        NoEnterprise => Words::new("账户不属于任何企业", "no enterprise"),
+        AnotherEnterprise => Words::new("不能代其他企业操作", "another enterprise"),
+        ReviewerDevices => Words::new("审核员不能登记设备", "reviewers register no devices"),
+        ReviewerLeases => Words::new("审核员不能申请号段", "reviewers lease no suffixes"),
+        ReviewerPushes => Words::new("审核员不能推送更改", "reviewers push no changes"),
+        TokensOnly => Words::new("只有令牌登录可以注销", "only a token can be revoked"),
+    }
+}
+
+/// Request fields by the name the API gives them, and what lab staff call them.
+const FIELDS: &[(&str, &str)] = &[
+    ("username", "用户名"),
+    ("password", "密码"),
+    ("display_name", "姓名"),
+    ("role", "角色"),
+    ("enterprise_prefix", "企业前缀"),
+    ("enterprise_name", "企业名称"),
+    ("name", "名称"),
+    ("series", "号段"),
+    ("count", "数量"),
+    ("width", "位数"),
+    ("note", "备注"),
+    ("status", "状态"),
+    ("id", "编号"),
+    ("device_id", "设备编号"),
+    ("body", "请求内容"),
+    ("query", "查询参数"),
+    ("limit", "条数"),
+    ("date", "日期"),
+    ("ops", "操作"),
+];
+
+fn field_zh(field: &str) -> &'static str {
+    FIELDS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or("字段", |(_, zh)| zh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_cjk(c: char) -> bool {
+        ('\u{4e00}'..='\u{9fff}').contains(&c)
+    }
+
+    fn has_both(w: &Words) {
+        assert!(w.zh.chars().any(is_cjk), "no Chinese in {w:?}");
+        assert!(
+            !w.en.trim().is_empty() && !w.en.chars().any(is_cjk),
+            "no English in {w:?}"
+        );
+    }
+
+    /// One of each message. The `match` below stops compiling when a variant is added, so
+    /// whoever adds one comes here and adds it to the list too.
+    fn every_message() -> Vec<Message<'static>> {
+        use Message::*;
+        let all = vec![
+            Internal,
+            MustRefetch,
+            AwaitingApproval,
+            NotActive,
+            ScanUnreadable,
+            ScanUnreadableHint,
+            ScanNotFound,
+            ScanNotFoundHint,
+            ResolverDown,
+            ResolverDownHint,
+            IdentifierRecord,
+            PastDue { due: "2026-05-01" },
+            StatusAsOf {
+                today: "2026-05-02",
+            },
+            Footer,
+        ];
+        for m in &all {
+            match m {
+                Internal
+                | MustRefetch
+                | AwaitingApproval
+                | NotActive
+                | ScanUnreadable
+                | ScanUnreadableHint
+                | ScanNotFound
+                | ScanNotFoundHint
+                | ResolverDown
+                | ResolverDownHint
+                | IdentifierRecord
+                | PastDue { .. }
+                | StatusAsOf { .. }
+                | Footer => {}
+            }
+        }
+        all
+    }
+
+    /// One of each refusal, every reason and every denial included (same rule as above).
+    fn every_refusal() -> Vec<AccountError> {
+        use AccountError::*;
+        let reasons = vec![
+            Invalid::Malformed("expected value at line 1 column 1".to_owned()),
+            Invalid::UsernameShape,
+            Invalid::PasswordTooWeak,
+            Invalid::NameShape,
+            Invalid::OperatorRole,
+            Invalid::NotOneLevelUnder("88.118".to_owned()),
+            Invalid::SeriesShape,
+            Invalid::OutOfRange { max: 12 },
+            Invalid::TooLong { max: 500 },
+            Invalid::UnknownStatus("paused".to_owned()),
+            Invalid::EnterpriseNotNamed,
+            Invalid::Date("yesterday".to_owned()),
+            Invalid::Push(PushRejection::WrongDevice),
+            Invalid::Push(PushRejection::TooMany(5000)),
+        ];
+        let denials = [
+            Denied::OperatorsOnly,
+            Denied::AccountLists,
+            Denied::NoEnterprise,
+            Denied::AnotherEnterprise,
+            Denied::ReviewerDevices,
+            Denied::ReviewerLeases,
+            Denied::ReviewerPushes,
+            Denied::TokensOnly,
+        ];
+        let mut all = vec![
+            UsernameTaken,
+            UnknownEnterprise("88.118.77".to_owned()),
+            WrongCredentials,
+            AccountPending,
+            AccountRejected,
+            AccountDisabled,
+            Unauthenticated,
+            TokenExpired,
+            NotFound,
+            AlreadyDecided,
+            DeviceTaken,
+        ];
+        all.extend(reasons.into_iter().map(|reason| InvalidInput {
+            field: "name",
+            reason,
+        }));
+        all.extend(denials.into_iter().map(Forbidden));
+        for e in &all {
+            match e {
+                InvalidInput { reason, .. } => match reason {
+                    Invalid::Malformed(_)
+                    | Invalid::UsernameShape
+                    | Invalid::PasswordTooWeak
+                    | Invalid::NameShape
+                    | Invalid::OperatorRole
+                    | Invalid::NotOneLevelUnder(_)
+                    | Invalid::SeriesShape
+                    | Invalid::OutOfRange { .. }
+                    | Invalid::TooLong { .. }
+                    | Invalid::UnknownStatus(_)
+                    | Invalid::EnterpriseNotNamed
+                    | Invalid::Date(_)
+                    | Invalid::Push(PushRejection::WrongDevice | PushRejection::TooMany(_)) => {}
+                },
+                Forbidden(
+                    Denied::OperatorsOnly
+                    | Denied::AccountLists
+                    | Denied::NoEnterprise
+                    | Denied::AnotherEnterprise
+                    | Denied::ReviewerDevices
+                    | Denied::ReviewerLeases
+                    | Denied::ReviewerPushes
+                    | Denied::TokensOnly,
+                )
+                | UsernameTaken
+                | UnknownEnterprise(_)
+                | WrongCredentials
+                | AccountPending
+                | AccountRejected
+                | AccountDisabled
+                | Unauthenticated
+                | TokenExpired
+                | NotFound
+                | AlreadyDecided
+                | DeviceTaken => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_message_has_zh_cn_and_english() {
+        for m in every_message() {
+            has_both(&m.words());
+        }
+        for e in every_refusal() {
+            let w = e.words();
+            has_both(&w);
+            assert_eq!(e.to_string(), w.en, "Display is the English");
+        }
+        for (field, zh) in FIELDS {
+            assert!(zh.chars().all(is_cjk), "{field}: {zh}");
+        }
+    }
+
+    #[test]
+    fn values_in_a_message_reach_both_languages() {
+        let w = AccountError::UnknownEnterprise("88.118.77".to_owned()).words();
+        assert!(w.zh.contains("88.118.77") && w.en.contains("88.118.77"));
+        let w = AccountError::InvalidInput {
+            field: "count",
+            reason: Invalid::OutOfRange { max: 10_000 },
+        }
+        .words();
+        assert_eq!(
+            (w.zh.as_str(), w.en.as_str()),
+            (
+                "数量 无效：须为 1–10000",
+                "invalid count: must be 1 to 10000"
+            )
+        );
+    }
+}
