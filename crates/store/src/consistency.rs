@@ -95,9 +95,9 @@ impl Store {
 
     fn orders_out_of_step(&self) -> Result<Vec<String>> {
         let mut lines: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT order_id, line_id, state FROM order_lines ORDER BY order_id, position")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT order_id, line_id, state FROM order_lines ORDER BY order_id, position",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             lines

@@ -6,12 +6,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use idstation_model::order::{
-    LineState, OrderOp, OrderState, Priority, ServiceType, Stage,
-};
+use idstation_model::order::{LineState, OrderOp, OrderState, Priority, ServiceType, Stage};
 use idstation_model::Identifier;
-use rusqlite::types::Value;
 use rusqlite::params_from_iter;
+use rusqlite::types::Value;
 use serde::Serialize;
 
 use crate::{Result, Store};
@@ -112,8 +110,7 @@ impl Store {
             inbox.counts.insert(s.as_str().to_owned(), 0);
         }
         {
-            let mut stmt =
-                c.prepare_cached("SELECT stage, count(*) FROM orders GROUP BY stage")?;
+            let mut stmt = c.prepare_cached("SELECT stage, count(*) FROM orders GROUP BY stage")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 inbox.counts.insert(r.get(0)?, r.get(1)?);
@@ -125,12 +122,13 @@ impl Store {
             .checked_add_days(Days::new(6))
             .unwrap_or(q.today)
             .to_string();
-        (inbox.late, inbox.due_this_week) = c.prepare_cached(
-            "SELECT count(*) FILTER (WHERE promised_date < ?1),
+        (inbox.late, inbox.due_this_week) = c
+            .prepare_cached(
+                "SELECT count(*) FILTER (WHERE promised_date < ?1),
                     count(*) FILTER (WHERE promised_date >= ?1 AND promised_date <= ?2)
              FROM orders WHERE open = 1 AND promised_date IS NOT NULL",
-        )?
-        .query_row([&today, &week_end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            )?
+            .query_row([&today, &week_end], |r| Ok((r.get(0)?, r.get(1)?)))?;
         inbox.lines_awaiting_review = c
             .prepare_cached("SELECT count(*) FROM order_lines WHERE state = 'awaiting_review'")?
             .query_row([], |r| r.get(0))?;

@@ -4,7 +4,6 @@
 //! step that lost a race (the node cancelled while this device accepted offline) becomes an
 //! `order_conflicts` row for a person; the stored workflow is always one the machine produced.
 
-use chrono::NaiveDate;
 use idstation_model::order::ops::{merge_edit, ApplyError};
 use idstation_model::order::{
     can_edit, Context, EditScope, Order, OrderChange, OrderLine, OrderOp, Protected, Workflow,
@@ -50,7 +49,9 @@ fn pending_order_ops(tx: &Transaction<'_>, number: &str) -> Result<Vec<(String, 
         "SELECT op_id, payload FROM outbox WHERE entity = 'order' AND entity_id = ?1
            AND seq > (SELECT pushed_through_seq FROM sync_state) ORDER BY seq",
     )?;
-    let rows = stmt.query_map([number], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map([number], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (op_id, payload) = row?;
@@ -108,11 +109,7 @@ impl Store {
     /// transition legal from the node's state this device last saw), then this device's
     /// unconfirmed changes replayed over it through the same machine. Each local change that
     /// no longer applies becomes an open conflict; nothing illegal is ever stored.
-    pub fn apply_order_change(
-        &mut self,
-        change: &OrderChange,
-        today: NaiveDate,
-    ) -> Result<OrderChangeApplied> {
+    pub fn apply_order_change(&mut self, change: &OrderChange) -> Result<OrderChangeApplied> {
         let snap = &change.snapshot;
         snap.check()
             .map_err(|e| StoreError::RemoteOrderInvalid(e.to_string()))?;
@@ -170,7 +167,9 @@ impl Store {
         let mut contact = match (&snap.contact, &local.contact) {
             // Keep our sealed text when the node has the same contact.
             (Some(c), Some(sealed))
-                if sealer.and_then(|s| s.open_contact(number.as_str(), sealed).ok()).as_ref()
+                if sealer
+                    .and_then(|s| s.open_contact(number.as_str(), sealed).ok())
+                    .as_ref()
                     == Some(c) =>
             {
                 Some(sealed.clone())
@@ -187,7 +186,7 @@ impl Store {
                     let ctx = Context {
                         number: &number,
                         service: order.service,
-                        today: t.date.max(today.min(t.date)),
+                        today: t.date,
                         lines: &lines,
                     };
                     t.apply(&wf, &ctx)
@@ -219,7 +218,11 @@ impl Store {
                     ..
                 } => replay_line_edit(&wf, &mut lines, *id, changes, actor),
                 OrderOp::Attach { attachment, .. } => {
-                    if !order.attachments.iter().any(|a| a.sha256 == attachment.sha256) {
+                    if !order
+                        .attachments
+                        .iter()
+                        .any(|a| a.sha256 == attachment.sha256)
+                    {
                         order.attachments.push(attachment.clone());
                     }
                     Ok(())
@@ -312,13 +315,7 @@ impl Store {
             ])?;
         }
         applied.conflicts = conflicts.len();
-        audit_remote(
-            &tx,
-            number.as_str(),
-            Some(&local.workflow),
-            &wf,
-            &at,
-        )?;
+        audit_remote(&tx, number.as_str(), Some(&local.workflow), &wf, &at)?;
         tx.commit()?;
         Ok(applied)
     }

@@ -12,13 +12,13 @@
 
 use chrono::{Datelike, NaiveDate};
 use idstation_model::order::ops::{line_field_scope, order_field_scope};
+use idstation_model::order::Order;
 use idstation_model::order::{
     can_edit, can_submit, transition, Actor, AttachmentRef, CalibrationUpdate, Command, Contact,
     Context, DeviceTag, EditScope, LineResults, MeasurementPoint, Mpe, OrderLine, OrderNumber,
     OrderOp, OrderTransitionOp, Phase, Priority, Protected, ResultProblem, ServiceType, Stage,
     Workflow, MAX_ATTACHMENT_BYTES,
 };
-use idstation_model::order::Order;
 use idstation_model::{EntityKind, Identifier, OpKind};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -185,10 +185,11 @@ fn load_attachments(conn: &Connection, order_id: i64) -> Result<Vec<AttachmentRe
 
 /// The order's lines in position order, each with its row id and its points.
 pub(crate) fn load_lines(conn: &Connection, order_id: i64) -> Result<Vec<(i64, OrderLine)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, body FROM order_lines WHERE order_id = ?1 ORDER BY position",
-    )?;
-    let rows = stmt.query_map([order_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, body FROM order_lines WHERE order_id = ?1 ORDER BY position")?;
+    let rows = stmt.query_map([order_id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (id, body) = row?;
@@ -242,8 +243,10 @@ fn write_points(tx: &Transaction<'_>, line_row: i64, results: &LineResults) -> R
                                    error, pass)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for (phase, points) in [(Phase::AsFound, &results.as_found), (Phase::AsLeft, &results.as_left)]
-    {
+    for (phase, points) in [
+        (Phase::AsFound, &results.as_found),
+        (Phase::AsLeft, &results.as_left),
+    ] {
         for (idx, p) in points.iter().enumerate() {
             // Checked before any write: a point that cannot be evaluated never gets here.
             let v = p.verdict().map_err(|error| {
@@ -476,7 +479,10 @@ pub(crate) fn header_values(order: &Order, contact: Option<&str>) -> Map<String,
     m.insert("customer".into(), json!(order.customer));
     m.insert("service".into(), json!(order.service.as_str()));
     m.insert("priority".into(), json!(order.priority.as_str()));
-    m.insert("requested_date".into(), json!(date_col(order.requested_date)));
+    m.insert(
+        "requested_date".into(),
+        json!(date_col(order.requested_date)),
+    );
     m.insert("promised_date".into(), json!(date_col(order.promised_date)));
     m.insert("notes".into(), json!(order.notes));
     m.insert(
@@ -536,18 +542,18 @@ fn check_order(order: &Order) -> Result<()> {
 }
 
 /// Writes an order op with its audit entry in the open transaction and commits.
+/// `stamp` is the row change's wall time and HLC stamp.
 fn record_order_op(
     tx: Transaction<'_>,
     chain: &mut audit::Chain,
     actor: &Actor,
     action: &str,
-    number: &OrderNumber,
     kind: OpKind,
     op: &OrderOp,
-    at: &str,
-    hlc: &str,
+    (at, hlc): (&str, &str),
 ) -> Result<()> {
     let payload = serde_json::to_string(op)?;
+    let number = op.order_number();
     Store::record(
         &tx,
         chain,
@@ -568,7 +574,11 @@ fn record_order_op(
 }
 
 /// Mints this device's next order number for `year` (inside the caller's transaction).
-fn mint_order_number(tx: &Transaction<'_>, device_id: uuid::Uuid, year: i32) -> Result<OrderNumber> {
+fn mint_order_number(
+    tx: &Transaction<'_>,
+    device_id: uuid::Uuid,
+    year: i32,
+) -> Result<OrderNumber> {
     let seq: i64 = tx
         .prepare_cached(
             "INSERT INTO order_sequence (year, last) VALUES (?1, 1)
@@ -591,8 +601,7 @@ pub(crate) fn apply_calibration(
     update: &CalibrationUpdate,
 ) -> Result<()> {
     let id = update.identifier.to_string();
-    let (_, current) =
-        Store::load_row(tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    let (_, current) = Store::load_row(tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
     let next = update.apply(&current.instrument);
     update_in_tx(store_clock, tx, chain, actor, "calibrate", &next, None)?;
     Ok(())
@@ -640,7 +649,15 @@ impl Store {
             actor: actor.clone(),
         };
         let mut chain = audit::Chain::load(&tx)?;
-        record_order_op(tx, &mut chain, actor, "create", &number, OpKind::Create, &op, &at, &hlc)?;
+        record_order_op(
+            tx,
+            &mut chain,
+            actor,
+            "create",
+            OpKind::Create,
+            &op,
+            (&at, &hlc),
+        )?;
         self.order_by_number(&number)
     }
 
@@ -656,7 +673,8 @@ impl Store {
         let tx = Self::write_tx(&mut self.conn)?;
         let row = load_order(&tx, &number)?
             .ok_or_else(|| StoreError::OrderNotFound(number.to_string()))?;
-        can_edit(&row.workflow, EditScope::AddLine, None, actor).map_err(StoreError::OrderRefused)?;
+        can_edit(&row.workflow, EditScope::AddLine, None, actor)
+            .map_err(StoreError::OrderRefused)?;
         if row.workflow.line(line.line_id).is_some() {
             return Err(StoreError::LineExists(line.line_id.to_string()));
         }
@@ -671,7 +689,15 @@ impl Store {
             actor: actor.clone(),
         };
         let mut chain = audit::Chain::load(&tx)?;
-        record_order_op(tx, &mut chain, actor, "add_line", &number, OpKind::Update, &op, &at, &hlc)?;
+        record_order_op(
+            tx,
+            &mut chain,
+            actor,
+            "add_line",
+            OpKind::Update,
+            &op,
+            (&at, &hlc),
+        )?;
         self.order_by_number(&number)
     }
 
@@ -731,7 +757,15 @@ impl Store {
             actor: actor.clone(),
         };
         let mut chain = audit::Chain::load(&tx)?;
-        record_order_op(tx, &mut chain, actor, "edit", &number, OpKind::Update, &op, &at, &hlc)?;
+        record_order_op(
+            tx,
+            &mut chain,
+            actor,
+            "edit",
+            OpKind::Update,
+            &op,
+            (&at, &hlc),
+        )?;
         self.order_by_number(&number).map(Some)
     }
 
@@ -775,7 +809,15 @@ impl Store {
             actor: actor.clone(),
         };
         let mut chain = audit::Chain::load(&tx)?;
-        record_order_op(tx, &mut chain, actor, "edit_line", &number, OpKind::Update, &op, &at, &hlc)?;
+        record_order_op(
+            tx,
+            &mut chain,
+            actor,
+            "edit_line",
+            OpKind::Update,
+            &op,
+            (&at, &hlc),
+        )?;
         self.order_by_number(&number).map(Some)
     }
 
@@ -793,7 +835,10 @@ impl Store {
         let tx = Self::write_tx(&mut self.conn)?;
         let row = load_order(&tx, &number)?
             .ok_or_else(|| StoreError::OrderNotFound(number.to_string()))?;
-        let lines: Vec<OrderLine> = load_lines(&tx, row.id)?.into_iter().map(|(_, l)| l).collect();
+        let lines: Vec<OrderLine> = load_lines(&tx, row.id)?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
         let ctx = Context {
             number: &number,
             service: row.order.service,
@@ -821,11 +866,9 @@ impl Store {
             &mut chain,
             actor,
             cmd.action.kind().as_str(),
-            &number,
             OpKind::Update,
             &op,
-            &at,
-            &hlc,
+            (&at, &hlc),
         )?;
         self.order_by_number(&number)
     }
@@ -861,7 +904,12 @@ impl Store {
         let tx = Self::write_tx(&mut self.conn)?;
         let row = load_order(&tx, &number)?
             .ok_or_else(|| StoreError::OrderNotFound(number.to_string()))?;
-        if let Some(a) = row.order.attachments.iter().find(|a| a.sha256 == attachment.sha256) {
+        if let Some(a) = row
+            .order
+            .attachments
+            .iter()
+            .find(|a| a.sha256 == attachment.sha256)
+        {
             return Ok(a.clone());
         }
         can_edit(&row.workflow, EditScope::Attachments, None, actor)
@@ -891,7 +939,15 @@ impl Store {
             actor: actor.clone(),
         };
         let mut chain = audit::Chain::load(&tx)?;
-        record_order_op(tx, &mut chain, actor, "attach", &number, OpKind::Update, &op, &at, &hlc)?;
+        record_order_op(
+            tx,
+            &mut chain,
+            actor,
+            "attach",
+            OpKind::Update,
+            &op,
+            (&at, &hlc),
+        )?;
         Ok(attachment)
     }
 
@@ -913,7 +969,10 @@ impl Store {
         let Some(row) = load_order(&self.conn, &number)? else {
             return Ok(None);
         };
-        let lines = load_lines(&self.conn, row.id)?.into_iter().map(|(_, l)| l).collect();
+        let lines = load_lines(&self.conn, row.id)?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
         let contact = match row.contact.as_deref() {
             None => None,
             Some(sealed) => Some(self.sealer()?.open_contact(number.as_str(), sealed)?),

@@ -132,9 +132,10 @@ fn recorded_key_id(conn: &Connection) -> Result<Option<String>> {
 fn read_key_file(path: &Path) -> Result<Option<[u8; 32]>> {
     match std::fs::read(path) {
         Ok(bytes) => {
-            let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                StoreError::PersonalKeyMismatch(path.to_path_buf())
-            })?;
+            let key: [u8; 32] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::PersonalKeyMismatch(path.to_path_buf()))?;
             Ok(Some(key))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -212,7 +213,8 @@ impl Store {
             return Ok(s);
         }
         let path = self.personal_key_path();
-        let key = read_key_file(&path)?.ok_or_else(|| StoreError::PersonalKeyMissing(path.clone()))?;
+        let key =
+            read_key_file(&path)?.ok_or_else(|| StoreError::PersonalKeyMissing(path.clone()))?;
         let sealer = Sealer::new(&key);
         if recorded_key_id(&self.conn)?.is_some_and(|id| id != sealer.key_id) {
             return Err(StoreError::PersonalKeyMismatch(path));

@@ -29,6 +29,7 @@
 //!
 //! | action | who |
 //! |---|---|
+//! | submit (create) | customer, enterprise admin, technician |
 //! | accept | enterprise admin |
 //! | reject | enterprise admin, operator (abuse of the public form) |
 //! | receive, return | enterprise admin, technician |
@@ -468,6 +469,8 @@ pub enum TransitionError {
     WorkStarted,
     #[error("a {role:?} may not {action:?}")]
     Forbidden { action: ActionKind, role: Role },
+    #[error("a {role:?} may not submit orders")]
+    MayNotSubmit { role: Role },
     #[error("a customer may cancel only an order still submitted")]
     CustomerCancelTooLate,
     #[error("a technician may assign only themself, and only a line not yet started")]
@@ -657,6 +660,14 @@ impl Workflow {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Who may submit a new order: the customer (through the node), or lab staff at the desk.
+pub fn can_submit(actor: &Actor) -> Result<(), TransitionError> {
+    match actor.role {
+        Role::Customer | Role::EnterpriseAdmin | Role::Technician => Ok(()),
+        role => Err(TransitionError::MayNotSubmit { role }),
     }
 }
 

@@ -122,7 +122,12 @@ pub fn received(store: &mut Store, number: &str) -> OrderRecord {
 }
 
 /// Puts complete results on a line as its technician.
-pub fn enter_results(store: &mut Store, actor: &Actor, rec: &OrderRecord, line: usize) -> OrderRecord {
+pub fn enter_results(
+    store: &mut Store,
+    actor: &Actor,
+    rec: &OrderRecord,
+    line: usize,
+) -> OrderRecord {
     let mut l = rec.lines[line].clone();
     l.results = complete_results();
     store
