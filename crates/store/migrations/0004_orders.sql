@@ -30,6 +30,8 @@ CREATE TABLE orders (
 );
 -- Counts per stage and a stage's list, newest first, from the index alone.
 CREATE INDEX orders_stage ON orders (stage, id);
+-- The open orders' count and list, newest first, without reading the (wide) rows.
+CREATE INDEX orders_open ON orders (open, id);
 -- Late and due-this-week: open orders by promised date.
 CREATE INDEX orders_promised ON orders (promised_date) WHERE open = 1;
 CREATE INDEX orders_customer ON orders (customer);
@@ -48,7 +50,7 @@ CREATE TABLE order_lines (
 );
 CREATE INDEX order_lines_identifier ON order_lines (identifier, order_id) WHERE identifier IS NOT NULL;
 CREATE INDEX order_lines_state ON order_lines (state, order_id);
-CREATE INDEX order_lines_technician ON order_lines (technician, state) WHERE technician IS NOT NULL;
+CREATE INDEX order_lines_technician ON order_lines (technician, order_id) WHERE technician IS NOT NULL;
 
 -- As-found and as-left points, one row each, with the error and verdict computed at write.
 CREATE TABLE order_points (

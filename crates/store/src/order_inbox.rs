@@ -285,12 +285,13 @@ fn filter(q: &InboxQuery) -> (String, Vec<Value>) {
         let identifier = Identifier::parse(text)
             .map(|i| i.to_string())
             .unwrap_or_else(|_| text.to_owned());
-        // Prefix ranges use the unique and line indexes; a customer name matches anywhere.
+        // One id set per index (a UNION, not an OR, so each part keeps its index): number
+        // and identifier by prefix range, a customer name anywhere in its covering index.
         add(
-            "(o.number >= $1 AND o.number < $1 || char(1114111)
-              OR o.customer LIKE '%' || $2 || '%' ESCAPE '\\'
-              OR o.id IN (SELECT order_id FROM order_lines
-                          WHERE identifier >= $3 AND identifier < $3 || char(1114111)))",
+            "o.id IN (SELECT id FROM orders WHERE number >= $1 AND number < $1 || char(1114111)
+                      UNION SELECT id FROM orders WHERE customer LIKE '%' || $2 || '%' ESCAPE '\\'
+                      UNION SELECT order_id FROM order_lines
+                            WHERE identifier >= $3 AND identifier < $3 || char(1114111))",
             vec![upper.into(), escape_like(text).into(), identifier.into()],
         );
     }

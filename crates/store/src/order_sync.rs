@@ -136,7 +136,7 @@ impl Store {
                 &at,
                 "",
             )?;
-            audit_remote(&tx, &number.to_string(), None, &snap.workflow, &at)?;
+            audit_remote(&tx, number.as_str(), None, &snap.workflow, &[], &at)?;
             tx.commit()?;
             applied.inserted = true;
             return Ok(applied);
@@ -285,18 +285,14 @@ impl Store {
         for (i, l) in lines.iter().enumerate() {
             rewrite_line(&tx, local.id, i + 1, l, &wf, &at)?;
         }
+        // A line the node does not have and no pending op adds (the node refused its
+        // addition, which the push result shows) goes: the stored lines are the workflow's.
+        let mut dropped = Vec::new();
         for (row, l) in existing {
             if !lines.iter().any(|x| x.line_id == l.line_id) {
-                // A line the node does not have and no pending op adds: keep it last.
-                let pos: i64 = tx.query_row(
-                    "SELECT coalesce(max(position), 0) + 1 FROM order_lines WHERE order_id = ?1",
-                    [local.id],
-                    |r| r.get(0),
-                )?;
-                tx.execute(
-                    "UPDATE order_lines SET position = ?2 WHERE id = ?1",
-                    params![row, pos],
-                )?;
+                tx.execute("DELETE FROM order_points WHERE line_row = ?1", [row])?;
+                tx.execute("DELETE FROM order_lines WHERE id = ?1", [row])?;
+                dropped.push(l.line_id.to_string());
             }
         }
         for (op_id, line, action, reason) in &conflicts {
@@ -315,7 +311,14 @@ impl Store {
             ])?;
         }
         applied.conflicts = conflicts.len();
-        audit_remote(&tx, number.as_str(), Some(&local.workflow), &wf, &at)?;
+        audit_remote(
+            &tx,
+            number.as_str(),
+            Some(&local.workflow),
+            &wf,
+            &dropped,
+            &at,
+        )?;
         tx.commit()?;
         Ok(applied)
     }
@@ -467,9 +470,14 @@ fn audit_remote(
     number: &str,
     before: Option<&Workflow>,
     after: &Workflow,
+    dropped_lines: &[String],
     at: &str,
 ) -> Result<()> {
     let state = |w: &Workflow| json!({ "state": w.state.as_str(), "stage": w.stage().as_str() });
+    let mut after_json = state(after);
+    if !dropped_lines.is_empty() {
+        after_json["dropped_lines"] = json!(dropped_lines);
+    }
     audit::append_one(
         tx,
         &audit::NewEntry {
@@ -481,7 +489,7 @@ fn audit_remote(
             op_id: None,
             payload_sha256: None,
             before: before.map(|w| state(w).to_string()).as_deref(),
-            after: Some(&state(after).to_string()),
+            after: Some(&after_json.to_string()),
         },
     )
 }

@@ -288,7 +288,8 @@ fn write_line(
             "INSERT INTO order_lines (order_id, line_id, position, identifier, state, technician,
                                       body, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (line_id) DO UPDATE SET identifier = excluded.identifier,
+             ON CONFLICT (line_id) DO UPDATE SET position = excluded.position,
+                 identifier = excluded.identifier,
                  state = excluded.state, technician = excluded.technician, body = excluded.body,
                  updated_at = excluded.updated_at
              RETURNING id",

@@ -194,7 +194,50 @@ fn local_steps_and_edits_that_still_apply_replay_over_the_nodes_change() {
     assert_eq!(rec.order.notes.as_deref(), Some("周五前取回"));
     assert_eq!(rec.order.priority, Priority::Express);
     assert_eq!(rec.contact, Some(contact()));
+    let positions: Vec<i64> = f
+        .store
+        .connection()
+        .prepare("SELECT position FROM order_lines ORDER BY position")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(positions, [1, 2]);
     assert_sound(&f.store);
+}
+
+#[test]
+fn a_line_the_node_refused_leaves_with_the_pull_and_the_audit_says_so() {
+    let mut f = fixture();
+    let snap = snapshot();
+    f.store
+        .apply_order_change(&change(&snap, None))
+        .expect("apply");
+    let number = snap.order.number.to_string();
+    f.store
+        .add_order_line(&admin(), &number, &line_for("88.118.8/A-9"))
+        .expect("add");
+    // Pushed (the node answered), but the node's order has no such line.
+    let last = f.store.outbox_stats().expect("stats").last_seq;
+    f.store
+        .connection()
+        .execute("UPDATE sync_state SET pushed_through_seq = ?1", [last])
+        .expect("mark pushed");
+    let mut node = snap.clone();
+    node.version = 2;
+    f.store
+        .apply_order_change(&change(&node, None))
+        .expect("apply");
+    let rec = f.store.get_order(&number).expect("get").expect("order");
+    assert_eq!(rec.lines.len(), 2);
+    let t = f.store.order_timeline(&number).expect("timeline");
+    assert!(t
+        .last()
+        .and_then(|e| e.detail.as_deref())
+        .is_some_and(|d| d.contains("dropped_lines")));
+    let c = f.store.check_consistency().expect("check");
+    assert!(c.orders_out_of_step.is_empty(), "{c:?}");
 }
 
 #[test]

@@ -31,9 +31,9 @@ pub use number::{DeviceTag, NumberError, OrderNumber};
 pub use ops::{OrderChange, OrderOp, OrderSnapshot, OrderTransitionOp, Protected};
 pub use personal::{mask_name, mask_phone, Contact, ContactProblem};
 pub use workflow::{
-    available_actions, can_edit, can_submit, transition, Action, ActionKind, Actor, CalibrationUpdate, Command,
-    Context, EditScope, InvariantError, LineState, LineWork, OrderState, Quote, Role, Stage,
-    TransitionError, Transitioned, Workflow,
+    available_actions, can_edit, can_submit, transition, Action, ActionKind, Actor,
+    CalibrationUpdate, Command, Context, EditScope, InvariantError, LineState, LineWork,
+    OrderState, Quote, Role, Stage, TransitionError, Transitioned, Workflow,
 };
 
 /// Largest attachment (intake photo, document) one order may carry.
