@@ -281,6 +281,15 @@ fn build(args: &Args, path: &std::path::Path) -> Res<()> {
     Ok(())
 }
 
+/// Time this thread has spent on a CPU (first field of `/proc/thread-self/schedstat`, ns).
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
 fn main() -> Res<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.dir)?;
@@ -366,20 +375,29 @@ fn main() -> Res<()> {
         store.order_inbox(query)?;
     }
     let mut all = Vec::new();
+    let mut all_cpu = Vec::new();
     let mut per_query = Vec::new();
     for (name, query) in &queries {
         let mut samples: Vec<Duration> = Vec::with_capacity(args.reps);
+        let mut on_cpu: Vec<Duration> = Vec::with_capacity(args.reps);
         let mut shown = 0;
         for _ in 0..args.reps {
+            let cpu = thread_cpu();
             let start = Instant::now();
             let inbox = store.order_inbox(query)?;
             samples.push(start.elapsed());
+            on_cpu.push(thread_cpu().saturating_sub(cpu));
             shown = inbox.items.len();
         }
         all.extend_from_slice(&samples);
-        per_query.push((name.to_string(), Stats::of(&samples), shown));
+        all_cpu.extend_from_slice(&on_cpu);
+        let cpu_mean =
+            on_cpu.iter().sum::<Duration>().as_secs_f64() * 1e3 / args.reps.max(1) as f64;
+        per_query.push((name.to_string(), Stats::of(&samples), cpu_mean, shown));
     }
     let overall = Stats::of(&all);
+    let overall_cpu_mean =
+        all_cpu.iter().sum::<Duration>().as_secs_f64() * 1e3 / all_cpu.len().max(1) as f64;
 
     let mut md = String::new();
     let _ = writeln!(md, "# Order inbox benchmark\n");
@@ -402,20 +420,24 @@ fn main() -> Res<()> {
     );
     let _ = writeln!(
         md,
-        "| query | rows shown | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|"
+        "| query | rows shown | wall p50 ms | wall p95 ms | wall max ms | on-CPU mean ms |\n|---|---|---|---|---|---|"
     );
-    for (name, s, shown) in &per_query {
+    for (name, s, c, shown) in &per_query {
         let _ = writeln!(
             md,
-            "| {name} | {shown} | {:.3} | {:.3} | {:.3} |",
+            "| {name} | {shown} | {:.3} | {:.3} | {:.3} | {c:.3} |",
             s.p50, s.p95, s.max
         );
     }
     let ok = overall.p95 <= TARGET_P95_MS;
     let _ = writeln!(
         md,
-        "\n**All queries: p95 {:.3} ms** (goal ≤ {TARGET_P95_MS} ms): {}",
+        "\n**All queries: wall p95 {:.3} ms, on-CPU mean {:.3} ms** (goal: wall p95 ≤ \
+         {TARGET_P95_MS} ms): {}. On-CPU time is the query thread's own \
+         (`/proc/thread-self/schedstat`, tick-grained, so only its mean over all runs is \
+         shown); on a loaded machine wall time also counts waiting for a core.",
         overall.p95,
+        overall_cpu_mean,
         if ok { "met" } else { "NOT met" }
     );
     print!("{md}");
@@ -425,8 +447,9 @@ fn main() -> Res<()> {
         "lines_per_order": args.lines,
         "build": if cfg!(debug_assertions) { "debug" } else { "release" },
         "db_mib": round3(mib(db_size(&path))),
-        "queries": per_query.iter().map(|(n, s, shown)| json!({"query": n, "shown": shown, "stats": s.to_json()})).collect::<Vec<_>>(),
+        "queries": per_query.iter().map(|(n, s, c, shown)| json!({"query": n, "shown": shown, "wall": s.to_json(), "on_cpu_mean_ms": round3(*c)})).collect::<Vec<_>>(),
         "overall": overall.to_json(),
+        "overall_on_cpu_mean_ms": round3(overall_cpu_mean),
         "goal_p95_ms": TARGET_P95_MS,
         "goal_met": ok,
     });

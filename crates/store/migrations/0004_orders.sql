@@ -30,11 +30,18 @@ CREATE TABLE orders (
 );
 -- Counts per stage and a stage's list, newest first, from the index alone.
 CREATE INDEX orders_stage ON orders (stage, id);
--- The open orders' count and list, newest first, without reading the (wide) rows.
-CREATE INDEX orders_open ON orders (open, id);
--- Late and due-this-week: open orders by promised date.
-CREATE INDEX orders_promised ON orders (promised_date) WHERE open = 1;
+-- The open orders' count and list, newest first, late ones too, without reading the (wide)
+-- rows: a list walks this index backwards and stops at its page.
+CREATE INDEX orders_open ON orders (open, id, promised_date);
+-- Late and due-this-week: open orders by promised date, counted from the index alone.
+CREATE INDEX orders_promised ON orders (open, promised_date);
 CREATE INDEX orders_customer ON orders (customer);
+
+-- Every customer name an order carries (kept with each order write): a search for part of a
+-- name scans these few hundred names, not every order, then finds the orders by orders_customer.
+CREATE TABLE order_customers (
+    name        TEXT PRIMARY KEY
+) WITHOUT ROWID;
 
 CREATE TABLE order_lines (
     id          INTEGER PRIMARY KEY,

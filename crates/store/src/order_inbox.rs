@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use idstation_model::order::{LineState, OrderOp, OrderState, Priority, ServiceType, Stage};
+use idstation_model::order::{
+    LineState, OrderNumber, OrderOp, OrderState, Priority, ServiceType, Stage,
+};
 use idstation_model::Identifier;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
@@ -275,25 +277,43 @@ fn filter(q: &InboxQuery) -> (String, Vec<Value>) {
         );
     }
     if q.late_only {
+        // `+` keeps the planner on orders_open (newest first, stop at the page) instead of
+        // sorting every late order found through orders_promised.
         add(
-            "o.open = 1 AND o.promised_date < $1",
+            "o.open = 1 AND +o.promised_date < $1",
             vec![q.today.to_string().into()],
         );
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let upper = text.to_uppercase();
-        let identifier = Identifier::parse(text)
-            .map(|i| i.to_string())
-            .unwrap_or_else(|_| text.to_owned());
-        // One id set per index (a UNION, not an OR, so each part keeps its index): number
-        // and identifier by prefix range, a customer name anywhere in its covering index.
-        add(
-            "o.id IN (SELECT id FROM orders WHERE number >= $1 AND number < $1 || char(1114111)
-                      UNION SELECT id FROM orders WHERE customer LIKE '%' || $2 || '%' ESCAPE '\\'
-                      UNION SELECT order_id FROM order_lines
-                            WHERE identifier >= $3 AND identifier < $3 || char(1114111))",
-            vec![upper.into(), escape_like(text).into(), identifier.into()],
-        );
+        if let Ok(number) = text.parse::<OrderNumber>() {
+            // A whole order number names one order.
+            add("o.number = $1", vec![number.to_string().into()]);
+        } else if let Ok(identifier) = Identifier::parse(text) {
+            // An identifier (scanned or typed): the orders of that instrument, or of those
+            // whose identifiers start so.
+            add(
+                "o.id IN (SELECT order_id FROM order_lines
+                          WHERE identifier >= $1 AND identifier < $1 || char(1114111))",
+                vec![identifier.to_string().into()],
+            );
+        } else {
+            // Free text: one id set per index (a UNION, not an OR, so each part keeps its
+            // index): number and identifier by prefix, a customer name anywhere (matched
+            // among the distinct names, then found through orders_customer).
+            add(
+                "o.id IN (SELECT id FROM orders WHERE number >= $1 AND number < $1 || char(1114111)
+                          UNION SELECT id FROM orders WHERE customer IN
+                                (SELECT name FROM order_customers
+                                 WHERE name LIKE '%' || $2 || '%' ESCAPE '\\')
+                          UNION SELECT order_id FROM order_lines
+                                WHERE identifier >= $3 AND identifier < $3 || char(1114111))",
+                vec![
+                    text.to_uppercase().into(),
+                    escape_like(text).into(),
+                    text.to_owned().into(),
+                ],
+            );
+        }
     }
     if clauses.is_empty() {
         (String::new(), values)

@@ -251,6 +251,7 @@ impl Store {
         wf.check()
             .map_err(|e| StoreError::Corrupt(format!("replayed workflow of {number}: {e}")))?;
         // Write the result: header, lines (positions follow the node's order, then ours).
+        crate::orders::note_customer(&tx, &order.customer)?;
         tx.prepare_cached(
             "UPDATE orders SET customer = ?2, contact = ?3, service = ?4, priority = ?5,
                     requested_date = ?6, promised_date = ?7, notes = ?8, state = ?9, stage = ?10,

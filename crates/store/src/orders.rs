@@ -367,12 +367,20 @@ fn write_workflow(
     write_line_states(tx, order_id, wf)
 }
 
+/// Keeps `customer` among the names a customer search scans.
+pub(crate) fn note_customer(tx: &Transaction<'_>, customer: &str) -> Result<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO order_customers (name) VALUES (?1)")?
+        .execute([customer])?;
+    Ok(())
+}
+
 fn write_header(
     tx: &Transaction<'_>,
     order_id: i64,
     order: &Order,
     contact: Option<&str>,
 ) -> Result<()> {
+    note_customer(tx, &order.customer)?;
     tx.prepare_cached(
         "UPDATE orders SET customer = ?2, contact = ?3, service = ?4, priority = ?5,
                 requested_date = ?6, promised_date = ?7, notes = ?8
@@ -445,6 +453,7 @@ pub(crate) fn insert_order(
         });
     }
     let order_id = tx.last_insert_rowid();
+    note_customer(tx, &order.customer)?;
     for (i, line) in lines.iter().enumerate() {
         write_line(tx, order_id, i + 1, line, wf, at)?;
     }
