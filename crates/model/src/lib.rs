@@ -9,6 +9,7 @@ pub mod identifier;
 pub mod instrument;
 pub mod lease;
 pub mod ops;
+pub mod order;
 pub mod sync;
 pub mod template;
 

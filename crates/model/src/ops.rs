@@ -7,18 +7,23 @@ use uuid::Uuid;
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Instrument,
+    /// An order and its lines; the entity id is the order number, the payload an
+    /// `order::OrderOp`.
+    Order,
 }
 
 impl EntityKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Instrument => "instrument",
+            EntityKind::Order => "order",
         }
     }
 
     pub fn parse(s: &str) -> Option<EntityKind> {
         match s {
             "instrument" => Some(EntityKind::Instrument),
+            "order" => Some(EntityKind::Order),
             _ => None,
         }
     }
@@ -30,6 +35,8 @@ pub enum OpKind {
     /// Payload: the whole new record.
     Create,
     /// Payload: `{field: [before, after]}` for each changed field, so the node can merge three ways.
+    /// For an order, every change after its creation (line added, edit, attachment, workflow
+    /// step); its `order::OrderOp` payload says which.
     Update,
     /// Soft delete. Payload: `{"reason": ...}`.
     Delete,

@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_sync.sql")),
     M::up(include_str!("../migrations/0003_labels.sql")),
+    M::up(include_str!("../migrations/0004_orders.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -38,6 +39,8 @@ pub struct Store {
     pub(crate) path: PathBuf,
     pub(crate) device: Device,
     pub(crate) clock: Clock,
+    /// The personal-data key, once loaded or handed in (`personal.rs`).
+    pub(crate) personal: crate::personal::SealerCell,
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
@@ -135,6 +138,7 @@ impl Store {
             path: path.to_path_buf(),
             device,
             clock,
+            personal: Default::default(),
         })
     }
 
@@ -152,6 +156,7 @@ impl Store {
             path: path.to_path_buf(),
             device,
             clock,
+            personal: Default::default(),
         })
     }
 

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use idstation_model::order::{ContactProblem, OrderProblem, ResultProblem, TransitionError};
+
 use crate::labels::LabelThing;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,33 @@ pub enum StoreError {
     PrinterExists(String),
     #[error("print job {id} is {state}")]
     JobState { id: i64, state: &'static str },
+    #[error("order {0} does not exist")]
+    OrderNotFound(String),
+    #[error("order {0} already exists")]
+    OrderExists(String),
+    #[error("the order has no line {0}")]
+    LineNotFound(String),
+    #[error("the order already has line {0}")]
+    LineExists(String),
+    #[error("the order is not valid: {0:?}")]
+    OrderInvalid(Vec<OrderProblem>),
+    #[error("the contact is not valid: {0:?}")]
+    ContactInvalid(Vec<ContactProblem>),
+    #[error("the line is not valid: {0:?}")]
+    LineInvalid(Vec<ResultProblem>),
+    /// The order workflow refused the step or edit (the model's words say why).
+    #[error("{0}")]
+    OrderRefused(TransitionError),
+    #[error("the file is {size} bytes; at most {max} may be attached")]
+    AttachmentTooLarge { size: u64, max: u64 },
+    #[error("the order from the node cannot be stored: {0}")]
+    RemoteOrderInvalid(String),
+    #[error("the personal-data key {0} is missing; restore it beside the database")]
+    PersonalKeyMissing(PathBuf),
+    #[error("the personal-data key {0} is not the one this database was sealed with")]
+    PersonalKeyMismatch(PathBuf),
+    #[error("personal data: {0}")]
+    Personal(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]

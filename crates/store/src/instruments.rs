@@ -175,6 +175,76 @@ fn insert_row(
     Ok((hlc, at))
 }
 
+/// Replaces an instrument's fields inside a caller's transaction (an edit, or an order's
+/// approval writing the new calibration): row, search index, outbox op and audit entry under
+/// `action`. Returns whether anything changed (nothing is written when not).
+pub(crate) fn update_in_tx(
+    clock: &Clock,
+    tx: &Transaction<'_>,
+    chain: &mut audit::Chain,
+    actor: &str,
+    action: &str,
+    new: &Instrument,
+    expected_version: Option<i64>,
+) -> Result<bool> {
+    let id = new.identifier.to_string();
+    let (row_id, current) =
+        Store::load_row(tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    if current.deleted_at.is_some() {
+        return Err(StoreError::Deleted(id));
+    }
+    if let Some(expected) = expected_version {
+        if expected != current.version {
+            return Err(StoreError::VersionConflict {
+                id,
+                expected,
+                actual: current.version,
+            });
+        }
+    }
+    let changes = field_changes(&current.instrument, new);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let after = serde_json::to_string(new)?;
+    let payload = serde_json::Value::Object(changes).to_string();
+    let at = now();
+    let hlc = clock.now();
+    tx.prepare_cached(
+        "UPDATE instruments SET name = ?2, status = ?3, category = ?4, owner = ?5,
+                cal_next_due = ?6, body = ?7, version = version + 1, hlc = ?8, updated_at = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        row_id,
+        new.name,
+        new.status.as_str(),
+        new.category,
+        new.owner,
+        due_column(new),
+        after,
+        hlc,
+        at
+    ])?;
+    Store::unindex(tx, row_id)?;
+    Store::index(tx, row_id, new)?;
+    Store::record(
+        tx,
+        chain,
+        &Write {
+            entity: EntityKind::Instrument,
+            actor,
+            action,
+            entity_id: &id,
+            kind: OpKind::Update,
+            payload: &payload,
+            at: &at,
+            hlc: &hlc,
+        },
+    )?;
+    Ok(true)
+}
+
 impl Store {
     pub fn active_template(&self) -> Result<MetadataTemplate> {
         let body: String = self.conn.query_row(
@@ -256,61 +326,22 @@ impl Store {
         new: &Instrument,
         expected_version: Option<i64>,
     ) -> Result<Option<InstrumentRecord>> {
-        let id = new.identifier.to_string();
         let tx = Self::write_tx(&mut self.conn)?;
-        let (row_id, current) =
-            Self::load_row(&tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        if current.deleted_at.is_some() {
-            return Err(StoreError::Deleted(id));
-        }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(StoreError::VersionConflict {
-                    id,
-                    expected,
-                    actual: current.version,
-                });
-            }
-        }
-        let changes = field_changes(&current.instrument, new);
-        if changes.is_empty() {
+        let mut chain = audit::Chain::load(&tx)?;
+        let changed = update_in_tx(
+            &self.clock,
+            &tx,
+            &mut chain,
+            actor,
+            "edit",
+            new,
+            expected_version,
+        )?;
+        if !changed {
             return Ok(None);
         }
-        let after = serde_json::to_string(new)?;
-        let payload = serde_json::Value::Object(changes).to_string();
-        let at = now();
-        let hlc = self.clock.now();
-        tx.prepare_cached(
-            "UPDATE instruments SET name = ?2, status = ?3, category = ?4, owner = ?5,
-                    cal_next_due = ?6, body = ?7, version = version + 1, hlc = ?8, updated_at = ?9
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            row_id,
-            new.name,
-            new.status.as_str(),
-            new.category,
-            new.owner,
-            due_column(new),
-            after,
-            hlc,
-            at
-        ])?;
-        Self::unindex(&tx, row_id)?;
-        Self::index(&tx, row_id, new)?;
-        Self::record_and_commit(
-            tx,
-            &Write {
-                entity: EntityKind::Instrument,
-                actor,
-                action: "edit",
-                entity_id: &id,
-                kind: OpKind::Update,
-                payload: &payload,
-                at: &at,
-                hlc: &hlc,
-            },
-        )?;
+        chain.save(&tx)?;
+        tx.commit()?;
         self.get_instrument(&new.identifier)
     }
 

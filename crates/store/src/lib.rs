@@ -9,7 +9,10 @@
 //! One concern, one file, each adding its own `impl Store` block; `tests/` mirrors the names.
 //! `connection.rs` (create, open, pragmas, migrations, the device) · `write.rs` (the write rule)
 //! · `instruments.rs` · `search.rs` (text, index upkeep, queries) · `outbox.rs` · `audit.rs` ·
-//! `consistency.rs` · `sync.rs` · `labels.rs` · `backup.rs` · `clock.rs` · `error.rs`.
+//! `consistency.rs` · `sync.rs` · `labels.rs` · `orders.rs` (orders, lines, workflow steps,
+//! attachments) · `order_inbox.rs` (inbox, timeline) · `order_sync.rs` (push form, pulled
+//! orders, order conflicts) · `personal.rs` (personal data sealed at rest, its key) ·
+//! `backup.rs` · `clock.rs` · `error.rs`.
 //!
 //! # Recipe
 //!
@@ -51,7 +54,11 @@ mod consistency;
 mod error;
 mod instruments;
 pub mod labels;
+mod order_inbox;
+mod order_sync;
+mod orders;
 mod outbox;
+pub mod personal;
 pub mod search;
 pub mod sync;
 mod write;
@@ -63,5 +70,8 @@ pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
 pub use instruments::{InstrumentFilter, InstrumentRecord};
 pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
+pub use order_inbox::{Inbox, InboxItem, InboxQuery, TimelineEntry};
+pub use order_sync::{OrderChangeApplied, OrderConflict};
+pub use orders::{NewOrder, OrderFields, OrderRecord};
 pub use outbox::OutboxStats;
 pub use search::SearchResults;

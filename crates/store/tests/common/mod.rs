@@ -4,6 +4,8 @@
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
 
+pub mod orders;
+
 use std::path::{Path, PathBuf};
 
 use idstation_model::{Identifier, Instrument, InstrumentInput, MetadataTemplate};
