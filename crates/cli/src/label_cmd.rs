@@ -1,16 +1,14 @@
 //! `idstation label …` and `idstation printer …`: translate arguments to the workstation's label
 //! use cases and their results to text or JSON.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use idstation_store::{JobFilter, JobState, PrintJob};
-use idstation_workstation::idstation_labels::{
-    Ecc, Format, Language, PrinterProfile, PrinterStatus, Transport,
+use idstation_workstation::idstation_labels::{Ecc, Format, PrinterProfile, PrinterStatus};
+use idstation_workstation::{
+    i18n, tr, JobState, LabelRequest, NewPrinter, PrintJob, Workstation, WsError,
 };
-use idstation_workstation::{i18n, LabelRequest, Lang, Workstation, WsError};
 
 use crate::output::Out;
 
@@ -31,21 +29,15 @@ pub struct LabelArgs {
 
 impl LabelArgs {
     fn request(&self, id: &str) -> LabelRequest {
-        let mut extra = BTreeMap::new();
-        if let Some(r) = &self.restriction {
-            extra.insert("restriction".to_string(), r.clone());
-        }
+        let mut req =
+            LabelRequest::new(id, &self.template).with_restriction(self.restriction.clone());
         for kv in &self.set {
             if let Some((k, v)) = kv.split_once('=') {
-                extra.insert(k.trim().to_string(), v.to_string());
+                req.extra.insert(k.trim().to_string(), v.to_string());
             }
         }
-        LabelRequest {
-            identifier: id.to_string(),
-            template: self.template.clone(),
-            extra,
-            copies: self.copies,
-        }
+        req.copies = self.copies;
+        req
     }
 }
 
@@ -212,12 +204,15 @@ pub fn label(
                 }));
             } else {
                 println!(
-                    "{} {} ({}, {} B) QR: {}",
-                    out.t("已生成", "Rendered"),
-                    file.display(),
-                    fmt.as_str(),
-                    r.bytes.len(),
-                    r.qr_payload
+                    "{}",
+                    tr!(
+                        lang,
+                        "cli-label-rendered",
+                        file = file.display(),
+                        format = fmt.as_str(),
+                        bytes = r.bytes.len(),
+                        qr = r.qr_payload
+                    )
                 );
             }
         }
@@ -231,9 +226,10 @@ pub fn label(
             } else {
                 let reqs: Vec<LabelRequest> = ids.iter().map(|i| label.request(i)).collect();
                 let show = std::io::stderr().is_terminal() && !out.json;
+                let what = tr!(lang, "cli-progress-printing");
                 let report = ws.print_batch(&printer, &reqs, &mut |p| {
                     if show {
-                        eprint!("\r{} {}/{}", out.t("打印", "printing"), p.done, p.total);
+                        eprint!("\r{what} {}/{}", p.done, p.total);
                         if p.done == p.total {
                             eprintln!();
                         }
@@ -257,18 +253,7 @@ pub fn label(
             }
         }
         LabelCommand::Jobs { state, id, limit } => {
-            let state = state
-                .map(|s| JobState::parse(s.trim()).ok_or_else(|| bad("state", &s)))
-                .transpose()?;
-            let identifier = id
-                .map(|i| Workstation::parse_identifier(&i).map(|x| x.to_string()))
-                .transpose()?;
-            let jobs = ws.print_jobs(&JobFilter {
-                state,
-                identifier,
-                limit,
-                ..Default::default()
-            })?;
+            let jobs = ws.find_print_jobs(state.as_deref(), id.as_deref(), limit)?;
             jobs_out(out, &jobs);
         }
         LabelCommand::Process => {
@@ -277,13 +262,14 @@ pub fn label(
                 out.json_value(&report);
             } else {
                 println!(
-                    "{} {}，{} {}，{} {}",
-                    out.t("已打印", "printed"),
-                    report.printed.len(),
-                    out.t("仍在排队", "still queued"),
-                    report.still_queued.len(),
-                    out.t("失败", "failed"),
-                    report.failed.len()
+                    "{}",
+                    tr!(
+                        lang,
+                        "cli-queue-processed",
+                        printed = report.printed.len(),
+                        queued = report.still_queued.len(),
+                        failed = report.failed.len()
+                    )
                 );
             }
             if !report.still_queued.is_empty() || !report.failed.is_empty() {
@@ -312,7 +298,7 @@ pub fn label(
                 source,
             })?;
             if !out.json {
-                println!("{} {}", out.t("已保存", "Saved"), file.display());
+                println!("{}", tr!(lang, "cli-file-saved", file = file.display()));
             }
         }
         LabelCommand::Templates => {
@@ -328,9 +314,9 @@ pub fn label(
                         t.height_mm,
                         t.title,
                         if t.builtin {
-                            out.t("（内置）", " (built in)")
+                            tr!(lang, "cli-template-builtin")
                         } else {
-                            ""
+                            String::new()
                         }
                     );
                 }
@@ -343,7 +329,7 @@ pub fn label(
             })?;
             let t = ws.save_label_template(&json)?;
             if !out.json {
-                println!("{} {}", out.t("已保存模板", "Saved template"), t.name);
+                println!("{}", tr!(lang, "cli-template-saved", name = t.name));
             }
         }
         LabelCommand::TemplateShow { name } => println!("{}", ws.label_template(&name)?.to_json()),
@@ -359,18 +345,11 @@ pub fn label(
             if out.json {
                 out.json_value(&s);
             } else {
-                println!(
-                    "{}: https://{}/<{}>\n{}: {}",
-                    out.t("二维码内容", "QR payload"),
-                    s.resolver_host,
-                    out.t("标识", "identifier"),
-                    out.t("二维码纠错等级", "QR error correction"),
-                    s.qr_ecc
-                );
+                println!("{}", tr!(lang, "cli-qr-payload", host = s.resolver_host));
+                println!("{}", tr!(lang, "cli-qr-ecc", ecc = s.qr_ecc));
             }
         }
     }
-    let _ = lang;
     Ok(None)
 }
 
@@ -391,35 +370,23 @@ pub fn printer(cmd: PrinterCommand, out: &Out, mut ws: Workstation) -> Result<()
             cups_options,
             replace,
         } => {
-            let language = Language::parse(&language).ok_or_else(|| bad("language", &language))?;
-            let transport = Transport::parse(&uri).ok_or_else(|| bad("uri", &uri))?;
-            let (mw, mh) = match media {
-                None => (None, None),
-                Some(m) => {
-                    let (w, h) = m
-                        .to_ascii_lowercase()
-                        .split_once(['x', '×'])
-                        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)))
-                        .ok_or_else(|| bad("media", &m))?;
-                    (Some(w), Some(h))
-                }
-            };
-            let p = PrinterProfile {
-                name,
-                language,
-                dpi,
-                media_width_mm: mw,
-                media_height_mm: mh,
-                gap_mm,
-                darkness,
-                offset_x_mm,
-                offset_y_mm,
-                native_qr,
-                cups_options,
-                transport,
-                timeout_ms,
-            };
-            ws.add_printer(&p, replace)?;
+            let p = ws.add_new_printer(
+                &NewPrinter {
+                    name,
+                    language,
+                    uri,
+                    dpi,
+                    darkness,
+                    offset_x_mm,
+                    offset_y_mm,
+                    gap_mm,
+                    media,
+                    native_qr,
+                    timeout_ms,
+                    cups_options,
+                },
+                replace,
+            )?;
             printers_out(out, &[p]);
         }
         PrinterCommand::List => printers_out(out, &ws.list_printers()?),
@@ -432,13 +399,13 @@ pub fn printer(cmd: PrinterCommand, out: &Out, mut ws: Workstation) -> Result<()
             if out.json {
                 out.json_value(&st);
             } else {
-                println!("{} {name}", out.t("已发送测试页到", "Test label sent to"));
+                println!("{}", tr!(out.lang, "cli-test-sent", name = name));
             }
         }
         PrinterCommand::Remove { name } => {
             ws.remove_printer(&name)?;
             if !out.json {
-                println!("{} {name}", out.t("已删除打印机", "Removed printer"));
+                println!("{}", tr!(out.lang, "cli-printer-removed", name = name));
             }
         }
     }
@@ -464,7 +431,7 @@ fn printers_out(out: &Out, list: &[PrinterProfile]) {
             p.dpi,
             p.transport.describe(),
             p.darkness
-                .map(|d| format!("  {} {d}", out.t("浓度", "darkness")))
+                .map(|d| format!("  {}", tr!(out.lang, "cli-darkness", darkness = d)))
                 .unwrap_or_default()
         );
     }
@@ -475,7 +442,7 @@ fn jobs_out(out: &Out, jobs: &[PrintJob]) {
         return out.json_value(&jobs);
     }
     if jobs.is_empty() {
-        println!("{}", out.t("没有打印任务", "No print jobs"));
+        println!("{}", tr!(out.lang, "cli-no-jobs"));
     }
     for j in jobs {
         let state = i18n::job_state_label(j.state, out.lang);
@@ -484,12 +451,14 @@ fn jobs_out(out: &Out, jobs: &[PrintJob]) {
             j.id, state, j.printer, j.template, j.identifier, j.copies
         );
         if let Some(r) = &j.reason {
-            line.push_str(&format!("  {}: {r}", out.t("补打原因", "reprint reason")));
+            line.push_str(&format!(
+                "  {}",
+                tr!(out.lang, "cli-reprint-reason", reason = r)
+            ));
         }
         if let (Some(e), false) = (&j.last_error, j.state == JobState::Done) {
             line.push_str(&format!("  ({e})"));
         }
         println!("{line}");
     }
-    let _ = Lang::ZhCn;
 }

@@ -1,6 +1,14 @@
 //! `idstation`: every workstation use case on the command line, for scripts, tests and people
 //! at a terminal. It only translates arguments to `idstation_workstation` calls and results to
 //! text (zh-CN or English) or JSON.
+//!
+//! RECIPE (the CLI is the last step of a use case; see crates/workstation/src/lib.rs):
+//! - A subcommand: a variant of `Command` (or of an area's enum: `InstrumentCommand` here,
+//!   `label_cmd.rs`), whose arm in `run` calls one workstation use case and hands the result to `Out`.
+//! - Its output: a method on `Out` in `output.rs`: `--json` prints the value as is, otherwise
+//!   words from `tr!(self.lang, "cli-…")` (keys in crates/workstation/locales/*/cli.ftl, both languages).
+//! - Every use case the desktop app offers has its subcommand here (`dashboard`, `resolve`, …).
+//! - A test: `tests/cli.rs` (or the area's file) runs the real binary on a temporary folder.
 
 mod label_cmd;
 mod output;
@@ -11,9 +19,12 @@ use std::process::ExitCode;
 
 use chrono::{Duration, Local, NaiveDate};
 use clap::{Args, Parser, Subcommand};
-use idstation_model::{Field, InstrumentInput, InstrumentStatus};
-use idstation_store::InstrumentFilter;
-use idstation_workstation::{default_data_dir, demo, Lang, Workstation, WsError};
+use idstation_model::{Field, InstrumentInput};
+use idstation_workstation::view::{progress_view, ScanOutcome};
+use idstation_workstation::{
+    conflict_choice, default_data_dir, parse_status, tr, InstrumentQuery, Lang, Workstation,
+    WsError,
+};
 
 use output::Out;
 
@@ -157,21 +168,14 @@ enum InstrumentCommand {
     },
     /// Show one instrument with its live status and history
     Show { id: String },
-    /// List instruments, newest first
+    /// List instruments, newest first; with --query only those the search finds
     List {
-        #[arg(long)]
-        status: Option<String>,
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        owner: Option<String>,
-        /// Due within this many days (overdue ones included)
-        #[arg(long, value_name = "DAYS")]
-        due_within: Option<i64>,
-        /// Only overdue instruments
-        #[arg(long)]
-        overdue: bool,
-        /// Include deleted instruments
+        /// Search text, as `search` takes it (Chinese substrings, model numbers)
+        #[arg(long, short = 'q')]
+        query: Option<String>,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// Include deleted instruments (lists without --query)
         #[arg(long)]
         deleted: bool,
         #[arg(long, default_value_t = 50)]
@@ -179,10 +183,12 @@ enum InstrumentCommand {
         #[arg(long, default_value_t = 0)]
         offset: u32,
     },
-    /// Find instruments by any part of any field (Chinese substrings too)
+    /// Find instruments by any part of any field (Chinese substrings too), filters optional
     Search {
         #[arg(required = true)]
         query: Vec<String>,
+        #[command(flatten)]
+        filters: FilterArgs,
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
@@ -208,6 +214,43 @@ enum AuditCommand {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+}
+
+/// What `list` and `search` narrow instruments to (the app's table filters).
+#[derive(Args, Default)]
+struct FilterArgs {
+    /// in_use | restricted | stopped | scrapped (or 在用/准用/停用/报废)
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    owner: Option<String>,
+    /// Due within this many days (overdue ones included)
+    #[arg(long, value_name = "DAYS")]
+    due_within: Option<i64>,
+    /// Only overdue instruments
+    #[arg(long)]
+    overdue: bool,
+}
+
+impl FilterArgs {
+    /// The one instrument query the app's table also uses.
+    fn query(self, text: String, today: NaiveDate) -> Result<InstrumentQuery, WsError> {
+        let due_until = if self.overdue {
+            Some(today - Duration::days(1))
+        } else {
+            self.due_within.map(|d| today + Duration::days(d))
+        };
+        Ok(InstrumentQuery {
+            text,
+            status: self.status.as_deref().map(parse_status).transpose()?,
+            category: self.category,
+            owner: self.owner,
+            due_until,
+            ..InstrumentQuery::default()
+        })
+    }
 }
 
 /// Instrument fields as options. Any field, template attributes included, can also be given as
@@ -311,7 +354,12 @@ fn main() -> ExitCode {
         Some(s) => match Lang::parse(s) {
             Some(l) => l,
             None => {
-                eprintln!("不支持的语言“{s}”，可选 zh-CN 或 en / unsupported language '{s}': use zh-CN or en");
+                // Said in every language: the one asked for is not known.
+                let said: Vec<String> = Lang::ALL
+                    .iter()
+                    .map(|l| tr!(*l, "cli-unsupported-language", lang = s))
+                    .collect();
+                eprintln!("{}", said.join(" / "));
                 return ExitCode::from(2);
             }
         },
@@ -328,13 +376,7 @@ fn main() -> ExitCode {
         }
         Err(Failure::NotPrinted) => ExitCode::from(3),
         Err(Failure::NotConfirmed) => {
-            eprintln!(
-                "{}",
-                match lang {
-                    Lang::ZhCn => "未确认，未作任何更改；确认请加 --yes",
-                    Lang::En => "Not confirmed, nothing changed; add --yes to confirm",
-                }
-            );
+            eprintln!("{}", tr!(lang, "restore-not-confirmed"));
             ExitCode::FAILURE
         }
     }
@@ -349,7 +391,7 @@ fn actor(cli: &Cli) -> String {
 }
 
 /// Progress on stderr, only for a person watching a terminal.
-fn progress_printer(out: &Out, what: &'static str) -> impl FnMut(usize, usize) {
+fn progress_printer(out: &Out, what: String) -> impl FnMut(usize, usize) {
     let show = std::io::stderr().is_terminal() && !out.json;
     move |done, total| {
         if show {
@@ -381,9 +423,10 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let actor = actor(&cli);
     let today = Local::now().date_naive();
+    let lang = out.lang;
     let open = || {
         Workstation::open(&data_dir, &actor).map(|mut ws| {
-            ws.set_lang(out.lang);
+            ws.set_lang(lang);
             ws
         })
     };
@@ -403,12 +446,8 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
         Command::Audit(AuditCommand::Verify) => {
             let report = open()?.verify()?;
             out.verify(&report);
-            if let Some(problem) = report.audit.problem {
-                return Err(WsError::AuditBroken(problem).into());
-            }
-            if !report.consistency.is_consistent() {
-                let detail = format!("{:?}", report.consistency);
-                return Err(WsError::from(idstation_store::StoreError::Corrupt(detail)).into());
+            if let Some(failure) = report.failure() {
+                return Err(failure.into());
             }
         }
         Command::Audit(AuditCommand::Log { id, limit }) => {
@@ -416,7 +455,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
         }
         Command::Backup { file } => {
             let ws = open()?;
-            let mut p = progress_printer(out, "backup");
+            let mut p = progress_printer(out, tr!(lang, "cli-progress-backup"));
             let report = ws.backup(&file, &mut |d, t| p(d.max(0) as usize, t.max(0) as usize))?;
             out.backup(&report);
         }
@@ -424,36 +463,23 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
             if !yes && !out.confirm_restore(&data_dir, &file) {
                 return Err(Failure::NotConfirmed);
             }
-            let mut p = progress_printer(out, "restore");
+            let mut p = progress_printer(out, tr!(lang, "cli-progress-restore"));
             let report = Workstation::restore(&data_dir, &file, &mut |d, t| {
                 p(d.max(0) as usize, t.max(0) as usize)
             })?;
             out.restore(&report);
         }
         Command::Demo { count } => {
-            let mut ws = match Workstation::open(&data_dir, &actor) {
-                Ok(ws) => ws,
-                Err(WsError::Store(idstation_store::StoreError::NotInitialised(_))) => {
-                    Workstation::init(&data_dir, "88.118.8", &actor)?
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if ws.status()?.instruments == 0 {
-                let prefix = ws.store().device().prefix.clone();
-                let instruments = demo::instruments(&prefix, 1, count, 2026)
-                    .iter()
-                    .map(|input| ws.validate(input).map_err(WsError::Invalid))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut p = progress_printer(out, "demo");
-                ws.import_instruments(&instruments, &mut p)?;
-            }
+            let mut ws = Workstation::open_or_init(&data_dir, "88.118.8", &actor)?;
+            let mut p = progress_printer(out, tr!(lang, "cli-progress-demo"));
+            ws.seed_demo(count, &mut p)?;
             out.status(&ws.status()?);
         }
-        Command::Dashboard => out.dashboard(&open()?.dashboard(today, out.lang)?),
+        Command::Dashboard => out.dashboard(&open()?.dashboard(today, lang)?),
         Command::Resolve { text } => {
             let ws = open()?;
-            match ws.resolve_scan(&text, today, out.lang)? {
-                idstation_workstation::view::ScanOutcome::Local { identifier } => {
+            match ws.resolve_scan(&text, today, lang)? {
+                ScanOutcome::Local { identifier } => {
                     out.details(&ws.details(&identifier, today)?, ws.template())
                 }
                 other => out.scan_outcome(&other),
@@ -464,7 +490,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
             let show = std::io::stderr().is_terminal() && !out.json;
             let report = ws.sync_now(&mut |p| {
                 if show {
-                    eprint!("\r{}", out.progress(&p));
+                    eprint!("\r{}", progress_view(&p, lang).message);
                     let _ = std::io::stderr().flush();
                 }
             });
@@ -502,17 +528,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
         Command::Conflicts {
             command: Some(ConflictCommand::Resolve { id, take, value }),
         } => {
-            use idstation_store::sync::Resolution;
-            let choice = match (take.as_deref(), value) {
-                (_, Some(v)) => Resolution::Value(v),
-                (Some("local"), None) => Resolution::Local,
-                (Some("server"), None) => Resolution::Server,
-                (other, None) => {
-                    return Err(
-                        WsError::UnknownField(format!("--take {}", other.unwrap_or(""))).into(),
-                    )
-                }
-            };
+            let choice = conflict_choice(take.as_deref(), value)?;
             let mut ws = open()?;
             ws.resolve_conflict(id, &choice)?;
             out.conflicts(&ws.conflicts(true)?);
@@ -555,47 +571,30 @@ fn instrument(
         }
         InstrumentCommand::Show { id } => out.details(&ws.details(&id, today)?, ws.template()),
         InstrumentCommand::List {
-            status,
-            category,
-            owner,
-            due_within,
-            overdue,
+            query,
+            filters,
             deleted,
             limit,
             offset,
         } => {
-            let status = status
-                .map(|s| {
-                    InstrumentStatus::parse(&s).ok_or_else(|| {
-                        WsError::Invalid(idstation_model::ValidationErrors(vec![
-                            idstation_model::FieldError {
-                                field: Field::Status,
-                                kind: idstation_model::FieldErrorKind::UnknownStatus { value: s },
-                            },
-                        ]))
-                    })
-                })
-                .transpose()?;
-            let due_until = if overdue {
-                Some(today - Duration::days(1))
-            } else {
-                due_within.map(|d| today + Duration::days(d))
-            };
-            let records = ws.list(&InstrumentFilter {
-                status,
-                category,
-                owner,
-                due_until,
-                due_from: None,
+            let q = InstrumentQuery {
                 include_deleted: deleted,
                 limit,
                 offset,
-            })?;
-            out.table(&records, today);
+                ..filters.query(query.unwrap_or_default(), today)?
+            };
+            out.table(&ws.find_instruments(&q)?.records, today);
         }
-        InstrumentCommand::Search { query, limit } => {
-            let results = ws.search(&query.join(" "), limit)?;
-            out.search(&results, today);
+        InstrumentCommand::Search {
+            query,
+            filters,
+            limit,
+        } => {
+            let q = InstrumentQuery {
+                limit,
+                ..filters.query(query.join(" "), today)?
+            };
+            out.search(&ws.find_instruments(&q)?, today);
         }
         InstrumentCommand::Delete { id, reason } => {
             let rec = ws.delete(&id, &reason)?;
@@ -606,7 +605,7 @@ fn instrument(
             out.edited(&rec);
         }
         InstrumentCommand::Import { file } => {
-            let mut p = progress_printer(out, "import");
+            let mut p = progress_printer(out, tr!(out.lang, "cli-progress-import"));
             let report = ws.import_file(&file, &mut p)?;
             out.imported(&report);
         }

@@ -1,13 +1,17 @@
-//! How results look: aligned text in the user's language, or JSON for scripts.
+//! How results look: aligned text in the user's language (words from the workstation's
+//! `locales/*/cli.ftl`), or JSON for scripts.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use idstation_model::{Field, LiveStatus, MetadataTemplate};
-use idstation_store::{AuditEntry, BackupReport, InstrumentRecord, RestoreReport, SearchResults};
-use idstation_workstation::i18n::{self, field_label, live_status_label, Lang};
-use idstation_workstation::{ImportReport, InstrumentDetails, Status, VerifyReport, WsError};
+use idstation_model::{LiveStatus, MetadataTemplate};
+use idstation_workstation::i18n::{self, live_status_label, Lang};
+use idstation_workstation::view::{field_label_in, shown_values, Dashboard, ScanOutcome};
+use idstation_workstation::{
+    tr, AuditEntry, BackupReport, ConflictRecord, ImportReport, InstrumentDetails, InstrumentList,
+    InstrumentRecord, RestoreReport, Status, SyncReport, SyncStatus, VerifyReport, WsError,
+};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -57,13 +61,6 @@ impl Out {
         self.print_json(value)
     }
 
-    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        match self.lang {
-            Lang::ZhCn => zh,
-            Lang::En => en,
-        }
-    }
-
     fn print_json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(s) => println!("{s}"),
@@ -91,7 +88,17 @@ impl Out {
             }});
             eprintln!("{body}");
         } else {
-            eprintln!("{}{}", self.t("错误：", "Error: "), e.message(self.lang));
+            eprintln!(
+                "{}",
+                tr!(self.lang, "cli-error", message = e.message(self.lang))
+            );
+        }
+    }
+
+    /// Label and value lines, the labels padded to one width.
+    fn rows(&self, rows: &[(String, String)], width: usize) {
+        for (k, v) in rows {
+            println!("{}  {v}", pad(k, width));
         }
     }
 
@@ -99,64 +106,61 @@ impl Out {
         if self.json {
             return self.print_json(s);
         }
-        println!(
-            "{}  {}",
-            pad(self.t("设备", "Device"), 12),
-            s.device.device_id
-        );
-        println!(
-            "{}  {}",
-            pad(self.t("企业前缀", "Prefix"), 12),
-            s.device.prefix
-        );
-        println!(
-            "{}  {}",
-            pad(self.t("数据目录", "Data folder"), 12),
-            s.data_dir.display()
-        );
-        println!(
-            "{}  {}",
-            pad(self.t("仪器数量", "Instruments"), 12),
-            s.instruments
-        );
-        println!(
-            "{}  {} / {}",
-            pad(self.t("待同步操作", "Pending ops"), 12),
-            s.outbox.pending,
-            s.outbox.total
-        );
-    }
-
-    fn record_line(&self, verb_zh: &str, verb_en: &str, rec: &InstrumentRecord) {
-        if self.json {
-            return self.print_json(rec);
-        }
-        println!(
-            "{} {} {}（{} {}）",
-            self.t(verb_zh, verb_en),
-            rec.instrument.identifier,
-            rec.instrument.name,
-            self.t("版本", "version"),
-            rec.version
+        let l = self.lang;
+        self.rows(
+            &[
+                (tr!(l, "cli-device"), s.device.device_id.to_string()),
+                (tr!(l, "cli-prefix"), s.device.prefix.clone()),
+                (tr!(l, "cli-data-folder"), s.data_dir.display().to_string()),
+                (tr!(l, "cli-instruments"), s.instruments.to_string()),
+                (
+                    tr!(l, "cli-pending-ops"),
+                    format!("{} / {}", s.outbox.pending, s.outbox.total),
+                ),
+            ],
+            12,
         );
     }
 
     pub fn registered(&self, rec: &InstrumentRecord) {
-        self.record_line("已登记", "Registered", rec);
+        if self.json {
+            return self.print_json(rec);
+        }
+        let i = &rec.instrument;
+        println!(
+            "{}",
+            tr!(
+                self.lang,
+                "cli-registered",
+                id = i.identifier,
+                name = i.name,
+                version = rec.version
+            )
+        );
     }
 
     pub fn edited(&self, rec: &InstrumentRecord) {
-        self.record_line("已保存", "Saved", rec);
+        if self.json {
+            return self.print_json(rec);
+        }
+        let i = &rec.instrument;
+        println!(
+            "{}",
+            tr!(
+                self.lang,
+                "cli-saved",
+                id = i.identifier,
+                name = i.name,
+                version = rec.version
+            )
+        );
     }
 
     pub fn unchanged(&self, id: &str) {
         if self.json {
             return self.print_json(&serde_json::json!({ "unchanged": id }));
         }
-        println!(
-            "{} {id}",
-            self.t("内容未变，未写入：", "Nothing changed for")
-        );
+        println!("{}", tr!(self.lang, "cli-unchanged", id = id));
     }
 
     pub fn deleted(&self, rec: &InstrumentRecord) {
@@ -164,122 +168,78 @@ impl Out {
             return self.print_json(rec);
         }
         let id = &rec.instrument.identifier;
-        println!(
-            "{} {id} {}",
-            self.t("已删除", "Deleted"),
-            rec.instrument.name
-        );
-        println!(
-            "{} idstation instrument undelete {id}",
-            self.t("如需撤销：", "To undo:")
-        );
+        let name = &rec.instrument.name;
+        println!("{}", tr!(self.lang, "cli-deleted", id = id, name = name));
+        println!("{}", tr!(self.lang, "cli-undo-delete", id = id));
     }
 
     pub fn imported(&self, r: &ImportReport) {
         if self.json {
             return self.print_json(r);
         }
-        println!(
-            "{} {}",
-            self.t("已导入仪器：", "Instruments imported:"),
-            r.imported
-        );
+        println!("{}", tr!(self.lang, "cli-imported", count = r.imported));
     }
 
     pub fn details(&self, d: &InstrumentDetails, template: &MetadataTemplate) {
         if self.json {
             return self.print_json(d);
         }
-        let inst = &d.record.instrument;
-        let input = inst.to_input();
-        let live = live_status_label(d.live_status, self.lang);
-        let fields: Vec<Field> = Field::FIXED
-            .into_iter()
-            .chain(input.attributes.keys().map(|k| Field::Attribute(k.clone())))
-            .collect();
-        let labels: Vec<String> = fields.iter().map(|f| self.label(f, template)).collect();
-        let width = labels
+        let l = self.lang;
+        let (shown, _) = shown_values(&d.record.instrument, l);
+        let mut rows = vec![(
+            tr!(l, "cli-live-status"),
+            live_status_label(d.live_status, l),
+        )];
+        rows.extend(
+            shown
+                .into_iter()
+                .map(|(f, v)| (field_label_in(&f, template, l), v)),
+        );
+        if let Some(deleted) = &d.record.deleted_at {
+            rows.push((tr!(l, "cli-deleted-at"), deleted.clone()));
+        }
+        let width = rows
             .iter()
-            .map(|l| UnicodeWidthStr::width(l.as_str()))
+            .map(|(k, _)| UnicodeWidthStr::width(k.as_str()))
             .max()
             .unwrap_or(8);
-        println!("{}  {live}", pad(self.t("当前状态", "Live status"), width));
-        for (f, label) in fields.iter().zip(&labels) {
-            let value = match f {
-                Field::Status => Some(i18n::status_label(inst.status, self.lang).to_string()),
-                Field::CalResult => inst
-                    .calibration
-                    .result
-                    .map(|r| i18n::result_label(r, self.lang).to_string()),
-                _ => input.get(f).map(str::to_string),
-            };
-            if let Some(v) = value {
-                println!("{}  {v}", pad(label, width));
-            }
-        }
-        if let Some(deleted) = &d.record.deleted_at {
-            println!(
-                "{}  {deleted}",
-                pad(self.t("删除时间", "Deleted at"), width)
-            );
-        }
-        println!("\n{}", self.t("历史：", "History:"));
+        self.rows(&rows, width);
+        println!("\n{}", tr!(l, "cli-history"));
         for e in &d.history {
             println!(
                 "  {}  {}  {}",
                 e.at,
                 pad(&e.actor, 8),
-                self.action(&e.action)
+                i18n::action_label(&e.action, l)
             );
         }
-    }
-
-    /// Template attributes are labelled with the template's Chinese alias.
-    fn label(&self, f: &Field, template: &MetadataTemplate) -> String {
-        match (f, self.lang) {
-            (Field::Attribute(name), Lang::ZhCn) => template
-                .field(name)
-                .map_or_else(|| name.clone(), |t| t.alias_zh.clone()),
-            _ => field_label(f, self.lang),
-        }
-    }
-
-    fn action(&self, a: &str) -> String {
-        let zh = match a {
-            "register" => "登记",
-            "edit" => "修改",
-            "delete" => "删除",
-            "undelete" => "恢复",
-            "init" => "初始化",
-            other => other,
-        };
-        self.t(zh, a).to_string()
     }
 
     pub fn table(&self, records: &[InstrumentRecord], today: NaiveDate) {
         if self.json {
             return self.print_json(&records);
         }
+        let l = self.lang;
         if records.is_empty() {
-            println!("{}", self.t("没有符合条件的仪器", "No instruments match"));
+            println!("{}", tr!(l, "cli-no-instruments"));
             return;
         }
         let head = [
-            (self.t("标识", "Identifier"), 26),
-            (self.t("名称", "Name"), 14),
-            (self.t("型号", "Model"), 14),
-            (self.t("所属单位", "Owner"), 22),
-            (self.t("状态", "Status"), 18),
-            (self.t("下次校准", "Next due"), 10),
+            (tr!(l, "cli-col-identifier"), 26),
+            (tr!(l, "cli-col-name"), 14),
+            (tr!(l, "cli-col-model"), 14),
+            (tr!(l, "cli-col-owner"), 22),
+            (tr!(l, "cli-col-status"), 18),
+            (tr!(l, "cli-col-due"), 10),
         ];
         let line: Vec<String> = head.iter().map(|(h, w)| pad(h, *w)).collect();
         println!("{}", line.join("  ").trim_end());
         for r in records {
             let i = &r.instrument;
             let live = i.live_status(today);
-            let mut status = live_status_label(live, self.lang).to_string();
+            let mut status = live_status_label(live, l);
             if r.deleted_at.is_some() {
-                status = format!("{}({status})", self.t("已删除", "deleted"));
+                status = tr!(l, "cli-deleted-status", status = status);
             }
             let cells = [
                 i.identifier.to_string(),
@@ -306,19 +266,24 @@ impl Out {
         }
     }
 
-    pub fn search(&self, r: &SearchResults, today: NaiveDate) {
-        if self.json {
-            return self.print_json(r);
+    /// Search hits; `--json` as `{hits, truncated}`, where `truncated` says there are more
+    /// than shown.
+    pub fn search(&self, found: &InstrumentList, today: NaiveDate) {
+        #[derive(Serialize)]
+        struct Hits<'a> {
+            hits: &'a [InstrumentRecord],
+            truncated: bool,
         }
-        self.table(&r.hits, today);
-        if r.truncated {
-            println!(
-                "{}",
-                self.t(
-                    "…还有更多结果，请加 --limit 或细化查询",
-                    "…more results; raise --limit or refine the query"
-                )
-            );
+        let more = found.truncated || found.total as usize > found.records.len();
+        if self.json {
+            return self.print_json(&Hits {
+                hits: &found.records,
+                truncated: more,
+            });
+        }
+        self.table(&found.records, today);
+        if more {
+            println!("{}", tr!(self.lang, "cli-more-results"));
         }
     }
 
@@ -326,29 +291,25 @@ impl Out {
         if self.json {
             return self.print_json(r);
         }
+        let l = self.lang;
         match &r.audit.problem {
-            None => println!(
-                "{} {} {}",
-                self.t("审计链完整：", "Audit chain intact:"),
-                r.audit.entries,
-                self.t("条记录", "entries")
-            ),
-            Some(p) => println!("{}", i18n::audit_break(p, self.lang)),
+            None => println!("{}", tr!(l, "audit-intact", entries = r.audit.entries)),
+            Some(p) => println!("{}", i18n::audit_break(p, l)),
         }
         let c = &r.consistency;
         if c.is_consistent() {
             println!(
-                "{} {} / {} / {}",
-                self.t(
-                    "仪器、待同步操作与审计记录一致：",
-                    "Instruments, outbox and audit agree:"
-                ),
-                c.instruments,
-                c.outbox_ops,
-                c.audit_entries
+                "{}",
+                tr!(
+                    l,
+                    "data-consistent",
+                    instruments = c.instruments,
+                    ops = c.outbox_ops,
+                    entries = c.audit_entries
+                )
             );
         } else {
-            println!("{} {c:?}", self.t("数据不一致：", "Inconsistent:"));
+            println!("{}", tr!(l, "data-inconsistent", detail = format!("{c:?}")));
         }
     }
 
@@ -362,7 +323,7 @@ impl Out {
                 e.seq,
                 local_time(&e.at),
                 pad(&e.actor, 8),
-                pad(&self.action(&e.action), 6),
+                pad(&i18n::action_label(&e.action, self.lang), 6),
                 e.entity_id
             );
         }
@@ -373,13 +334,14 @@ impl Out {
             return self.print_json(r);
         }
         println!(
-            "{} {}（{} {}，{} {}）",
-            self.t("备份完成并已校验：", "Backup written and verified:"),
-            r.path.display(),
-            r.instruments,
-            self.t("台仪器", "instruments"),
-            r.audit_entries,
-            self.t("条审计记录", "audit entries")
+            "{}",
+            tr!(
+                self.lang,
+                "backup-done",
+                path = r.path.display(),
+                instruments = r.instruments,
+                entries = r.audit_entries
+            )
         );
     }
 
@@ -388,20 +350,18 @@ impl Out {
             return self.print_json(r);
         }
         println!(
-            "{} {}（{} {}）",
-            self.t("已从备份恢复：", "Restored from"),
-            r.restored_from.display(),
-            r.instruments,
-            self.t("台仪器", "instruments")
+            "{}",
+            tr!(
+                self.lang,
+                "restore-done",
+                path = r.restored_from.display(),
+                instruments = r.instruments
+            )
         );
         if let Some(prev) = &r.previous_saved_as {
             println!(
-                "{} {}",
-                self.t(
-                    "恢复前的数据库已另存为：",
-                    "The database before the restore is kept as"
-                ),
-                prev.display()
+                "{}",
+                tr!(self.lang, "restore-previous-kept", path = prev.display())
             );
         }
     }
@@ -412,132 +372,99 @@ impl Out {
             return false;
         }
         eprint!(
-            "{} {} → {}\n{} ",
-            self.t(
-                "将用备份替换当前数据库：",
-                "This replaces the current database with"
+            "{}\n{} ",
+            tr!(
+                self.lang,
+                "restore-confirm",
+                backup = backup.display(),
+                folder = data_dir.display()
             ),
-            backup.display(),
-            data_dir.display(),
-            self.t(
-                "（当前数据库会另存一份）输入 yes 确认：",
-                "(the current one is kept aside) Type yes to confirm:"
-            )
+            tr!(self.lang, "restore-confirm-prompt")
         );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
     }
 
-    pub fn progress(&self, p: &idstation_sync::Progress) -> String {
-        use idstation_sync::Progress as P;
-        match p {
-            P::Pushing { sent, pending } => {
-                format!("{} {sent}/{}", self.t("上传", "pushing"), sent + pending)
-            }
-            P::Pulling { received } => format!("{} {received}", self.t("下载", "pulling")),
-            P::Refetching { received } => {
-                format!("{} {received}", self.t("重新获取全部记录", "refetching"))
-            }
-            P::Leasing => self.t("领取标识号段", "leasing identifiers").to_owned(),
-        }
-    }
-
-    pub fn sync_report(&self, r: &idstation_sync::SyncReport) {
+    pub fn sync_report(&self, r: &SyncReport) {
         if self.json {
             return self.print_json(r);
         }
-        let p = &r.pushed;
-        match self.lang {
-            Lang::ZhCn => println!(
-                "同步完成：上传 {} 条（新 {}，重复 {}，拒绝 {}，冲突 {}），下载 {} 条{}{}",
-                p.applied + p.duplicates + p.rejected + p.conflicts,
-                p.applied,
-                p.duplicates,
-                p.rejected,
-                p.conflicts,
-                r.pulled,
-                if r.refetched { "（已重新获取全部记录）" } else { "" },
-                if r.leased > 0 { format!("，领取标识 {} 个", r.leased) } else { String::new() },
-            ),
-            Lang::En => println!(
-                "synced: pushed {} (applied {}, duplicate {}, rejected {}, conflict {}), pulled {}{}{}",
-                p.applied + p.duplicates + p.rejected + p.conflicts,
-                p.applied,
-                p.duplicates,
-                p.rejected,
-                p.conflicts,
-                r.pulled,
-                if r.refetched { " (full refetch)" } else { "" },
-                if r.leased > 0 { format!(", leased {} identifiers", r.leased) } else { String::new() },
-            ),
+        let (l, p) = (self.lang, &r.pushed);
+        let mut line = tr!(
+            l,
+            "cli-sync-report",
+            pushed = p.applied + p.duplicates + p.rejected + p.conflicts,
+            applied = p.applied,
+            duplicates = p.duplicates,
+            rejected = p.rejected,
+            conflicts = p.conflicts,
+            pulled = r.pulled
+        );
+        if r.refetched {
+            line.push_str(&tr!(l, "cli-sync-refetched"));
         }
+        if r.leased > 0 {
+            line.push_str(&tr!(l, "cli-sync-leased", count = r.leased));
+        }
+        println!("{line}");
     }
 
-    pub fn sync_status(&self, s: &idstation_store::sync::SyncStatus) {
+    pub fn sync_status(&self, s: &SyncStatus) {
         if self.json {
             return self.print_json(s);
         }
-        let none = self.t("无", "none");
-        let rows = [
-            (
-                self.t("节点", "Node"),
-                s.node_url
-                    .clone()
-                    .unwrap_or_else(|| self.t("未登录", "not signed in").to_owned()),
-            ),
-            (
-                self.t("待同步操作", "Pending ops"),
-                s.pending_ops.to_string(),
-            ),
-            (
-                self.t("未处理冲突", "Open conflicts"),
-                s.open_conflicts.to_string(),
-            ),
-            (
-                self.t("被拒绝操作", "Rejected ops"),
-                s.rejected_ops.to_string(),
-            ),
-            (
-                self.t("剩余预分配标识", "Leased ids left"),
-                s.lease_numbers_left.to_string(),
-            ),
-            (
-                self.t("上次成功", "Last success"),
-                s.last_success_at
-                    .as_deref()
-                    .map(local_time)
-                    .unwrap_or_else(|| none.to_owned()),
-            ),
-            (
-                self.t("上次错误", "Last error"),
-                s.last_error.clone().unwrap_or_else(|| none.to_owned()),
-            ),
-        ];
-        for (k, v) in rows {
-            println!("{}  {v}", pad(k, 14));
-        }
+        let l = self.lang;
+        let none = || tr!(l, "cli-none");
+        self.rows(
+            &[
+                (
+                    tr!(l, "cli-node"),
+                    s.node_url
+                        .clone()
+                        .unwrap_or_else(|| tr!(l, "cli-not-signed-in")),
+                ),
+                (tr!(l, "cli-pending-ops"), s.pending_ops.to_string()),
+                (tr!(l, "cli-open-conflicts"), s.open_conflicts.to_string()),
+                (tr!(l, "cli-rejected-ops"), s.rejected_ops.to_string()),
+                (tr!(l, "cli-leased-left"), s.lease_numbers_left.to_string()),
+                (
+                    tr!(l, "cli-last-success"),
+                    s.last_success_at
+                        .as_deref()
+                        .map(local_time)
+                        .unwrap_or_else(none),
+                ),
+                (
+                    tr!(l, "cli-last-error"),
+                    s.last_error.clone().unwrap_or_else(none),
+                ),
+            ],
+            14,
+        );
     }
 
-    pub fn conflicts(&self, list: &[idstation_store::sync::ConflictRecord]) {
+    pub fn conflicts(&self, list: &[ConflictRecord]) {
         if self.json {
             return self.print_json(&list);
         }
         if list.is_empty() {
-            println!("{}", self.t("没有未处理的冲突", "No open conflicts"));
+            println!("{}", tr!(self.lang, "cli-no-conflicts"));
             return;
         }
         for c in list {
             let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "∅".to_owned());
             println!(
-                "#{}  {}  {}: {} {} / {} {}{}",
+                "#{}  {}  {}: {}{}",
                 c.id,
                 c.identifier,
                 c.field,
-                self.t("本机", "local"),
-                v(&c.local),
-                self.t("节点", "node"),
-                v(&c.server),
+                tr!(
+                    self.lang,
+                    "cli-conflict-sides",
+                    local = v(&c.local),
+                    node = v(&c.server)
+                ),
                 c.resolution
                     .as_deref()
                     .map(|r| format!("  [{r}]"))
@@ -546,40 +473,35 @@ impl Out {
         }
     }
 
-    /// Reads a password from the terminal's next line (the CLI's fallback when no flag or
-    /// environment variable gives it).
-    pub fn dashboard(&self, d: &idstation_workstation::view::Dashboard) {
+    pub fn dashboard(&self, d: &Dashboard) {
         if self.json {
             return self.print_json(d);
         }
-        println!("{}: {}", self.t("仪器总数", "instruments"), d.total);
+        let l = self.lang;
+        println!("{}: {}", tr!(l, "cli-total"), d.total);
         for c in &d.counts {
             println!("{}: {}", c.label, c.count);
         }
         println!(
             "{}: {}  {}: {}  {}: {}",
-            self.t("同步", "sync"),
+            tr!(l, "cli-sync"),
             d.sync.state_label,
-            self.t("待同步", "pending"),
+            tr!(l, "cli-pending"),
             d.sync.pending_ops,
-            self.t("未解决冲突", "open conflicts"),
+            tr!(l, "cli-open-conflicts"),
             d.sync.open_conflicts
         );
     }
 
     /// A scan that did not open a local record: the node's copy, or "unknown".
-    pub fn scan_outcome(&self, o: &idstation_workstation::view::ScanOutcome) {
-        use idstation_workstation::view::ScanOutcome;
+    pub fn scan_outcome(&self, o: &ScanOutcome) {
         if self.json {
             return self.print_json(o);
         }
         match o {
             ScanOutcome::Local { identifier } => println!("{identifier}"),
             ScanOutcome::Node { identifier, view } => {
-                println!(
-                    "{identifier}  {}",
-                    self.t("（来自节点，本机未保存）", "(from the node, not kept here)")
-                );
+                println!("{identifier}  {}", tr!(self.lang, "cli-from-node"));
                 for f in &view.fields {
                     println!("{}  {}", pad(&f.label, 24), f.value);
                 }
@@ -588,13 +510,7 @@ impl Out {
                 identifier,
                 node_note,
             } => {
-                println!(
-                    "{identifier}: {}",
-                    self.t(
-                        "本机和节点都没有这个标识；登记：idstation instrument add --id …",
-                        "neither this workstation nor the node knows it; register: idstation instrument add --id …"
-                    )
-                );
+                println!("{identifier}: {}", tr!(self.lang, "cli-unknown-scan"));
                 if let Some(n) = node_note {
                     println!("{n}");
                 }
@@ -602,8 +518,10 @@ impl Out {
         }
     }
 
+    /// Reads a password from the terminal's next line (the CLI's fallback when no flag or
+    /// environment variable gives it).
     pub fn ask_password(&self) -> String {
-        eprint!("{}", self.t("密码：", "Password: "));
+        eprint!("{} ", tr!(self.lang, "cli-password"));
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);

@@ -457,3 +457,81 @@ fn dashboard_and_resolve_offer_what_the_app_shows() {
         .failure()
         .stderr(predicate::str::contains("无法识别的标识"));
 }
+
+#[test]
+fn list_and_search_combine_search_text_with_filters() {
+    let ws = Ws::new();
+    for (id, name, status, owner) in [
+        ("88.118.8/P-1", "数字压力计", "在用", "华东计量"),
+        ("88.118.8/P-2", "压力变送器", "停用", "华东计量"),
+        ("88.118.8/P-3", "压力表", "停用", "南京电力"),
+        ("88.118.8/P-4", "电子天平", "停用", "南京电力"),
+    ] {
+        ws.cmd()
+            .args(["instrument", "add", "--id", id, "--name", name])
+            .args(["--status", status, "--owner", owner])
+            .assert()
+            .success();
+    }
+    let ids = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v
+            .as_array()
+            .expect("records")
+            .iter()
+            .filter_map(|r| r["identifier"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // `list` takes search text beside its filters: the app's table does the same.
+    let listed = ws.json(&[
+        "instrument",
+        "list",
+        "--query",
+        "压力",
+        "--status",
+        "stopped",
+    ]);
+    assert_eq!(ids(&listed), ["88.118.8/P-2", "88.118.8/P-3"]);
+    let listed = ws.json(&[
+        "instrument",
+        "list",
+        "-q",
+        "压力",
+        "--status",
+        "停用",
+        "--owner",
+        "南京电力",
+    ]);
+    assert_eq!(ids(&listed), ["88.118.8/P-3"]);
+    // Filters alone list as before; text alone finds every match.
+    assert_eq!(
+        ids(&ws.json(&["instrument", "list", "--status", "stopped"])),
+        ["88.118.8/P-2", "88.118.8/P-3", "88.118.8/P-4"]
+    );
+    assert_eq!(
+        ids(&ws.json(&["instrument", "list", "-q", "压力"])).len(),
+        3
+    );
+    // `search` takes the same filters.
+    let found = ws.json(&["instrument", "search", "压力", "--owner", "华东计量"]);
+    assert_eq!(ids(&found["hits"]), ["88.118.8/P-1", "88.118.8/P-2"]);
+    assert_eq!(found["truncated"], false);
+    // More hits than shown: said, in both outputs.
+    let one = ws.json(&["instrument", "search", "压力", "--limit", "1"]);
+    assert_eq!(
+        (ids(&one["hits"]).len(), &one["truncated"]),
+        (1, &Value::Bool(true))
+    );
+    ws.cmd()
+        .args(["instrument", "search", "压力", "--limit", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("还有更多结果"));
+    // A status that is none is the form's field error.
+    ws.cmd()
+        .args(["instrument", "list", "-q", "压力", "--status", "broken"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("未知状态“broken”"));
+}

@@ -1,11 +1,12 @@
 //! Printer profiles: what language a printer speaks, its resolution and media, and how to reach it.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::output::Format;
 use crate::transport::Transport;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Zebra ZPL II.
@@ -47,21 +48,25 @@ fn default_timeout() -> u64 {
     3000
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A printer: the language it speaks, its resolution and media, and how to reach it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PrinterProfile {
     pub name: String,
     pub language: Language,
     pub dpi: u32,
     /// Label stock size; the template's size is used when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub media_width_mm: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub media_height_mm: Option<f32>,
     /// Gap between labels (TSPL `GAP`).
     #[serde(default = "default_gap")]
     pub gap_mm: f32,
     /// ZPL 0..=30, TSPL 0..=15; `None` keeps the printer's setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub darkness: Option<u8>,
     /// Shifts the whole label, in millimetres.
     #[serde(default)]
@@ -75,6 +80,7 @@ pub struct PrinterProfile {
     /// Extra `lp -o` options for CUPS queues (e.g. `fit-to-page`). PDF jobs get
     /// `media=Custom.<w>x<h>mm` from the media size unless one is given here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub cups_options: Vec<String>,
     /// How long to wait for the printer (connect, status answer, `lp`).
     #[serde(default = "default_timeout")]

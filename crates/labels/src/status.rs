@@ -1,8 +1,9 @@
 //! Printer status answers: Zebra `~HS` (three `<STX>…<ETX>` strings) and TSC `<ESC>!?` (one byte).
 
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PrinterState {
     Ready,
@@ -12,7 +13,7 @@ pub enum PrinterState {
     Offline,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PrinterStatus {
     pub state: PrinterState,
     /// Stable flag names: paper_out, paused, head_open, ribbon_out, buffer_full, ...

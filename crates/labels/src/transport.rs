@@ -8,11 +8,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::printer::Language;
 use crate::status::{self, PrinterStatus};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Transport {
     /// Raw socket, two-way: the label bytes, and status queries on their own connection.
@@ -22,6 +23,7 @@ pub enum Transport {
     Cups {
         queue: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         server: Option<String>,
     },
     /// A character device (USB printer class) or any file.

@@ -6,6 +6,15 @@
 //! high-water mark in one transaction), pull changes (each page stored with its cursor in one
 //! transaction; a snapshot when the node no longer has the cursor), lease more identifiers when
 //! few are left. A sync with nothing to do costs one request: the pull.
+//!
+//! RECIPE (the store keeps every sync state; this crate only moves it over the wire):
+//! - A request to the node: a method on [`Transport`] (one call, one request), its HTTP form in
+//!   `http.rs` (`HttpTransport`), and the fault-injecting twin in `crates/node/tests/sync_faults.rs`.
+//! - A step of a sync: a method on [`SyncEngine`] called from `sync_inner`, its store writes as one
+//!   `Store` call (one transaction), progress as a [`Progress`] variant, counts in [`SyncReport`].
+//! - A failure: a [`SyncError`] variant (say if [`SyncError::is_transient`]); its words are
+//!   `sync-*` keys in crates/workstation/locales/*/sync.ftl, matched in `workstation::i18n`.
+//! - A test: against the real node binary on loopback (`crates/node/tests/sync_*.rs`).
 
 mod http;
 

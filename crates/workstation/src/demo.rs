@@ -3,6 +3,8 @@
 
 use chrono::{Duration, NaiveDate};
 use idstation_model::InstrumentInput;
+
+use crate::{Result, Workstation, WsError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -296,5 +298,25 @@ mod tests {
             let inst = input.validate(&t).expect("demo data is valid");
             assert!(ids.insert(inst.identifier.to_string()));
         }
+    }
+}
+
+impl Workstation {
+    /// Fills a workstation that has no instruments yet with `count` demo ones under its prefix,
+    /// in one transaction; one that has instruments is left as it is. Returns how many it added.
+    pub fn seed_demo(
+        &mut self,
+        count: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<usize> {
+        if self.store.count_instruments()? > 0 {
+            return Ok(0);
+        }
+        let prefix = self.store.device().prefix.clone();
+        let valid = instruments(&prefix, 1, count, 2026)
+            .iter()
+            .map(|input| self.validate(input).map_err(WsError::Invalid))
+            .collect::<Result<Vec<_>>>()?;
+        self.import_instruments(&valid, progress)
     }
 }

@@ -1,12 +1,116 @@
-//! Sync use cases: sign this workstation in to a node, sync now, status, conflicts, and
-//! registration with an identifier minted from a lease.
+//! Sync use cases: sign this workstation in to a node, sync now (also as the app's background
+//! run), the sync state, conflicts, and registration with an identifier minted from a lease.
+
+use std::path::Path;
 
 use idstation_model::{Field, InstrumentInput};
 use idstation_store::sync::{ConflictRecord, Resolution, SyncSettings, SyncStatus};
 use idstation_store::InstrumentRecord;
 use idstation_sync::{HttpTransport, Progress, SyncConfig, SyncEngine, SyncReport};
 
-use crate::{Result, Workstation, WsError};
+use crate::view::{progress_view, SyncOutcome, SyncProgressView, UiError};
+use crate::{tr, Lang, Result, Workstation, WsError};
+
+/// Where this workstation stands with the node, as the header and `idstation dashboard` say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    /// No node set.
+    Offline,
+    Conflicts,
+    /// The last attempt failed (and nothing succeeded since).
+    Error,
+    /// Changes wait to be sent.
+    Pending,
+    /// Signed in, never synced.
+    NeverSynced,
+    Clean,
+    /// A sync is running now (the app knows; the database does not).
+    Syncing,
+}
+
+impl SyncState {
+    pub fn of(s: &SyncStatus) -> SyncState {
+        if s.node_url.is_none() {
+            SyncState::Offline
+        } else if s.open_conflicts > 0 {
+            SyncState::Conflicts
+        } else if s.last_error.is_some()
+            && s.last_error_at.as_deref() >= s.last_success_at.as_deref()
+            && s.last_error_at.is_some()
+        {
+            SyncState::Error
+        } else if s.pending_ops > 0 {
+            SyncState::Pending
+        } else if s.last_success_at.is_none() {
+            SyncState::NeverSynced
+        } else {
+            SyncState::Clean
+        }
+    }
+
+    /// The stable name scripts and the UI's colours use.
+    pub fn key(self) -> &'static str {
+        match self {
+            SyncState::Offline => "offline",
+            SyncState::Conflicts => "conflicts",
+            SyncState::Error => "error",
+            SyncState::Pending | SyncState::NeverSynced => "pending",
+            SyncState::Clean => "clean",
+            SyncState::Syncing => "syncing",
+        }
+    }
+}
+
+/// How a conflict is settled, as a person picks it: `take` is `local` or `server`, or a merged
+/// `value` (which wins when both are given).
+pub fn conflict_choice(take: Option<&str>, value: Option<String>) -> Result<Resolution> {
+    match (take.map(str::trim), value) {
+        (_, Some(v)) => Ok(Resolution::Value(v)),
+        (Some("local"), None) => Ok(Resolution::Local),
+        (Some("server"), None) => Ok(Resolution::Server),
+        (other, None) => Err(WsError::InvalidSetting(
+            "take",
+            other.unwrap_or_default().to_string(),
+        )),
+    }
+}
+
+/// One sync as the desktop app runs it in the background: on a connection of its own to
+/// `data_dir` (so the window's connection never waits for the network), progress as the
+/// screens show it, and the end as an outcome in `lang` (a failure is part of it).
+pub fn sync_folder(
+    data_dir: &Path,
+    actor: &str,
+    lang: Lang,
+    progress: &mut dyn FnMut(SyncProgressView),
+) -> SyncOutcome {
+    let result = Workstation::open(data_dir, actor).and_then(|mut ws| {
+        let report = ws.sync_now(&mut |p| progress(progress_view(&p, lang)));
+        let sync = ws.sync_view(lang).ok();
+        report.map(|r| (r, sync))
+    });
+    match result {
+        Ok((r, sync)) => SyncOutcome {
+            ok: true,
+            message: tr!(
+                lang,
+                "sync-finished",
+                sent = r.pushed.applied,
+                received = r.pulled
+            ),
+            error: None,
+            sync,
+        },
+        Err(e) => SyncOutcome {
+            ok: false,
+            message: e.message(lang),
+            error: Some(UiError::new(&e, lang)),
+            sync: Workstation::open(data_dir, actor)
+                .and_then(|ws| ws.sync_view(lang))
+                .ok(),
+        },
+    }
+}
 
 impl Workstation {
     /// Signs in to `node_url` as `username`, registers this workstation as a device of the

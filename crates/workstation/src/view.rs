@@ -1,21 +1,22 @@
 //! What a screen shows, already in the person's language: the use cases' results shaped for the
-//! desktop app (and `--json` scripts). These are the types that cross the app's IPC; their
-//! TypeScript twins in `ui/src/bindings/` are generated from them (`ts-rs`), never written by hand.
+//! desktop app (and `--json` scripts). Only shaping: the use cases (writes included) live in
+//! their area's file and are called from here. These are the types that cross the app's IPC
+//! (with the printing ones in `labels.rs`); their TypeScript twins in `ui/src/bindings/` are
+//! generated from them (`ts-rs`, see [`export_typescript`]), never written by hand.
 
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use idstation_model::template::DataType;
-use idstation_model::{
-    CalibrationResult, Field, HandleValue, Identifier, InstrumentInput, InstrumentStatus,
-};
+use idstation_model::{CalibrationResult, Field, HandleValue, Identifier, InstrumentStatus};
 use idstation_store::sync::{ConflictRecord, SyncStatus};
-use idstation_store::{AuditEntry, InstrumentFilter, InstrumentRecord};
+use idstation_store::{AuditEntry, InstrumentRecord};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::i18n::{self, Lang};
-use crate::{Result, Workstation, WsError};
+use crate::instruments::{field_values, parse_status};
+use crate::{tr, InstrumentQuery, Result, SyncState, Workstation, WsError};
 
 /// An error as a person reads it: the message from `i18n`, a stable code, and the fields at
 /// fault so a form can mark each one.
@@ -81,11 +82,8 @@ impl InstrumentRow {
             serial_no: i.serial_no.clone(),
             owner: i.owner.clone(),
             location: i.location.clone(),
-            live_status: serde_json::to_value(live)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            live_status_label: i18n::live_status_label(live, lang).to_string(),
+            live_status: live_key(live),
+            live_status_label: i18n::live_status_label(live, lang),
             next_due: i.calibration.next_due.map(|d| d.to_string()),
         }
     }
@@ -289,6 +287,18 @@ pub struct AppInfo {
     pub version: String,
 }
 
+/// The choices of the instrument list's filters, in the person's language (the same words as
+/// the dashboard's counts and the forms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ListFilters {
+    /// `in_use`, `restricted`, `stopped`, `scrapped`.
+    pub statuses: Vec<FormOption>,
+    /// `due30`, `overdue`.
+    pub due: Vec<FormOption>,
+}
+
+/// The stable name of today's status (`in_use`, …, `overdue`), for colours and scripts.
 fn live_key(live: idstation_model::LiveStatus) -> String {
     serde_json::to_value(live)
         .ok()
@@ -296,12 +306,20 @@ fn live_key(live: idstation_model::LiveStatus) -> String {
         .unwrap_or_default()
 }
 
-/// The filter for a due window, relative to `today`.
+/// The due windows a list can be narrowed to, relative to `today`: `overdue` (next due before
+/// today) and `due30` (due today up to 30 days from now).
 fn due_window(due: Option<&str>, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
     match due {
         Some("overdue") => (None, Some(today - Duration::days(1))),
         Some("due30") => (Some(today), Some(today + Duration::days(30))),
         _ => (None, None),
+    }
+}
+
+fn due_label(key: &str, lang: Lang) -> String {
+    match key {
+        "overdue" => tr!(lang, "due-overdue"),
+        _ => tr!(lang, "due-within-30-days"),
     }
 }
 
@@ -312,107 +330,40 @@ fn non_empty(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn action_label(action: &str, lang: Lang) -> String {
-    let (zh, en) = match action {
-        "register" | "insert" | "create" => ("登记", "registered"),
-        "update" | "edit" => ("修改", "edited"),
-        "delete" => ("删除", "deleted"),
-        "undelete" => ("恢复", "restored"),
-        "import" => ("导入", "imported"),
-        "resolve_conflict" => ("解决冲突", "conflict resolved"),
-        _ => return action.to_string(),
-    };
-    match lang {
-        Lang::ZhCn => zh.into(),
-        Lang::En => en.into(),
+impl ListQuery {
+    /// The use case's query for this screen query (`limit` 0 means 200, at most 2,000).
+    pub fn to_query(&self, today: NaiveDate) -> Result<InstrumentQuery> {
+        let (due_from, due_until) = due_window(self.due.as_deref(), today);
+        Ok(InstrumentQuery {
+            text: self.text.clone(),
+            status: non_empty(&self.status)
+                .map(|s| parse_status(&s))
+                .transpose()?,
+            category: non_empty(&self.category),
+            owner: non_empty(&self.owner),
+            due_from,
+            due_until,
+            include_deleted: false,
+            offset: self.offset,
+            limit: if self.limit == 0 {
+                200
+            } else {
+                self.limit.min(2000)
+            },
+        })
     }
 }
 
 impl Workstation {
-    /// The instruments matching `q`, one window at a time (`limit` 0 means 200). With search
-    /// text the hits come from the search index, newest first, then the filters apply.
+    /// A window of the instrument table (see [`Workstation::find_instruments`]).
     pub fn list_page(&self, q: &ListQuery, today: NaiveDate, lang: Lang) -> Result<InstrumentPage> {
-        let limit = if q.limit == 0 { 200 } else { q.limit.min(2000) };
-        let status = match non_empty(&q.status) {
-            None => None,
-            Some(s) => Some(InstrumentStatus::parse(&s).ok_or_else(|| {
-                WsError::Invalid(idstation_model::ValidationErrors(vec![
-                    idstation_model::FieldError {
-                        field: Field::Status,
-                        kind: idstation_model::FieldErrorKind::UnknownStatus { value: s },
-                    },
-                ]))
-            })?),
-        };
-        let (due_from, due_until) = due_window(q.due.as_deref(), today);
-        let filter = InstrumentFilter {
-            status,
-            category: non_empty(&q.category),
-            owner: non_empty(&q.owner),
-            due_until,
-            due_from,
-            include_deleted: false,
-            limit,
-            offset: q.offset,
-        };
-        if q.text.trim().is_empty() {
-            let total = self.store.count_filtered(&filter)?;
-            let rows = self.store.list_instruments(&filter)?;
-            return Ok(InstrumentPage {
-                total: total as u32,
-                offset: q.offset,
-                rows: rows
-                    .iter()
-                    .map(|r| InstrumentRow::new(r, today, lang))
-                    .collect(),
-                truncated: false,
-            });
-        }
-        // Search: hits newest first, filtered here, windowed like a list. Without filters only
-        // the hits up to this window (and one more block) are read, so typing stays fast; the
-        // total grows as the table scrolls on (`truncated` says there are more). With filters,
-        // up to SEARCH_CAP hits are read and filtered.
-        const SEARCH_CAP: u32 = 1000;
-        let filtered = filter.status.is_some()
-            || filter.category.is_some()
-            || filter.owner.is_some()
-            || filter.due_until.is_some()
-            || filter.due_from.is_some();
-        let cap = if filtered {
-            SEARCH_CAP
-        } else {
-            (q.offset + 2 * limit).min(100_000)
-        };
-        let found = self.store.search(&q.text, cap)?;
-        let matching: Vec<&InstrumentRecord> = found
-            .hits
-            .iter()
-            .filter(|r| {
-                let i = &r.instrument;
-                filter.status.is_none_or(|s| i.status == s)
-                    && filter
-                        .category
-                        .as_ref()
-                        .is_none_or(|c| i.category.as_ref() == Some(c))
-                    && filter
-                        .owner
-                        .as_ref()
-                        .is_none_or(|o| i.owner.as_ref() == Some(o))
-                    && filter
-                        .due_until
-                        .is_none_or(|d| i.calibration.next_due.is_some_and(|n| n <= d))
-                    && filter
-                        .due_from
-                        .is_none_or(|d| i.calibration.next_due.is_some_and(|n| n >= d))
-            })
-            .collect();
+        let found = self.find_instruments(&q.to_query(today)?)?;
         Ok(InstrumentPage {
-            total: matching.len() as u32,
+            total: found.total,
             offset: q.offset,
-            rows: matching
+            rows: found
+                .records
                 .iter()
-                .skip(q.offset as usize)
-                .take(limit as usize)
                 .map(|r| InstrumentRow::new(r, today, lang))
                 .collect(),
             truncated: found.truncated,
@@ -441,83 +392,34 @@ impl Workstation {
         form_fields(&self.template, lang)
     }
 
-    /// Registers what a form holds (field key → text). Without an identifier one is minted
-    /// from this workstation's lease.
-    pub fn register_form(&mut self, values: &BTreeMap<String, String>) -> Result<InstrumentRecord> {
-        let mut input = InstrumentInput::default();
-        for (key, value) in values {
-            let f = Field::from_key(key).ok_or_else(|| WsError::UnknownField(key.clone()))?;
-            if !value.trim().is_empty() {
-                input.set(&f, value.clone());
-            }
-        }
-        self.register_minted(&input)
-    }
-
-    /// Saves an edit form: only the fields whose text differs from the record change.
-    pub fn edit_form(
-        &mut self,
-        identifier: &str,
-        values: &BTreeMap<String, String>,
-        expected_version: Option<i64>,
-    ) -> Result<Option<InstrumentRecord>> {
-        let current = self.find(identifier)?;
-        let before = input_values(&current.instrument.to_input());
-        let mut changes = Vec::new();
-        for (key, value) in values {
-            let f = Field::from_key(key).ok_or_else(|| WsError::UnknownField(key.clone()))?;
-            if f == Field::Identifier {
-                continue;
-            }
-            let old = before.get(key).map(String::as_str).unwrap_or("");
-            if old.trim() != value.trim() {
-                changes.push((f, value.trim().to_string()));
-            }
-        }
-        if changes.is_empty() {
-            return Ok(None);
-        }
-        self.edit(identifier, &changes, expected_version)
-    }
-
     /// Counts for the dashboard: due within 30 days, overdue, restricted, stopped; with the
     /// sync state, pending operations and open conflicts.
     pub fn dashboard(&self, today: NaiveDate, lang: Lang) -> Result<Dashboard> {
-        let zh = lang == Lang::ZhCn;
-        let pick = |a: &'static str, b: &'static str| if zh { a } else { b };
+        let due = |key: &str| {
+            (
+                key.to_string(),
+                due_label(key, lang),
+                ListQuery {
+                    due: Some(key.into()),
+                    ..ListQuery::default()
+                },
+            )
+        };
+        let status = |s: InstrumentStatus| {
+            (
+                s.as_str().to_string(),
+                i18n::status_label(s, lang),
+                ListQuery {
+                    status: Some(s.as_str().into()),
+                    ..ListQuery::default()
+                },
+            )
+        };
         let queries = [
-            (
-                "due30",
-                pick("30 天内到期", "due within 30 days"),
-                ListQuery {
-                    due: Some("due30".into()),
-                    ..ListQuery::default()
-                },
-            ),
-            (
-                "overdue",
-                pick("已超期", "overdue"),
-                ListQuery {
-                    due: Some("overdue".into()),
-                    ..ListQuery::default()
-                },
-            ),
-            (
-                "restricted",
-                pick("准用", "restricted"),
-                ListQuery {
-                    status: Some("restricted".into()),
-                    ..ListQuery::default()
-                },
-            ),
-            (
-                "stopped",
-                pick("停用", "stopped"),
-                ListQuery {
-                    status: Some("stopped".into()),
-                    ..ListQuery::default()
-                },
-            ),
+            due("due30"),
+            due("overdue"),
+            status(InstrumentStatus::Restricted),
+            status(InstrumentStatus::Stopped),
         ];
         let mut counts = Vec::new();
         for (key, label, query) in queries {
@@ -530,8 +432,8 @@ impl Workstation {
                 lang,
             )?;
             counts.push(DashboardCount {
-                key: key.into(),
-                label: label.into(),
+                key,
+                label,
                 count: page.total,
                 query,
             });
@@ -557,43 +459,37 @@ impl Workstation {
             .collect())
     }
 
-    /// Opens what a scanner typed: this workstation's record first; otherwise the node's (if
-    /// this workstation signed in to one; a short timeout, never a sign-in); otherwise
-    /// "unknown", so the app can offer to register it. Bad text is an identifier error.
-    pub fn resolve_scan(&self, text: &str, today: NaiveDate, lang: Lang) -> Result<ScanOutcome> {
-        let id = Self::parse_identifier(text)?;
-        let identifier = id.to_string();
-        if self.store.get_instrument(&id)?.is_some() {
-            return Ok(ScanOutcome::Local { identifier });
-        }
-        let node = self.sync_settings()?.node_url;
-        let (Some(url), Some(handle)) = (node, id.as_handle()) else {
-            return Ok(ScanOutcome::Unknown {
-                identifier,
-                node_note: None,
-            });
-        };
-        let transport = idstation_sync::HttpTransport::new(&url)?;
-        match transport.resolve_handle(&handle.to_string()) {
-            Ok(Some(values)) => match node_view(&values, &self.template, today, lang) {
-                Some(view) => Ok(ScanOutcome::Node {
-                    identifier,
-                    view: Box::new(view),
-                }),
-                None => Ok(ScanOutcome::Unknown {
-                    identifier,
-                    node_note: None,
-                }),
-            },
-            Ok(None) => Ok(ScanOutcome::Unknown {
-                identifier,
-                node_note: None,
-            }),
-            Err(e) => Ok(ScanOutcome::Unknown {
-                identifier,
-                node_note: Some(WsError::Sync(e).message(lang)),
-            }),
-        }
+    /// What the app shows about itself and this workstation.
+    pub fn app_info(&self, lang: Lang) -> Result<AppInfo> {
+        let status = self.status()?;
+        Ok(AppInfo {
+            lang: lang.tag().into(),
+            data_dir: self.data_dir.display().to_string(),
+            prefix: status.device.prefix,
+            device_id: status.device.device_id.to_string(),
+            instruments: status.instruments as u32,
+            version: env!("CARGO_PKG_VERSION").into(),
+        })
+    }
+}
+
+/// The filter choices of the instrument list.
+pub fn list_filters(lang: Lang) -> ListFilters {
+    ListFilters {
+        statuses: InstrumentStatus::ALL
+            .iter()
+            .map(|s| FormOption {
+                value: s.as_str().into(),
+                label: i18n::status_label(*s, lang),
+            })
+            .collect(),
+        due: ["due30", "overdue"]
+            .into_iter()
+            .map(|k| FormOption {
+                value: k.into(),
+                label: due_label(k, lang),
+            })
+            .collect(),
     }
 }
 
@@ -619,20 +515,12 @@ pub fn node_view(
     Some(record_view(&record, template, today, lang, "node"))
 }
 
-fn input_values(input: &InstrumentInput) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for f in Field::FIXED {
-        if let Some(v) = input.get(&f) {
-            out.insert(f.key(), v.to_string());
-        }
-    }
-    for (k, v) in &input.attributes {
-        out.insert(Field::Attribute(k.clone()).key(), v.clone());
-    }
-    out
-}
-
-fn label_of(field: &Field, template: &idstation_model::MetadataTemplate, lang: Lang) -> String {
+/// A field's label; template fields by the template's Chinese alias in Chinese.
+pub fn field_label_in(
+    field: &Field,
+    template: &idstation_model::MetadataTemplate,
+    lang: Lang,
+) -> String {
     match (field, lang) {
         (Field::Attribute(name), Lang::ZhCn) => template
             .field(name)
@@ -640,6 +528,35 @@ fn label_of(field: &Field, template: &idstation_model::MetadataTemplate, lang: L
             .unwrap_or_else(|| name.clone()),
         _ => i18n::field_label(field, lang),
     }
+}
+
+/// A record's fields as (field, shown text): statuses and results in words, the rest as typed;
+/// fixed fields first, then the template's. Used by the record screen and `idstation show`.
+pub fn shown_values(
+    i: &idstation_model::Instrument,
+    lang: Lang,
+) -> (Vec<(Field, String)>, BTreeMap<String, String>) {
+    let values = field_values(&i.to_input());
+    let mut shown = Vec::new();
+    for f in Field::FIXED {
+        let Some(v) = values.get(&f.key()) else {
+            continue;
+        };
+        let text = match f {
+            Field::Status => InstrumentStatus::parse(v)
+                .map(|s| i18n::status_label(s, lang))
+                .unwrap_or_else(|| v.clone()),
+            Field::CalResult => CalibrationResult::parse(v)
+                .map(|s| i18n::result_label(s, lang))
+                .unwrap_or_else(|| v.clone()),
+            _ => v.clone(),
+        };
+        shown.push((f, text));
+    }
+    for (name, v) in &i.attributes {
+        shown.push((Field::Attribute(name.clone()), v.to_string()));
+    }
+    (shown, values)
 }
 
 fn record_view(
@@ -650,42 +567,22 @@ fn record_view(
     source: &str,
 ) -> InstrumentView {
     let i = &r.instrument;
-    let values = input_values(&i.to_input());
-    let mut fields = Vec::new();
-    for f in Field::FIXED {
-        let Some(v) = values.get(&f.key()) else {
-            continue;
-        };
-        let shown = match f {
-            Field::Status => InstrumentStatus::parse(v)
-                .map(|s| i18n::status_label(s, lang).to_string())
-                .unwrap_or_else(|| v.clone()),
-            Field::CalResult => CalibrationResult::parse(v)
-                .map(|s| i18n::result_label(s, lang).to_string())
-                .unwrap_or_else(|| v.clone()),
-            _ => v.clone(),
-        };
-        fields.push(FieldValue {
+    let (shown, values) = shown_values(i, lang);
+    let fields = shown
+        .into_iter()
+        .map(|(f, value)| FieldValue {
             key: f.key(),
-            label: label_of(&f, template, lang),
-            value: shown,
-        });
-    }
-    for (name, v) in &i.attributes {
-        let f = Field::Attribute(name.clone());
-        fields.push(FieldValue {
-            key: f.key(),
-            label: label_of(&f, template, lang),
-            value: v.to_string(),
-        });
-    }
+            label: field_label_in(&f, template, lang),
+            value,
+        })
+        .collect();
     let live = i.live_status(today);
     InstrumentView {
         identifier: i.identifier.to_string(),
         name: i.name.clone(),
         version: r.version,
         live_status: live_key(live),
-        live_status_label: i18n::live_status_label(live, lang).to_string(),
+        live_status_label: i18n::live_status_label(live, lang),
         deleted: r.deleted_at.is_some(),
         source: source.to_string(),
         fields,
@@ -713,7 +610,7 @@ fn history_item(
                         other => other.to_string(),
                     };
                     let label = Field::from_key(k)
-                        .map(|f| label_of(&f, template, lang))
+                        .map(|f| field_label_in(&f, template, lang))
                         .unwrap_or_else(|| k.clone());
                     Some(format!("{label}: {} → {}", show(&pair[0]), show(&pair[1])))
                 })
@@ -725,32 +622,24 @@ fn history_item(
         at: e.at.clone(),
         actor: e.actor.clone(),
         action: e.action.clone(),
-        action_label: action_label(&e.action, lang),
+        action_label: i18n::action_label(&e.action, lang),
         detail,
     }
 }
 
 pub fn form_fields(template: &idstation_model::MetadataTemplate, lang: Lang) -> Vec<FormField> {
+    let filters = list_filters(lang);
     let mut out = Vec::new();
     for f in Field::FIXED {
         let (kind, options) = match f {
-            Field::Status => (
-                "select",
-                InstrumentStatus::ALL
-                    .iter()
-                    .map(|s| FormOption {
-                        value: s.as_str().into(),
-                        label: i18n::status_label(*s, lang).into(),
-                    })
-                    .collect(),
-            ),
+            Field::Status => ("select", filters.statuses.clone()),
             Field::CalResult => (
                 "select",
                 CalibrationResult::ALL
                     .iter()
                     .map(|s| FormOption {
                         value: s.as_str().into(),
-                        label: i18n::result_label(*s, lang).into(),
+                        label: i18n::result_label(*s, lang),
                     })
                     .collect(),
             ),
@@ -760,7 +649,7 @@ pub fn form_fields(template: &idstation_model::MetadataTemplate, lang: Lang) -> 
         };
         out.push(FormField {
             key: f.key(),
-            label: label_of(&f, template, lang),
+            label: field_label_in(&f, template, lang),
             kind: kind.into(),
             required: f == Field::Name,
             max_chars: f.max_chars() as u32,
@@ -779,7 +668,7 @@ pub fn form_fields(template: &idstation_model::MetadataTemplate, lang: Lang) -> 
         };
         out.push(FormField {
             key: f.key(),
-            label: label_of(&f, template, lang),
+            label: field_label_in(&f, template, lang),
             kind: kind.into(),
             required: t.required,
             max_chars: t.length,
@@ -791,26 +680,10 @@ pub fn form_fields(template: &idstation_model::MetadataTemplate, lang: Lang) -> 
 }
 
 pub fn sync_view(s: &SyncStatus, username: Option<String>, lang: Lang) -> SyncView {
-    let zh = lang == Lang::ZhCn;
-    let (state, zh_label, en_label) = if s.node_url.is_none() {
-        ("offline", "未连接节点", "no node set")
-    } else if s.open_conflicts > 0 {
-        ("conflicts", "有冲突待处理", "conflicts to settle")
-    } else if s.last_error.is_some()
-        && s.last_error_at.as_deref() >= s.last_success_at.as_deref()
-        && s.last_error_at.is_some()
-    {
-        ("error", "同步出错", "sync failed")
-    } else if s.pending_ops > 0 {
-        ("pending", "待同步", "changes to send")
-    } else if s.last_success_at.is_none() {
-        ("pending", "尚未同步", "not synced yet")
-    } else {
-        ("clean", "已同步", "in sync")
-    };
+    let state = SyncState::of(s);
     SyncView {
-        state: state.into(),
-        state_label: if zh { zh_label } else { en_label }.into(),
+        state: state.key().into(),
+        state_label: i18n::sync_state_label(state, lang),
         node_url: s.node_url.clone(),
         username,
         signed_in: s.signed_in,
@@ -820,6 +693,15 @@ pub fn sync_view(s: &SyncStatus, username: Option<String>, lang: Lang) -> SyncVi
         last_success_at: s.last_success_at.clone(),
         last_error: s.last_error.clone(),
         lease_numbers_left: s.lease_numbers_left,
+    }
+}
+
+impl SyncView {
+    /// The view while a sync runs (the app knows one does; the database does not).
+    pub fn syncing(mut self, lang: Lang) -> SyncView {
+        self.state = SyncState::Syncing.key().into();
+        self.state_label = i18n::sync_state_label(SyncState::Syncing, lang);
+        self
     }
 }
 
@@ -839,24 +721,24 @@ pub fn conflict_view(c: &ConflictRecord, lang: Lang) -> ConflictView {
     }
 }
 
+/// A sync's progress as the app's `sync-progress` event and the CLI's terminal line show it.
 pub fn progress_view(p: &idstation_sync::Progress, lang: Lang) -> SyncProgressView {
     use idstation_sync::Progress as P;
-    let zh = lang == Lang::ZhCn;
-    let (phase, done, total) = match *p {
-        P::Pushing { sent, pending } => ("pushing", sent, sent + pending),
-        P::Pulling { received } => ("pulling", received, 0),
-        P::Refetching { received } => ("refetching", received, 0),
-        P::Leasing => ("leasing", 0, 0),
-    };
-    let message = match (phase, zh) {
-        ("pushing", true) => format!("正在上传 {done}/{total}"),
-        ("pushing", false) => format!("sending {done}/{total}"),
-        ("pulling", true) => format!("正在下载 {done}"),
-        ("pulling", false) => format!("receiving {done}"),
-        ("refetching", true) => format!("正在重新获取全部数据 {done}"),
-        ("refetching", false) => format!("fetching everything again {done}"),
-        (_, true) => "正在申请标识号段".to_string(),
-        (_, false) => "leasing identifier numbers".to_string(),
+    let (phase, done, total, message) = match *p {
+        P::Pushing { sent, pending } => {
+            let total = sent + pending;
+            let m = tr!(lang, "sync-pushing", done = sent, total = total);
+            ("pushing", sent, total, m)
+        }
+        P::Pulling { received } => {
+            let m = tr!(lang, "sync-pulling", done = received);
+            ("pulling", received, 0, m)
+        }
+        P::Refetching { received } => {
+            let m = tr!(lang, "sync-refetching", done = received);
+            ("refetching", received, 0, m)
+        }
+        P::Leasing => ("leasing", 0, 0, tr!(lang, "sync-leasing")),
     };
     SyncProgressView {
         phase: phase.into(),
@@ -882,6 +764,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     AppInfo::export_all(&cfg)?;
     InstrumentPage::export_all(&cfg)?;
     ListQuery::export_all(&cfg)?;
+    ListFilters::export_all(&cfg)?;
     InstrumentView::export_all(&cfg)?;
     FormField::export_all(&cfg)?;
     Dashboard::export_all(&cfg)?;
@@ -889,5 +772,12 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     ConflictView::export_all(&cfg)?;
     SyncProgressView::export_all(&cfg)?;
     SyncOutcome::export_all(&cfg)?;
+    // Printing: the workstation's label types and the label crate's printer types.
+    crate::PrintJob::export_all(&cfg)?;
+    crate::TemplateInfo::export_all(&cfg)?;
+    crate::PrintProgress::export_all(&cfg)?;
+    crate::QueueReport::export_all(&cfg)?;
+    idstation_labels::PrinterProfile::export_all(&cfg)?;
+    idstation_labels::PrinterStatus::export_all(&cfg)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ import type { Dashboard } from "../bindings/Dashboard";
 import type { FormField } from "../bindings/FormField";
 import type { InstrumentPage } from "../bindings/InstrumentPage";
 import type { InstrumentView } from "../bindings/InstrumentView";
+import type { ListFilters } from "../bindings/ListFilters";
 import type { ListQuery } from "../bindings/ListQuery";
 import type { ScanOutcome } from "../bindings/ScanOutcome";
 import type { SyncOutcome } from "../bindings/SyncOutcome";
@@ -22,6 +23,7 @@ export type {
   FormField,
   InstrumentPage,
   InstrumentView,
+  ListFilters,
   ListQuery,
   ScanOutcome,
   SyncOutcome,
@@ -44,6 +46,7 @@ export const api = {
   setLang: (lang: string) => invoke<void>("set_lang", { lang }),
   dashboard: () => invoke<Dashboard>("dashboard"),
   list: (query: ListQuery) => invoke<InstrumentPage>("list_instruments", { query }),
+  listFilters: () => invoke<ListFilters>("list_filters"),
   instrument: (identifier: string) => invoke<InstrumentView>("instrument", { identifier }),
   formFields: () => invoke<FormField[]>("form_fields"),
   register: (values: Record<string, string>) => invoke<InstrumentView>("register", { values }),

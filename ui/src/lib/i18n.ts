@@ -1,5 +1,7 @@
 // The words of the app's own screens (buttons, headings), zh-CN first. Messages about data and
-// errors come from the Rust side (workstation::i18n) already in the chosen language.
+// errors, and the names of things the workstation knows (statuses, due windows, fields, sync
+// states), come from the Rust side (workstation::i18n) already in the chosen language: they are
+// not repeated here.
 export type Lang = "zh-CN" | "en";
 
 const zh = {
@@ -14,8 +16,6 @@ const zh = {
   search: "搜索名称、型号、编号…",
   allStatuses: "全部状态",
   anyDue: "全部到期",
-  due30: "30 天内到期",
-  overdue: "已超期",
   category: "类别",
   owner: "所属单位",
   total: "仪器总数",
@@ -71,6 +71,8 @@ const zh = {
   device: "设备",
   prefix: "企业前缀",
   required: "必填",
+  yes: "是",
+  no: "否",
   loading: "正在加载…",
   printLabel: "打印标签",
   template: "模板",
@@ -133,8 +135,6 @@ const en: Record<Key, string> = {
   search: "Search name, model, number…",
   allStatuses: "All statuses",
   anyDue: "Any due date",
-  due30: "Due within 30 days",
-  overdue: "Overdue",
   category: "Category",
   owner: "Owner",
   total: "Instruments",
@@ -190,6 +190,8 @@ const en: Record<Key, string> = {
   device: "Device",
   prefix: "Enterprise prefix",
   required: "required",
+  yes: "yes",
+  no: "no",
   loading: "Loading…",
   printLabel: "Print label",
   template: "Template",

@@ -1,45 +1,19 @@
 // Labels and printing: calls into the app's label commands and the little logic the screens
-// share. The shapes mirror the Rust types' serde form (idstation_store::PrintJob,
-// idstation_labels::PrinterProfile, workstation::TemplateInfo).
+// share. The types that cross IPC come from ../bindings (generated from the Rust types by ts-rs);
+// only the add_printer arguments are written here.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { JobState } from "../bindings/JobState";
+import type { PrintJob } from "../bindings/PrintJob";
+import type { PrintProgress } from "../bindings/PrintProgress";
+import type { PrinterProfile } from "../bindings/PrinterProfile";
+import type { PrinterStatus } from "../bindings/PrinterStatus";
+import type { QueueReport } from "../bindings/QueueReport";
+import type { TemplateInfo } from "../bindings/TemplateInfo";
 import type { Key } from "./i18n";
 import { isUiError } from "./api";
 
-export type JobState = "queued" | "sending" | "done" | "failed" | "cancelled";
-
-export interface PrintJob {
-  id: number;
-  batch_id: string | null;
-  printer: string;
-  identifier: string;
-  template: string;
-  format: string;
-  copies: number;
-  state: JobState;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  done_at: string | null;
-}
-
-export interface PrinterProfile {
-  name: string;
-  language: "zpl" | "tspl" | "pdf";
-  dpi: number;
-  media_width_mm?: number;
-  media_height_mm?: number;
-  darkness?: number;
-  offset_x_mm: number;
-  offset_y_mm: number;
-  transport: { kind: "tcp"; host: string; port: number } | { kind: "cups"; queue: string; server?: string } | { kind: "device"; path: string };
-}
-
-export interface PrinterStatus {
-  state: "ready" | "error" | "offline";
-  flags: string[];
-  raw: string;
-}
+export type { JobState, PrintJob, PrintProgress, PrinterProfile, PrinterStatus, QueueReport, TemplateInfo };
 
 export function printerStateKey(state: PrinterStatus["state"]): Key {
   return ({ ready: "printerReady", error: "printerError", offline: "printerOffline" } as const)[state];
@@ -54,13 +28,6 @@ export function jobActions(state: JobState): { retry: boolean; cancel: boolean; 
   };
 }
 
-export interface TemplateInfo {
-  name: string;
-  title: string;
-  builtin: boolean;
-  width_mm: number;
-  height_mm: number;
-}
 
 export interface NewPrinter {
   name: string;
@@ -127,7 +94,7 @@ export function jobStateKey(state: JobState): Key {
 }
 
 /** How a printer is reached, as the person typed it. */
-export function printerUri(p: PrinterProfile): string {
+export function printerUri(p: Pick<PrinterProfile, "transport"> & Partial<PrinterProfile>): string {
   const t = p.transport;
   if (t.kind === "tcp") return `tcp://${t.host}:${t.port}`;
   if (t.kind === "cups") return `cups://${t.server ? t.server + "/" : ""}${t.queue}`;
@@ -147,18 +114,7 @@ export async function printIdentifierLabel(identifier: string, t: (k: Key) => st
   }
 }
 
-export interface PrintProgress {
-  done: number;
-  total: number;
-  job_id: number;
-  state: JobState;
-}
 
-export interface QueueReport {
-  printed: number[];
-  still_queued: number[];
-  failed: number[];
-}
 
 export function onPrintProgress(f: (p: PrintProgress) => void): Promise<UnlistenFn> {
   return listen<PrintProgress>("print-progress", (e) => f(e.payload));

@@ -1,0 +1,142 @@
+//! The workstation's one error type: what went wrong in any use case, typed. People read it
+//! through [`WsError::message`] (words from `i18n`); scripts and the UI through [`WsError::code`].
+
+use std::path::PathBuf;
+
+use idstation_model::{FieldError, IdentifierError, ValidationErrors};
+use idstation_store::{AuditBreak, StoreError};
+use serde::Serialize;
+
+use crate::i18n::{self, Lang};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsError {
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    #[error("invalid identifier: {0}")]
+    Identifier(#[from] IdentifierError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{total} invalid rows in {}", file.display())]
+    ImportRejected {
+        file: PathBuf,
+        rows: Vec<ImportRow>,
+        total: usize,
+    },
+    #[error("unknown field '{0}'")]
+    UnknownField(String),
+    #[error("unsupported file type: {}", .0.display())]
+    UnsupportedFile(PathBuf),
+    #[error("cannot access {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("audit trail broken: {0:?}")]
+    AuditBroken(AuditBreak),
+    #[error("invalid enterprise prefix '{0}'")]
+    InvalidPrefix(String),
+    #[error(transparent)]
+    Sync(#[from] idstation_sync::SyncError),
+    #[error(transparent)]
+    Label(#[from] idstation_labels::LabelError),
+    #[error(transparent)]
+    Printer(#[from] idstation_labels::TransportError),
+    #[error("printer {0} is not ready: {1:?}")]
+    PrinterNotReady(String, idstation_labels::PrinterStatus),
+    #[error("invalid printer profile: {0:?}")]
+    InvalidPrinter(Vec<(String, String)>),
+    #[error("no label template named '{0}'")]
+    UnknownTemplate(String),
+    #[error("invalid {0}: '{1}'")]
+    InvalidSetting(&'static str, String),
+    #[error("a reprint needs a reason")]
+    ReasonRequired,
+    #[error("label for {0}: {1}")]
+    InBatch(String, Box<WsError>),
+}
+
+impl WsError {
+    /// The message for a person, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        i18n::error_message(self, lang)
+    }
+
+    /// A stable code for scripts and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WsError::Invalid(_) => "invalid_input",
+            WsError::Identifier(_) => "invalid_identifier",
+            WsError::Store(StoreError::NotFound(_)) => "not_found",
+            WsError::Store(StoreError::AlreadyExists(_)) => "already_exists",
+            WsError::Store(StoreError::Deleted(_)) => "deleted",
+            WsError::Store(StoreError::VersionConflict { .. }) => "version_conflict",
+            WsError::Store(StoreError::NotInitialised(_)) => "not_initialised",
+            WsError::Store(StoreError::BackupInvalid { .. }) => "backup_invalid",
+            WsError::Store(StoreError::NoLease) => "no_lease",
+            WsError::Store(StoreError::ConflictResolved(_)) => "conflict_resolved",
+            WsError::Store(StoreError::LabelNotFound(..)) => "not_found",
+            WsError::Store(StoreError::PrinterExists(_)) => "already_exists",
+            WsError::Store(StoreError::JobState { .. }) => "job_state",
+            WsError::Store(_) => "store_error",
+            WsError::ImportRejected { .. } => "import_rejected",
+            WsError::UnknownField(_) => "unknown_field",
+            WsError::UnsupportedFile(_) => "unsupported_file",
+            WsError::Io { .. } => "io_error",
+            WsError::AuditBroken(_) => "audit_broken",
+            WsError::InvalidPrefix(_) => "invalid_prefix",
+            WsError::Label(idstation_labels::LabelError::MissingFields(_)) => {
+                "label_missing_fields"
+            }
+            WsError::Label(_) => "label_error",
+            WsError::Printer(idstation_labels::TransportError::Offline(_)) => "printer_offline",
+            WsError::Printer(_) => "printer_error",
+            WsError::PrinterNotReady(..) => "printer_not_ready",
+            WsError::InvalidPrinter(_) => "invalid_printer",
+            WsError::UnknownTemplate(_) => "unknown_template",
+            WsError::InvalidSetting(..) => "invalid_setting",
+            WsError::ReasonRequired => "reason_required",
+            WsError::InBatch(_, e) => e.code(),
+            WsError::Sync(e) => match e {
+                idstation_sync::SyncError::Network(_) => "node_unreachable",
+                idstation_sync::SyncError::Server { .. } => "node_failed",
+                idstation_sync::SyncError::Unauthorized => "node_unauthorized",
+                idstation_sync::SyncError::Refused { code, .. } if code == "account_pending" => {
+                    "account_pending"
+                }
+                idstation_sync::SyncError::Refused { .. } => "node_refused",
+                idstation_sync::SyncError::Protocol(_) => "node_protocol",
+                idstation_sync::SyncError::NotConfigured => "sync_not_configured",
+                idstation_sync::SyncError::Store(_) => "store_error",
+            },
+        }
+    }
+
+    /// Field-level problems, for forms that mark each field.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            WsError::Invalid(e) => &e.0,
+            _ => &[],
+        }
+    }
+}
+
+pub type Result<T, E = WsError> = std::result::Result<T, E>;
+
+/// One rejected row of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportRow {
+    pub line: usize,
+    pub errors: Vec<ImportProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImportProblem {
+    Field(FieldError),
+    Malformed(String),
+    DuplicateInFile { first_line: usize },
+    AlreadyRegistered(String),
+    UnknownColumn(String),
+}

@@ -1,0 +1,129 @@
+//! What the commands share: the data folder, the language, one open workstation (the window's
+//! database connection), and whether a sync runs. Commands reach the workstation only through
+//! [`AppState::with`] (the shared connection) or [`AppState::detached`] (a connection of its
+//! own, for work that waits on the network).
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use idstation_workstation::view::UiError;
+use idstation_workstation::{default_data_dir, Lang, Workstation, WsError};
+
+pub type CmdResult<T> = Result<T, UiError>;
+
+pub struct AppState {
+    data_dir: Mutex<PathBuf>,
+    pub(crate) actor: String,
+    prefix: String,
+    lang: Mutex<Lang>,
+    ws: Mutex<Option<Workstation>>,
+    pub(crate) syncing: Arc<AtomicBool>,
+}
+
+/// A poisoned lock still holds good data here (every write to it is one assignment).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A failure of the app itself (a background task that could not finish), not of the data.
+pub(crate) fn internal(e: &dyn std::fmt::Display) -> UiError {
+    UiError {
+        code: "internal".into(),
+        message: e.to_string(),
+        fields: vec![],
+    }
+}
+
+impl AppState {
+    /// From the environment, as the CLI reads it: `IDSTATION_DATA_DIR`, `IDSTATION_LANG`,
+    /// `IDSTATION_USER`, and `IDSTATION_PREFIX` for a data folder that is still empty.
+    pub fn from_env() -> AppState {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        AppState::new(
+            var("IDSTATION_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(default_data_dir),
+            var("IDSTATION_LANG")
+                .and_then(|l| Lang::parse(&l))
+                .unwrap_or_else(Lang::from_env),
+            var("IDSTATION_USER")
+                .or_else(|| var("USER"))
+                .unwrap_or_else(|| "operator".into()),
+            var("IDSTATION_PREFIX").unwrap_or_else(|| "88.118.8".into()),
+        )
+    }
+
+    pub fn new(data_dir: PathBuf, lang: Lang, actor: String, prefix: String) -> AppState {
+        AppState {
+            data_dir: Mutex::new(data_dir),
+            actor,
+            prefix,
+            lang: Mutex::new(lang),
+            ws: Mutex::new(None),
+            syncing: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        *lock(&self.lang)
+    }
+
+    pub(crate) fn set_lang(&self, lang: Lang) {
+        *lock(&self.lang) = lang;
+    }
+
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        lock(&self.data_dir).clone()
+    }
+
+    /// Closes the shared connection (the next command opens the folder again), and points
+    /// the app at `dir` when given.
+    pub(crate) fn close(&self, dir: Option<PathBuf>) {
+        let mut guard = lock(&self.ws);
+        *guard = None;
+        if let Some(dir) = dir {
+            *lock(&self.data_dir) = dir;
+        }
+    }
+
+    pub(crate) fn err(&self, e: WsError) -> UiError {
+        UiError::new(&e, self.lang())
+    }
+
+    /// Runs `f` on the open workstation (the data folder's, set up when the folder is empty).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Workstation, Lang) -> Result<T, WsError>,
+    ) -> CmdResult<T> {
+        let lang = self.lang();
+        let mut guard = lock(&self.ws);
+        if guard.is_none() {
+            let ws = Workstation::open_or_init(&self.data_dir(), &self.prefix, &self.actor)
+                .map_err(|e| UiError::new(&e, lang))?;
+            *guard = Some(ws);
+        }
+        let ws = guard
+            .as_mut()
+            .ok_or_else(|| internal(&"no workstation open"))?;
+        ws.set_lang(lang);
+        f(ws, lang).map_err(|e| UiError::new(&e, lang))
+    }
+
+    /// Runs `f` on a workstation of its own (its own database connection) on a blocking
+    /// thread: for work that waits on the node, so the window's connection is never held.
+    pub(crate) async fn detached<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Workstation, Lang) -> Result<T, WsError> + Send + 'static,
+    ) -> CmdResult<T> {
+        let (dir, actor, lang) = (self.data_dir(), self.actor.clone(), self.lang());
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut ws = Workstation::open(&dir, &actor)?;
+            ws.set_lang(lang);
+            f(&mut ws, lang)
+        })
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| UiError::new(&e, lang))
+    }
+}
