@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_sync.sql")),
     M::up(include_str!("../migrations/0003_labels.sql")),
+    M::up(include_str!("../migrations/0004_imported_files.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -46,6 +46,8 @@ pub enum StoreError {
     PrinterExists(String),
     #[error("print job {id} is {state}")]
     JobState { id: i64, state: &'static str },
+    #[error("a file with the same content (SHA-256 {0}) was already imported")]
+    AlreadyImported(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]

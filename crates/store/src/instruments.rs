@@ -111,7 +111,7 @@ fn filter_values(f: &InstrumentFilter) -> [Value; 6] {
 
 /// Inserts one new instrument with its index entries, outbox op and audit entry. Takes only the
 /// clock, so a batch can run it while its transaction borrows the connection.
-fn insert_row(
+pub(crate) fn insert_row(
     clock: &Clock,
     tx: &Transaction<'_>,
     chain: &mut audit::Chain,
@@ -173,6 +173,74 @@ fn insert_row(
         },
     )?;
     Ok((hlc, at))
+}
+
+/// Replaces one instrument's fields with its index entries, outbox op (the changed fields only)
+/// and audit entry. `false` when nothing changed (and then nothing is written).
+pub(crate) fn update_row(
+    clock: &Clock,
+    tx: &Transaction<'_>,
+    chain: &mut audit::Chain,
+    actor: &str,
+    new: &Instrument,
+    expected_version: Option<i64>,
+) -> Result<bool> {
+    let id = new.identifier.to_string();
+    let (row_id, current) =
+        Store::load_row(tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    if current.deleted_at.is_some() {
+        return Err(StoreError::Deleted(id));
+    }
+    if let Some(expected) = expected_version {
+        if expected != current.version {
+            return Err(StoreError::VersionConflict {
+                id,
+                expected,
+                actual: current.version,
+            });
+        }
+    }
+    let changes = field_changes(&current.instrument, new);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let after = serde_json::to_string(new)?;
+    let payload = serde_json::Value::Object(changes).to_string();
+    let at = now();
+    let hlc = clock.now();
+    tx.prepare_cached(
+        "UPDATE instruments SET name = ?2, status = ?3, category = ?4, owner = ?5,
+                cal_next_due = ?6, body = ?7, version = version + 1, hlc = ?8, updated_at = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        row_id,
+        new.name,
+        new.status.as_str(),
+        new.category,
+        new.owner,
+        due_column(new),
+        after,
+        hlc,
+        at
+    ])?;
+    Store::unindex(tx, row_id)?;
+    Store::index(tx, row_id, new)?;
+    Store::record(
+        tx,
+        chain,
+        &Write {
+            entity: EntityKind::Instrument,
+            actor,
+            action: "edit",
+            entity_id: &id,
+            kind: OpKind::Update,
+            payload: &payload,
+            at: &at,
+            hlc: &hlc,
+        },
+    )?;
+    Ok(true)
 }
 
 impl Store {
@@ -256,61 +324,13 @@ impl Store {
         new: &Instrument,
         expected_version: Option<i64>,
     ) -> Result<Option<InstrumentRecord>> {
-        let id = new.identifier.to_string();
         let tx = Self::write_tx(&mut self.conn)?;
-        let (row_id, current) =
-            Self::load_row(&tx, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        if current.deleted_at.is_some() {
-            return Err(StoreError::Deleted(id));
-        }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(StoreError::VersionConflict {
-                    id,
-                    expected,
-                    actual: current.version,
-                });
-            }
-        }
-        let changes = field_changes(&current.instrument, new);
-        if changes.is_empty() {
+        let mut chain = audit::Chain::load(&tx)?;
+        if !update_row(&self.clock, &tx, &mut chain, actor, new, expected_version)? {
             return Ok(None);
         }
-        let after = serde_json::to_string(new)?;
-        let payload = serde_json::Value::Object(changes).to_string();
-        let at = now();
-        let hlc = self.clock.now();
-        tx.prepare_cached(
-            "UPDATE instruments SET name = ?2, status = ?3, category = ?4, owner = ?5,
-                    cal_next_due = ?6, body = ?7, version = version + 1, hlc = ?8, updated_at = ?9
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            row_id,
-            new.name,
-            new.status.as_str(),
-            new.category,
-            new.owner,
-            due_column(new),
-            after,
-            hlc,
-            at
-        ])?;
-        Self::unindex(&tx, row_id)?;
-        Self::index(&tx, row_id, new)?;
-        Self::record_and_commit(
-            tx,
-            &Write {
-                entity: EntityKind::Instrument,
-                actor,
-                action: "edit",
-                entity_id: &id,
-                kind: OpKind::Update,
-                payload: &payload,
-                at: &at,
-                hlc: &hlc,
-            },
-        )?;
+        chain.save(&tx)?;
+        tx.commit()?;
         self.get_instrument(&new.identifier)
     }
 
@@ -363,6 +383,18 @@ impl Store {
         )?;
         self.get_instrument(identifier)?
             .ok_or_else(|| StoreError::NotFound(id.clone()))
+    }
+
+    /// The live instruments carrying this asset number: one names an instrument, more than one
+    /// means the number is ambiguous (asset numbers are the owner's, not unique here).
+    pub fn instruments_by_asset_no(&self, asset_no: &str) -> Result<Vec<InstrumentRecord>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM instruments
+             WHERE json_extract(body, '$.asset_no') = ?1 AND deleted_at IS NULL
+             ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([asset_no], record_from_row)?;
+        rows.map(|r| into_record(r?)).collect()
     }
 
     /// Finds an instrument by identifier, deleted ones included (see `deleted_at`).

@@ -9,7 +9,8 @@
 //! One concern, one file, each adding its own `impl Store` block; `tests/` mirrors the names.
 //! `connection.rs` (create, open, pragmas, migrations, the device) · `write.rs` (the write rule)
 //! · `instruments.rs` · `search.rs` (text, index upkeep, queries) · `outbox.rs` · `audit.rs` ·
-//! `consistency.rs` · `sync.rs` · `labels.rs` · `backup.rs` · `clock.rs` · `error.rs`.
+//! `consistency.rs` · `sync.rs` · `labels.rs` · `imported_files.rs` (the hot folders' ledger) ·
+//! `backup.rs` · `clock.rs` · `error.rs`.
 //!
 //! # Recipe
 //!
@@ -49,6 +50,7 @@ mod clock;
 mod connection;
 mod consistency;
 mod error;
+mod imported_files;
 mod instruments;
 pub mod labels;
 mod outbox;
@@ -61,6 +63,7 @@ pub use backup::{BackupReport, RestoreReport};
 pub use connection::{migrations, Device, Store};
 pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
+pub use imported_files::{FileImport, ImportedFile};
 pub use instruments::{InstrumentFilter, InstrumentRecord};
 pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
 pub use outbox::OutboxStats;
