@@ -93,17 +93,11 @@ mod tests {
         let (s, enc) = decode(text.as_bytes(), TextEncoding::Auto).expect("utf8");
         assert_eq!((s.as_str(), enc), (text, "UTF-8"));
         let with_bom = [BOM, text.as_bytes()].concat();
-        assert_eq!(
-            decode(&with_bom, TextEncoding::Auto).expect("bom").0,
-            text
-        );
+        assert_eq!(decode(&with_bom, TextEncoding::Auto).expect("bom").0, text);
         let (gbk, _, _) = GB18030.encode(text);
         let (s, enc) = decode(&gbk, TextEncoding::Auto).expect("gbk");
         assert_eq!((s.as_str(), enc), (text, "GB18030"));
-        assert_eq!(
-            decode(&gbk, TextEncoding::Gb18030).expect("forced").0,
-            text
-        );
+        assert_eq!(decode(&gbk, TextEncoding::Gb18030).expect("forced").0, text);
     }
 
     #[test]

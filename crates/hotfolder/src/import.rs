@@ -147,11 +147,15 @@ pub fn preview(
 ) -> Result<Preview, Problem> {
     let format = Format::from_name(file_name).ok_or_else(|| {
         Problem::file(Reason::Unsupported {
-            extension: file_name.rsplit_once('.').map_or("", |(_, e)| e).to_string(),
+            extension: file_name
+                .rsplit_once('.')
+                .map_or("", |(_, e)| e)
+                .to_string(),
         })
     })?;
     let mut table = read_table(bytes, format, settings)?;
-    let columns = crate::mapping::map_columns(&table.headings, table.heading_row, settings, template);
+    let columns =
+        crate::mapping::map_columns(&table.headings, table.heading_row, settings, template);
     let total_rows = table.rows.len();
     table.rows.truncate(limit);
     let mut problems = table.problems;

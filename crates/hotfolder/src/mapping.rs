@@ -88,7 +88,14 @@ mod tests {
         s.mapping.insert("设备编号".into(), "asset_no".into());
         s.mapping.insert("备注".into(), "".into());
         let c = map_columns(
-            &headings(&["标识", "设备编号", "备注", "Certificate Number", "使用环境", ""]),
+            &headings(&[
+                "标识",
+                "设备编号",
+                "备注",
+                "Certificate Number",
+                "使用环境",
+                "",
+            ]),
             1,
             &s,
             &t,

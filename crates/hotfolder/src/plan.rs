@@ -76,8 +76,12 @@ impl Planner<'_> {
 
     fn problem_at(&mut self, row: &Row, column: usize, reason: Reason) {
         let heading = self.headings[column].trim().to_string();
-        self.problems
-            .push(Problem::cell(row.number, &heading, &row.cells[column], reason));
+        self.problems.push(Problem::cell(
+            row.number,
+            &heading,
+            &row.cells[column],
+            reason,
+        ));
     }
 
     /// The row's cells as input; values under a column without a heading are problems.
@@ -242,8 +246,7 @@ impl Planner<'_> {
             }
         }
         // A new calibration date without a next due date: the owner's interval gives it.
-        if changes.get(&Field::CalLastDate).is_some() && changes.get(&Field::CalNextDue).is_none()
-        {
+        if changes.get(&Field::CalLastDate).is_some() && changes.get(&Field::CalNextDue).is_none() {
             input.cal_next_due = None;
         }
         match input.validate(self.template) {

@@ -52,16 +52,23 @@ impl Problem {
 pub enum Reason {
     // The file as a whole.
     /// Not a CSV, XLSX, XLS, JSON or JSON-lines file.
-    Unsupported { extension: String },
+    Unsupported {
+        extension: String,
+    },
     /// A name with `..` or control characters.
     NameRefused,
     /// A symbolic link: never followed, it may lead anywhere.
     Symlink,
     /// The file has other names (hard links), possibly outside the folder.
-    HardLinked { links: u64 },
+    HardLinked {
+        links: u64,
+    },
     /// A device, pipe or socket.
     NotRegular,
-    TooLarge { bytes: u64, max: u64 },
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
     /// Not text in the encoding the folder reads (or neither UTF-8 nor GB18030).
     NotText {
         encoding: String,
@@ -69,43 +76,73 @@ pub enum Reason {
         byte_offset: usize,
     },
     /// CSV or JSON syntax.
-    Malformed { message: String },
+    Malformed {
+        message: String,
+    },
     /// The spreadsheet cannot be read.
-    Spreadsheet { message: String },
+    Spreadsheet {
+        message: String,
+    },
     /// An XLSX decompressing to more than the folder allows (a zip bomb).
-    Unzipped { max: u64 },
+    Unzipped {
+        max: u64,
+    },
     /// A worksheet spanning more cells than anyone types (a cell far out of the data).
-    TooManyCells { cells: u64, max: u64 },
-    TooManyRows { max: usize },
-    NoSheet { name: String },
+    TooManyCells {
+        cells: u64,
+        max: u64,
+    },
+    TooManyRows {
+        max: usize,
+    },
+    NoSheet {
+        name: String,
+    },
     /// No heading row, or no data row.
     Empty,
 
     // The heading row.
     UnknownColumn,
     /// Two columns for the same field.
-    DuplicateColumn { first: String },
+    DuplicateColumn {
+        first: String,
+    },
     /// Values in a column that has no heading.
     NoHeading,
 
     // A row.
-    ColumnCount { expected: usize, found: usize },
+    ColumnCount {
+        expected: usize,
+        found: usize,
+    },
     /// A spreadsheet error value such as `#DIV/0!`.
-    CellError { error: String },
+    CellError {
+        error: String,
+    },
     /// A JSON value that is an object or array, not one value.
     NotAValue,
     Field(FieldError),
-    DuplicateInFile { first_row: usize },
-    AlreadyRegistered { identifier: String },
-    Deleted { identifier: String },
+    DuplicateInFile {
+        first_row: usize,
+    },
+    AlreadyRegistered {
+        identifier: String,
+    },
+    Deleted {
+        identifier: String,
+    },
     /// No instrument has this identifier or asset number.
     NotFound,
     /// Several instruments carry this asset number.
-    Ambiguous { count: usize },
+    Ambiguous {
+        count: usize,
+    },
     /// An update row with neither an identifier nor an asset number.
     NoKey,
     /// The row's identifier is not that of the instrument its asset number names.
-    IdentifierMismatch { found: String },
+    IdentifierMismatch {
+        found: String,
+    },
 }
 
 /// The words for a field error, `[zh-CN, English]`. The workstation hands in its own (every
@@ -128,6 +165,10 @@ impl Reason {
     pub fn words(&self, field_words: FieldWords) -> [String; 2] {
         let pair = |zh: &str, en: &str| [zh.to_string(), en.to_string()];
         match self {
+            Reason::Unsupported { extension } if extension.is_empty() => pair(
+                "文件名没有扩展名（可用 .csv、.xlsx、.xls、.json、.jsonl）",
+                "the file name has no extension (.csv, .xlsx, .xls, .json, .jsonl)",
+            ),
             Reason::Unsupported { extension } => [
                 format!("不支持的文件类型“{extension}”（可用 CSV、XLSX、XLS、JSON、JSON Lines）"),
                 format!("unsupported file type '{extension}' (CSV, XLSX, XLS, JSON, JSON lines)"),

@@ -233,8 +233,15 @@ fn sheet_name(names: &[String], wanted: Option<&str>) -> Result<String, Problem>
             .iter()
             .find(|n| n.as_str() == w)
             .cloned()
-            .ok_or_else(|| Problem::file(Reason::NoSheet { name: w.to_string() })),
-        None => names.first().cloned().ok_or_else(|| Problem::file(Reason::Empty)),
+            .ok_or_else(|| {
+                Problem::file(Reason::NoSheet {
+                    name: w.to_string(),
+                })
+            }),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Problem::file(Reason::Empty)),
     }
 }
 
@@ -275,8 +282,10 @@ fn xls_extent(bytes: &[u8], max_stream: u64) -> Result<u64, Problem> {
         .read_to_end(&mut stream)
         .map_err(unreadable)?;
     let u16_at = |d: &[u8], i: usize| d.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let u32_at =
-        |d: &[u8], i: usize| d.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at = |d: &[u8], i: usize| {
+        d.get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     // (min row, max row, min col, max col) of each open substream.
     let mut boxes: Vec<Option<(u32, u32, u32, u32)>> = Vec::new();
     let mut largest: u64 = 0;

@@ -124,7 +124,10 @@ impl<'a> LineCounter<'a> {
             self.at = 0;
             self.line = 1;
         }
-        self.line += self.text[self.at..start].iter().filter(|&&b| b == b'\n').count();
+        self.line += self.text[self.at..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         self.at = start;
         self.line
     }

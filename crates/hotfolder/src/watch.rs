@@ -129,8 +129,10 @@ enum Msg {
     Stop,
 }
 
-type Watcher =
-    notify_debouncer_full::Debouncer<notify_debouncer_full::notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>;
+type Watcher = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
 
 /// Running hot folders; [`HotFolders::stop`] ends them (dropping does too, without waiting).
 pub struct HotFolders {
@@ -297,9 +299,17 @@ pub fn is_temporary(name: &OsStr) -> bool {
     n.starts_with('.')
         || n.starts_with('~')
         || n.ends_with('~')
-        || [".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp"]
-            .iter()
-            .any(|s| lower.ends_with(s))
+        || [
+            ".tmp",
+            ".temp",
+            ".part",
+            ".partial",
+            ".crdownload",
+            ".download",
+            ".swp",
+        ]
+        .iter()
+        .any(|s| lower.ends_with(s))
 }
 
 /// What identifies a file's state: changed means not finished.
@@ -346,7 +356,12 @@ struct Worker {
 
 impl Worker {
     fn tick(&self) -> Duration {
-        let shortest = self.folders.iter().map(|f| f.settle_ms).min().unwrap_or(1000);
+        let shortest = self
+            .folders
+            .iter()
+            .map(|f| f.settle_ms)
+            .min()
+            .unwrap_or(1000);
         Duration::from_millis((shortest / 4).clamp(20, 500))
     }
 
@@ -366,7 +381,8 @@ impl Worker {
                 mode: self.folders[i].mode,
             });
             self.scan(i);
-            self.next_scan.push(now + Self::rescan_every(&self.folders[i]));
+            self.next_scan
+                .push(now + Self::rescan_every(&self.folders[i]));
         }
         let tick = self.tick();
         while !self.stop.load(Ordering::SeqCst) {
@@ -608,7 +624,14 @@ mod tests {
 
     #[test]
     fn temporary_names_are_left_alone() {
-        for t in [".~lock.a.csv#", "~$仪器.xlsx", "a.csv.tmp", "a.CSV.PART", "a.csv~", ".hidden.csv"] {
+        for t in [
+            ".~lock.a.csv#",
+            "~$仪器.xlsx",
+            "a.csv.tmp",
+            "a.CSV.PART",
+            "a.csv~",
+            ".hidden.csv",
+        ] {
             assert!(is_temporary(OsStr::new(t)), "{t}");
         }
         for f in ["仪器.csv", "a.xlsx", "tmp.csv"] {

@@ -88,8 +88,18 @@ fn plan(n: usize, seed: u64) -> Vec<Dropped> {
         let ids: Vec<String> = r.iter().map(|row| row[0].clone()).collect();
         let roll = rng.gen_range(0..100);
         let (name, bytes, ids, malformed) = match roll {
-            0..=29 => (format!("{tag}.csv"), csv(&HEADINGS, &r).into_bytes(), ids, false),
-            30..=44 => (format!("{tag}-gbk.csv"), gbk(&csv(&HEADINGS, &r)), ids, false),
+            0..=29 => (
+                format!("{tag}.csv"),
+                csv(&HEADINGS, &r).into_bytes(),
+                ids,
+                false,
+            ),
+            30..=44 => (
+                format!("{tag}-gbk.csv"),
+                gbk(&csv(&HEADINGS, &r)),
+                ids,
+                false,
+            ),
             45..=59 => (format!("{tag}.xlsx"), xlsx(&HEADINGS, &r), ids, false),
             60..=69 => {
                 let lines: String = r
@@ -116,7 +126,7 @@ fn plan(n: usize, seed: u64) -> Vec<Dropped> {
                     true,
                 )
             }
-            _ => match files.iter().filter(|f| !f.ids.is_empty()).last() {
+            _ => match files.iter().rev().find(|f| !f.ids.is_empty()) {
                 // The same bytes as an earlier valid file, under another name.
                 Some(orig) => (
                     format!("{tag}-copy-of-{}", orig.name),
@@ -124,7 +134,12 @@ fn plan(n: usize, seed: u64) -> Vec<Dropped> {
                     vec![],
                     false,
                 ),
-                None => (format!("{tag}.csv"), csv(&HEADINGS, &r).into_bytes(), ids, false),
+                None => (
+                    format!("{tag}.csv"),
+                    csv(&HEADINGS, &r).into_bytes(),
+                    ids,
+                    false,
+                ),
             },
         };
         let arrival = match rng.gen_range(0..100) {
@@ -245,7 +260,10 @@ fn check(f: &Fixture, files: &[Dropped]) {
         .map(|d| d.name.as_str())
         .collect();
     let errored: BTreeSet<&str> = o.errored.iter().map(String::as_str).collect();
-    assert_eq!(errored, malformed, "exactly the malformed files are refused");
+    assert_eq!(
+        errored, malformed,
+        "exactly the malformed files are refused"
+    );
     // Each malformed file has its report, naming its one bad row.
     for name in &malformed {
         assert_eq!(o.report_problems.get(*name), Some(&1), "{name}'s report");
@@ -268,7 +286,10 @@ fn check(f: &Fixture, files: &[Dropped]) {
     assert_eq!(got_set, expected, "exactly the valid rows");
     // One ledger row per distinct valid file; its row counts add up to the instruments.
     let valid_files = files.iter().filter(|d| !d.ids.is_empty()).count() as i64;
-    assert_eq!(count(&store, "SELECT count(*) FROM imported_files"), valid_files);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM imported_files"),
+        valid_files
+    );
     assert_eq!(
         count(&store, "SELECT coalesce(sum(rows), 0) FROM imported_files"),
         expected.len() as i64

@@ -54,8 +54,15 @@ fn csv_in_utf8_with_and_without_bom_and_in_gbk_registers_every_row() {
     let mut store = f.store();
     let s = ImportSettings::default();
     let plain = csv(&HEADINGS, &rows("U", 3));
-    assert_eq!(imported(&import(&mut store, "a.csv", plain.as_bytes(), &s)), 3);
-    let bom = [b"\xEF\xBB\xBF".as_slice(), csv(&HEADINGS, &rows("B", 2)).as_bytes()].concat();
+    assert_eq!(
+        imported(&import(&mut store, "a.csv", plain.as_bytes(), &s)),
+        3
+    );
+    let bom = [
+        b"\xEF\xBB\xBF".as_slice(),
+        csv(&HEADINGS, &rows("B", 2)).as_bytes(),
+    ]
+    .concat();
     assert_eq!(imported(&import(&mut store, "b.CSV", &bom, &s)), 2);
     let gbk_bytes = gbk(&csv(&HEADINGS, &rows("G", 4)));
     assert!(std::str::from_utf8(&gbk_bytes).is_err(), "really GBK");
@@ -164,7 +171,9 @@ fn xlsx_dates_numbers_and_cached_formula_values_are_read_never_evaluated() {
         .write_formula(3, 4, Formula::new("=1+1").set_result("JZ-2026-77"))
         .expect("c");
     let d = ExcelDateTime::from_ymd(2026, 2, 28).expect("d");
-    sheet.write_datetime_with_format(3, 5, &d, &date).expect("c");
+    sheet
+        .write_datetime_with_format(3, 5, &d, &date)
+        .expect("c");
     sheet.write_number(3, 6, 3.0).expect("c");
     let bytes = book.save_to_buffer().expect("xlsx");
     assert_eq!(imported(&import(&mut store, "b.xlsx", &bytes, &s)), 1);
@@ -179,7 +188,10 @@ fn xlsx_dates_numbers_and_cached_formula_values_are_read_never_evaluated() {
         Some("2026-02-28")
     );
     assert_eq!(
-        inst.attributes.get("quantity").map(ToString::to_string).as_deref(),
+        inst.attributes
+            .get("quantity")
+            .map(ToString::to_string)
+            .as_deref(),
         Some("3")
     );
 }
@@ -236,11 +248,18 @@ fn xlsx_zip_bombs_lying_string_counts_and_far_cells_are_bounded() {
     for (c, h) in ["标识", "名称"].iter().enumerate() {
         sheet.write_string(0, c as u16, *h).expect("h");
     }
-    sheet.write_string(1_048_575, 0, "88.118.8/FAR-1").expect("far");
+    sheet
+        .write_string(1_048_575, 0, "88.118.8/FAR-1")
+        .expect("far");
     sheet.write_string(1_048_575, 1, "卡尺").expect("far");
     let deep = book.save_to_buffer().expect("xlsx");
     assert_eq!(
-        imported(&import(&mut store, "deep.xlsx", &deep, &ImportSettings::default())),
+        imported(&import(
+            &mut store,
+            "deep.xlsx",
+            &deep,
+            &ImportSettings::default()
+        )),
         1
     );
     assert_eq!(store.count_instruments().expect("count"), 1);
@@ -257,10 +276,7 @@ fn xls_is_read_and_an_xls_spanning_millions_of_cells_is_refused_before_parsing()
 
     // Two cells at opposite corners: calamine would lay out 16.7 million of them.
     let corners = xls_cells(
-        &[
-            (0, 0, "标识".into()),
-            (65_535, 255, "x".into()),
-        ],
+        &[(0, 0, "标识".into()), (65_535, 255, "x".into())],
         Some((1, 1)),
     );
     let problems = refused(import(&mut store, "corners.xls", &corners, &s));
@@ -281,19 +297,33 @@ fn json_arrays_and_json_lines_register_rows_with_nested_attributes() {
     let mut store = f.store();
     let s = ImportSettings::default();
     let lines = "{\"identifier\":\"88.118.8/J-1\",\"name\":\"游标卡尺\",\"attributes\":{\"environment\":\"恒温室\",\"quantity\":2}}\n\n{\"identifier\":\"88.118.8/J-2\",\"name\":\"千分尺\",\"cal_last_date\":\"2026/03/01\"}\n";
-    assert_eq!(imported(&import(&mut store, "a.jsonl", lines.as_bytes(), &s)), 2);
+    assert_eq!(
+        imported(&import(&mut store, "a.jsonl", lines.as_bytes(), &s)),
+        2
+    );
     let array = r#"[{"标识":"88.118.8/J-3","名称":"扭矩扳手","状态":"准用"}]"#;
-    assert_eq!(imported(&import(&mut store, "b.json", array.as_bytes(), &s)), 1);
+    assert_eq!(
+        imported(&import(&mut store, "b.json", array.as_bytes(), &s)),
+        1
+    );
     let j1 = get(&store, "88.118.8/J-1");
     assert_eq!(
-        j1.attributes.get("environment").map(ToString::to_string).as_deref(),
+        j1.attributes
+            .get("environment")
+            .map(ToString::to_string)
+            .as_deref(),
         Some("恒温室")
     );
     assert_eq!(
         get(&store, "88.118.8/J-3").status,
         idstation_model::InstrumentStatus::Restricted
     );
-    let problems = refused(import(&mut store, "c.jsonl", b"{\"name\":\"x\"}\n{oops}\n", &s));
+    let problems = refused(import(
+        &mut store,
+        "c.jsonl",
+        b"{\"name\":\"x\"}\n{oops}\n",
+        &s,
+    ));
     assert_eq!(problems[0].row, 2);
     assert_eq!(store.count_instruments().expect("count"), 3);
 }
@@ -308,7 +338,17 @@ fn one_bad_row_refuses_the_whole_file_with_every_problem_and_writes_nothing() {
     r[3][0] = r[2][0].clone(); // the same instrument twice, line 5
     r[4][0] = "88.999/OTHER".into(); // another enterprise's prefix, line 6
     r[5][1] = String::new(); // no name, line 7
-    let text = csv(&["标识", "名称", "型号", "资产编号", "校准日期", "校准周期(月)"], &r);
+    let text = csv(
+        &[
+            "标识",
+            "名称",
+            "型号",
+            "资产编号",
+            "校准日期",
+            "校准周期(月)",
+        ],
+        &r,
+    );
     let v = import(&mut store, "m.csv", text.as_bytes(), &s);
     let problems = refused(v);
     let at: Vec<(usize, Option<&str>)> = problems
@@ -378,7 +418,10 @@ fn the_same_bytes_are_recognised_whatever_the_name() {
 
 #[test]
 fn the_preview_shows_each_column_s_field_and_the_first_rows() {
-    let text = csv(&["标识", "名称", "颜色"], &[vec!["a".into(), "b".into(), "c".into()]]);
+    let text = csv(
+        &["标识", "名称", "颜色"],
+        &[vec!["a".into(), "b".into(), "c".into()]],
+    );
     let p = preview(
         &gbk(&text),
         "p.csv",
@@ -388,7 +431,10 @@ fn the_preview_shows_each_column_s_field_and_the_first_rows() {
     )
     .expect("preview");
     assert_eq!(p.encoding, Some("GB18030"));
-    assert_eq!(p.fields, vec![Some(Field::Identifier), Some(Field::Name), None]);
+    assert_eq!(
+        p.fields,
+        vec![Some(Field::Identifier), Some(Field::Name), None]
+    );
     assert_eq!((p.total_rows, p.rows.len()), (1, 1));
     assert_eq!(p.problems[0].reason, Reason::UnknownColumn);
 }

@@ -4,9 +4,7 @@
 mod common;
 
 use common::*;
-use idstation_hotfolder::{
-    import_bytes, Action, ImportSettings, MatchBy, Reason, Source, Verdict,
-};
+use idstation_hotfolder::{import_bytes, Action, ImportSettings, MatchBy, Reason, Source, Verdict};
 use idstation_model::{CalibrationResult, Identifier};
 use idstation_store::Store;
 
@@ -148,7 +146,12 @@ fn rows_naming_no_single_live_instrument_refuse_the_file() {
 
     // By asset number, an identifier beside it must agree.
     let text = "资产编号,标识,证书编号\nZC-Q-2,88.118.8/Q-0,JZ-9\n";
-    let v = run(&mut store, "mismatch.csv", text, &updating(MatchBy::AssetNo));
+    let v = run(
+        &mut store,
+        "mismatch.csv",
+        text,
+        &updating(MatchBy::AssetNo),
+    );
     let Verdict::Refused { problems, .. } = v else {
         panic!("{v:#?}");
     };

@@ -25,8 +25,13 @@ fn folder(f: &Fixture, mode: WatchMode) -> FolderConfig {
 }
 
 fn start(f: &Fixture, cfg: FolderConfig, events: &Events) -> HotFolders {
-    HotFolders::start(f.store(), vec![cfg], Options::new("热文件夹"), events.sink())
-        .expect("start")
+    HotFolders::start(
+        f.store(),
+        vec![cfg],
+        Options::new("热文件夹"),
+        events.sink(),
+    )
+    .expect("start")
 }
 
 fn imported(events: &[Event], file: &str) -> Vec<i64> {
@@ -60,11 +65,7 @@ fn refused_reason(f: &Fixture, file: &str) -> String {
 #[test]
 fn files_at_start_new_files_slow_writers_and_renamed_files_are_each_taken_once_whole() {
     let f = fixture();
-    std::fs::write(
-        f.inbox.join("before.csv"),
-        csv(&HEADINGS, &rows("S", 3)),
-    )
-    .expect("write");
+    std::fs::write(f.inbox.join("before.csv"), csv(&HEADINGS, &rows("S", 3))).expect("write");
     let events = Events::default();
     // The slow writer's pauses (50 ms) are a twentieth of the settle time.
     let cfg = FolderConfig {
@@ -77,11 +78,7 @@ fn files_at_start_new_files_slow_writers_and_renamed_files_are_each_taken_once_w
     });
 
     std::fs::write(f.inbox.join("表格.xlsx"), xlsx(&HEADINGS, &rows("X", 4))).expect("xlsx");
-    std::fs::write(
-        f.inbox.join("gbk.csv"),
-        gbk(&csv(&HEADINGS, &rows("G", 2))),
-    )
-    .expect("gbk");
+    std::fs::write(f.inbox.join("gbk.csv"), gbk(&csv(&HEADINGS, &rows("G", 2)))).expect("gbk");
 
     // A slow writer: 40 rows, one every 50 ms (2 s in all), each well inside the settle time.
     let slow = csv(&HEADINGS, &rows("W", 40));
@@ -116,9 +113,13 @@ fn files_at_start_new_files_slow_writers_and_renamed_files_are_each_taken_once_w
     assert_eq!(imported(&all, "gbk.csv"), [2]);
     assert_eq!(imported(&all, "slow.csv"), [40], "taken once, whole");
     assert_eq!(imported(&all, "lims.csv"), [5]);
-    assert!(!all.iter().any(|e| matches!(e, Event::Refused { .. })), "{all:#?}");
     assert!(
-        !all.iter().any(|e| matches!(e, Event::Waiting { file, .. } if file.ends_with(".part"))),
+        !all.iter().any(|e| matches!(e, Event::Refused { .. })),
+        "{all:#?}"
+    );
+    assert!(
+        !all.iter()
+            .any(|e| matches!(e, Event::Waiting { file, .. } if file.ends_with(".part"))),
         "a temporary name is not even waited on"
     );
     // Progress events come for the long stages.
@@ -130,9 +131,15 @@ fn files_at_start_new_files_slow_writers_and_renamed_files_are_each_taken_once_w
     let archived = files_under(&f.inbox.join("archive"));
     assert_eq!(archived.len(), 5, "{archived:?}");
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
-    assert!(archived.iter().all(|a| a.starts_with(&today)), "{archived:?}");
+    assert!(
+        archived.iter().all(|a| a.starts_with(&today)),
+        "{archived:?}"
+    );
     let store = f.store();
-    assert_eq!(store.count_instruments().expect("count"), 3 + 4 + 2 + 40 + 5);
+    assert_eq!(
+        store.count_instruments().expect("count"),
+        3 + 4 + 2 + 40 + 5
+    );
     assert!(store.check_consistency().expect("check").is_consistent());
 }
 
@@ -201,8 +208,11 @@ fn a_polling_folder_takes_files_without_file_system_events() {
     let events = Events::default();
     let w = start(&f, folder(&f, WatchMode::Poll), &events);
     events.wait("the file present at start", |e| imported(e, "a.csv") == [2]);
-    std::fs::write(f.inbox.join("b.jsonl"), "{\"标识\":\"88.118.8/PB-1\",\"名称\":\"卡尺\"}\n")
-        .expect("b");
+    std::fs::write(
+        f.inbox.join("b.jsonl"),
+        "{\"标识\":\"88.118.8/PB-1\",\"名称\":\"卡尺\"}\n",
+    )
+    .expect("b");
     let all = events.wait("the dropped file", |e| imported(e, "b.jsonl") == [1]);
     assert!(matches!(
         all.first(),
@@ -283,10 +293,15 @@ fn a_folder_is_watched_by_one_watcher_and_settings_are_checked_first() {
     assert!(matches!(second, Err(HotFolderError::FolderBusy(_))));
     w.stop().expect("stop");
     // Once stopped, another may watch it.
-    HotFolders::start(f.store(), vec![folder(&f, WatchMode::Event)], Options::new("x"), |_| {})
-        .expect("free again")
-        .stop()
-        .expect("stop");
+    HotFolders::start(
+        f.store(),
+        vec![folder(&f, WatchMode::Event)],
+        Options::new("x"),
+        |_| {},
+    )
+    .expect("free again")
+    .stop()
+    .expect("stop");
 
     let mut bad = folder(&f, WatchMode::Event);
     bad.import.mapping.insert("颜色".into(), "colour".into());

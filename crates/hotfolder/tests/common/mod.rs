@@ -37,7 +37,14 @@ impl Fixture {
     }
 }
 
-pub const HEADINGS: [&str; 6] = ["标识", "名称", "型号", "资产编号", "校准日期", "校准周期(月)"];
+pub const HEADINGS: [&str; 6] = [
+    "标识",
+    "名称",
+    "型号",
+    "资产编号",
+    "校准日期",
+    "校准周期(月)",
+];
 
 /// `n` valid rows; identifiers `88.118.8/<tag>-<i>`, asset numbers `ZC-<tag>-<i>`.
 pub fn rows(tag: &str, n: usize) -> Vec<Vec<String>> {
@@ -83,11 +90,17 @@ pub fn xlsx(headings: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
         for (c, v) in row.iter().enumerate() {
             let (rr, cc) = (r as u32 + 1, c as u16);
             let as_date = headings.get(c) == Some(&"校准日期");
-            match v.split('-').map(str::parse::<u16>).collect::<Result<Vec<_>, _>>() {
+            match v
+                .split('-')
+                .map(str::parse::<u16>)
+                .collect::<Result<Vec<_>, _>>()
+            {
                 Ok(ymd) if as_date && ymd.len() == 3 => {
-                    let d = ExcelDateTime::from_ymd(ymd[0], ymd[1] as u8, ymd[2] as u8)
+                    let d =
+                        ExcelDateTime::from_ymd(ymd[0], ymd[1] as u8, ymd[2] as u8).expect("date");
+                    sheet
+                        .write_datetime_with_format(rr, cc, &d, &date)
                         .expect("date");
-                    sheet.write_datetime_with_format(rr, cc, &d, &date).expect("date");
                 }
                 _ => {
                     sheet.write_string(rr, cc, v).expect("cell");
