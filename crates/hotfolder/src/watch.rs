@@ -623,6 +623,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn running_folders_can_live_in_another_thread_s_state() {
+        fn send<T: Send>() {}
+        send::<HotFolders>();
+        send::<Options>();
+    }
+
+    #[test]
     fn temporary_names_are_left_alone() {
         for t in [
             ".~lock.a.csv#",

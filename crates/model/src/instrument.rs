@@ -622,8 +622,7 @@ impl InstrumentInput {
         let inst = self.validate(template)?;
         if let Some(h) = inst.identifier.as_handle() {
             let p = h.prefix();
-            let under_own =
-                p == own || p.strip_prefix(own).is_some_and(|r| r.starts_with('.'));
+            let under_own = p == own || p.strip_prefix(own).is_some_and(|r| r.starts_with('.'));
             if !under_own {
                 return Err(ValidationErrors(vec![FieldError {
                     field: Field::Identifier,
@@ -1076,7 +1075,10 @@ mod tests {
     fn validate_for_refuses_handles_outside_the_own_prefix() {
         let t = template();
         assert!(valid().validate_for(&t, "88.118.8").is_ok());
-        assert!(valid().validate_for(&t, "88.118").is_ok(), "a sub-prefix is ours");
+        assert!(
+            valid().validate_for(&t, "88.118").is_ok(),
+            "a sub-prefix is ours"
+        );
         let foreign = valid().validate_for(&t, "88.118.80").expect_err("foreign");
         assert_eq!(
             foreign.0,

@@ -97,7 +97,7 @@ impl Store {
         }
         let mut done = 0;
         let mut tick = |done: usize| {
-            if done % 1000 == 0 {
+            if done.is_multiple_of(1000) {
                 progress(done, total);
             }
         };

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use idstation_model::{
-    Field, FieldError, Identifier, IdentifierError, Instrument, InstrumentInput,
-    LiveStatus, MetadataTemplate, ValidationErrors,
+    Field, FieldError, Identifier, IdentifierError, Instrument, InstrumentInput, LiveStatus,
+    MetadataTemplate, ValidationErrors,
 };
 use idstation_store::{
     AuditBreak, AuditEntry, AuditReport, BackupReport, ConsistencyReport, Device, InstrumentFilter,
