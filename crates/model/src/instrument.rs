@@ -357,6 +357,27 @@ impl Field {
         Field::FIXED.into_iter().find(|f| f.key() == key)
     }
 
+    /// The field a column heading names, as every import reads headings: the field key
+    /// (`name`, `attr.quantity`), its Chinese or English label (English in any case), or a
+    /// template field's name or Chinese alias.
+    pub fn from_heading(heading: &str, template: &MetadataTemplate) -> Option<Field> {
+        let h = heading.trim();
+        if let Some(f) = Field::from_key(h) {
+            return Some(f);
+        }
+        if let Some(f) = Field::FIXED.into_iter().find(|f| {
+            let (zh, en) = f.labels();
+            zh == h || en.eq_ignore_ascii_case(h)
+        }) {
+            return Some(f);
+        }
+        template
+            .fields
+            .iter()
+            .find(|t| t.name == h || t.alias_zh == h)
+            .map(|t| Field::Attribute(t.name.clone()))
+    }
+
     /// The field's name for people, `(zh-CN, English)`; an attribute is named by its key (the
     /// template's alias is the caller's to look up).
     pub fn labels(&self) -> (&str, &str) {
@@ -589,6 +610,29 @@ impl InstrumentInput {
             }
         };
         *slot = Some(value);
+    }
+
+    /// [`InstrumentInput::validate`], and then refuses a handle outside the enterprise's own
+    /// prefix `own` (or a prefix under it): only the owner of a prefix registers under it.
+    pub fn validate_for(
+        &self,
+        template: &MetadataTemplate,
+        own: &str,
+    ) -> Result<Instrument, ValidationErrors> {
+        let inst = self.validate(template)?;
+        if let Some(h) = inst.identifier.as_handle() {
+            let p = h.prefix();
+            let under_own = p == own || p.strip_prefix(own).is_some_and(|r| r.starts_with('.'));
+            if !under_own {
+                return Err(ValidationErrors(vec![FieldError {
+                    field: Field::Identifier,
+                    kind: FieldErrorKind::ForeignPrefix {
+                        expected: own.to_string(),
+                    },
+                }]));
+            }
+        }
+        Ok(inst)
     }
 
     /// Checks every field against the rules and the template; all problems are reported together.
@@ -1007,5 +1051,43 @@ mod tests {
             Some(Field::Attribute("purchaseDate".into()))
         );
         assert_eq!(Field::from_key("nonsense"), None);
+    }
+
+    #[test]
+    fn headings_name_fields_by_key_label_or_template_alias() {
+        let t = template();
+        let cases = [
+            ("cal_last_date", Some(Field::CalLastDate)),
+            (" 校准日期 ", Some(Field::CalLastDate)),
+            ("Certificate Number", Some(Field::CalCertificateNo)),
+            ("资产编号", Some(Field::AssetNo)),
+            ("使用环境", Some(Field::Attribute("environment".into()))),
+            ("quantity", Some(Field::Attribute("quantity".into()))),
+            ("attr.quantity", Some(Field::Attribute("quantity".into()))),
+            ("备注", None),
+        ];
+        for (heading, field) in cases {
+            assert_eq!(Field::from_heading(heading, &t), field, "{heading}");
+        }
+    }
+
+    #[test]
+    fn validate_for_refuses_handles_outside_the_own_prefix() {
+        let t = template();
+        assert!(valid().validate_for(&t, "88.118.8").is_ok());
+        assert!(
+            valid().validate_for(&t, "88.118").is_ok(),
+            "a sub-prefix is ours"
+        );
+        let foreign = valid().validate_for(&t, "88.118.80").expect_err("foreign");
+        assert_eq!(
+            foreign.0,
+            vec![FieldError {
+                field: Field::Identifier,
+                kind: FieldErrorKind::ForeignPrefix {
+                    expected: "88.118.80".into()
+                }
+            }]
+        );
     }
 }

@@ -122,7 +122,12 @@ fn offline_registrations_reach_the_node_and_other_workstations() {
     let pulled = sync(&mut b);
     assert_eq!(pulled.pulled, 3);
     assert_eq!(b.find(&ids[2]).expect("pulled").instrument.name, "游标卡尺");
-    assert_eq!(b.search("压力", 10).expect("search").hits.len(), 1);
+    let query = idstation_workstation::InstrumentQuery {
+        text: "压力".into(),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(b.find_instruments(&query).expect("search").records.len(), 1);
 
     // Registration-to-resolvable time is recorded for each registration.
     let conn = a.store().connection();

@@ -217,7 +217,10 @@ impl World {
                 value,
             } => {
                 let mut w = self.open(*ws);
-                let list = w.list(&Default::default()).expect("list");
+                let list = w
+                    .find_instruments(&Default::default())
+                    .expect("list")
+                    .records;
                 if list.is_empty() {
                     return;
                 }
@@ -294,12 +297,13 @@ impl World {
             assert_eq!(status.pending_ops, 0);
             // Converged: every record here is the node's record.
             let local = w
-                .list(&idstation_store::InstrumentFilter {
+                .find_instruments(&idstation_workstation::InstrumentQuery {
                     limit: 10_000,
                     include_deleted: true,
                     ..Default::default()
                 })
-                .expect("list");
+                .expect("list")
+                .records;
             assert_eq!(
                 local.len(),
                 node_records.len(),

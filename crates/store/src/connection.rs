@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_sync.sql")),
     M::up(include_str!("../migrations/0003_labels.sql")),
     M::up(include_str!("../migrations/0004_orders.sql")),
+    M::up(include_str!("../migrations/0005_imported_files.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

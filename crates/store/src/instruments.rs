@@ -111,7 +111,7 @@ fn filter_values(f: &InstrumentFilter) -> [Value; 6] {
 
 /// Inserts one new instrument with its index entries, outbox op and audit entry. Takes only the
 /// clock, so a batch can run it while its transaction borrows the connection.
-fn insert_row(
+pub(crate) fn insert_row(
     clock: &Clock,
     tx: &Transaction<'_>,
     chain: &mut audit::Chain,
@@ -394,6 +394,18 @@ impl Store {
         )?;
         self.get_instrument(identifier)?
             .ok_or_else(|| StoreError::NotFound(id.clone()))
+    }
+
+    /// The live instruments carrying this asset number: one names an instrument, more than one
+    /// means the number is ambiguous (asset numbers are the owner's, not unique here).
+    pub fn instruments_by_asset_no(&self, asset_no: &str) -> Result<Vec<InstrumentRecord>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM instruments
+             WHERE json_extract(body, '$.asset_no') = ?1 AND deleted_at IS NULL
+             ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([asset_no], record_from_row)?;
+        rows.map(|r| into_record(r?)).collect()
     }
 
     /// Finds an instrument by identifier, deleted ones included (see `deleted_at`).

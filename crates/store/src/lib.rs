@@ -12,6 +12,7 @@
 //! `consistency.rs` · `sync.rs` · `labels.rs` · `orders.rs` (orders, lines, workflow steps,
 //! attachments) · `order_inbox.rs` (inbox, timeline) · `order_sync.rs` (push form, pulled
 //! orders, order conflicts) · `personal.rs` (personal data sealed at rest, its key) ·
+//! `imported_files.rs` (the hot folders' ledger) ·
 //! `backup.rs` · `clock.rs` · `error.rs`.
 //!
 //! # Recipe
@@ -52,6 +53,7 @@ mod clock;
 mod connection;
 mod consistency;
 mod error;
+mod imported_files;
 mod instruments;
 pub mod labels;
 mod order_inbox;
@@ -68,6 +70,7 @@ pub use backup::{BackupReport, RestoreReport};
 pub use connection::{migrations, Device, Store};
 pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
+pub use imported_files::{FileImport, ImportedFile};
 pub use instruments::{InstrumentFilter, InstrumentRecord};
 pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
 pub use order_inbox::{Inbox, InboxItem, InboxQuery, TimelineEntry};

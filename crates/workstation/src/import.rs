@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use idstation_model::{Field, Instrument, InstrumentInput, MetadataTemplate};
+use idstation_model::{Field, Instrument, InstrumentInput};
 use idstation_store::StoreError;
 use serde::Serialize;
 
-use crate::i18n::{field_label, Lang};
 use crate::{ImportProblem, ImportRow, Result, Workstation, WsError};
 
 /// Rows reported at most; the total is still counted.
@@ -17,25 +16,6 @@ const MAX_REPORTED_ROWS: usize = 50;
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub imported: usize,
-}
-
-/// Maps a column heading to a field: the field key (`name`, `attr.quantity`), its Chinese or
-/// English label, or a template field's name or Chinese alias.
-fn column_field(heading: &str, template: &MetadataTemplate) -> Option<Field> {
-    let h = heading.trim();
-    if let Some(f) = Field::from_key(h) {
-        return Some(f);
-    }
-    if let Some(f) = Field::FIXED.into_iter().find(|f| {
-        field_label(f, Lang::ZhCn) == h || field_label(f, Lang::En).eq_ignore_ascii_case(h)
-    }) {
-        return Some(f);
-    }
-    template
-        .fields
-        .iter()
-        .find(|t| t.name == h || t.alias_zh == h)
-        .map(|t| Field::Attribute(t.name.clone()))
 }
 
 /// Text as Excel in China saves it: UTF-8 (with or without BOM) or GB18030.
@@ -159,7 +139,7 @@ pub(crate) fn import_file(
         for (heading, value) in cells {
             let field = columns
                 .entry(heading.clone())
-                .or_insert_with(|| column_field(&heading, &template));
+                .or_insert_with(|| Field::from_heading(&heading, &template));
             match field {
                 Some(f) => input.set(f, value),
                 None => problems.push(ImportProblem::UnknownColumn(heading)),

@@ -26,7 +26,7 @@ pub mod view;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use idstation_model::{Field, FieldError, FieldErrorKind, Instrument, InstrumentInput, LiveStatus};
+use idstation_model::{Instrument, InstrumentInput, LiveStatus};
 use idstation_model::{MetadataTemplate, ValidationErrors};
 use idstation_store::{AuditReport, ConsistencyReport, Device, OutboxStats, Store};
 use serde::Serialize;
@@ -167,23 +167,7 @@ impl Workstation {
 
     /// Validates input against the rules, the template and this enterprise's prefix.
     pub fn validate(&self, input: &InstrumentInput) -> Result<Instrument, ValidationErrors> {
-        let inst = input.validate(&self.template)?;
-        let own = &self.store.device().prefix;
-        if let Some(h) = inst.identifier.as_handle() {
-            let p = h.prefix();
-            let under_own = p == own
-                || p.strip_prefix(own.as_str())
-                    .is_some_and(|r| r.starts_with('.'));
-            if !under_own {
-                return Err(ValidationErrors(vec![FieldError {
-                    field: Field::Identifier,
-                    kind: FieldErrorKind::ForeignPrefix {
-                        expected: own.clone(),
-                    },
-                }]));
-            }
-        }
-        Ok(inst)
+        input.validate_for(&self.template, &self.store.device().prefix)
     }
 
     pub fn status(&self) -> Result<Status> {
