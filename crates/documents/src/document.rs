@@ -2,14 +2,19 @@
 //! tables, figures, images, QR codes), built by the caller and laid out on A4 by `layout`.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::drawing::Drawing;
 
 /// The words the page furniture is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum Language {
     #[default]
+    #[serde(rename = "zh-CN")]
     Zh,
+    #[serde(rename = "en")]
     En,
 }
 
