@@ -269,3 +269,46 @@ fn a_ragged_table_is_refused() {
         Err(idstation_documents::DocError::Table(_))
     ));
 }
+
+#[test]
+fn a_row_taller_than_a_page_continues_under_the_repeated_header() {
+    let mut doc = Document::new(Meta {
+        number: "T-1".into(),
+        ..Meta::default()
+    });
+    let mut t = Table::new(&[(1.0, Align::Center), (4.0, Align::Left)]).header(["项目", "说明"]);
+    let long: String = (1..=120)
+        .map(|i| format!("第{i:03}行说明文字。\n"))
+        .collect();
+    t.row(["甲", long.as_str()]);
+    t.row(["乙", "最后一行"]);
+    doc.table(t);
+    let r = doc.render().expect("render");
+    assert!(r.pages >= 3, "{} pages", r.pages);
+    let dir = out_dir("tall-row");
+    let pdf = dir.join("tall.pdf");
+    std::fs::write(&pdf, &r.pdf).expect("write");
+    let text = run("pdftotext", &[pdf.to_str().expect("path"), "-"]);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(pages.len(), r.pages);
+    for p in &pages {
+        assert!(
+            p.contains("项目") && p.contains("说明"),
+            "header on every page:\n{p}"
+        );
+    }
+    // Every line of the tall cell, in order, once.
+    let mut pos = 0;
+    for i in 1..=120 {
+        let needle = format!("第{i:03}行说明文字");
+        let at = text[pos..]
+            .find(&needle)
+            .unwrap_or_else(|| panic!("{needle} missing or out of order"));
+        pos += at + needle.len();
+        assert_eq!(text.matches(&needle).count(), 1, "{needle}");
+    }
+    assert!(text[pos..].contains("最后一行"));
+}

@@ -436,6 +436,9 @@ pub fn fixed(v: f64, decimals: usize) -> String {
 /// A compact axis label: 120万 / 1.2M, one unit for the whole axis (chosen from its top).
 pub fn axis_count(lang: Language, v: f64, top: f64) -> String {
     let t = top.abs();
+    if v == 0.0 {
+        return "0".into();
+    }
     match lang {
         Language::Zh if t >= 100_000_000.0 => format!("{}亿", trim(v / 100_000_000.0)),
         Language::Zh if t >= 100_000.0 => format!("{}万", trim(v / 10_000.0)),
@@ -464,6 +467,7 @@ mod tests {
         assert_eq!(pct(100.0), "100.000");
         assert_eq!(axis_count(Language::Zh, 1_200_000.0, 2e6), "120万");
         assert_eq!(axis_count(Language::Zh, 50_000.0, 2e6), "5万");
+        assert_eq!(axis_count(Language::Zh, 0.0, 2e6), "0");
         assert_eq!(axis_count(Language::En, 1_200_000.0, 2e6), "1.2M");
         assert_eq!(axis_count(Language::Zh, 500.0, 9e3), "500");
         assert_eq!(axis_count(Language::Zh, 10_000.0, 1.1e4), "10000");
