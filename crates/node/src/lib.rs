@@ -64,6 +64,6 @@ pub use accounts::Role;
 pub use config::{ServeConfig, Settings};
 pub use http::{router, AppState};
 pub use node::{init, open, NodeError, PREFIX_ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS};
-pub use serve::{bind, bind_all, run, shutdown_signal};
+pub use serve::{bind, bind_all, raise_fd_limit, run, shutdown_signal, Listeners, Serving};
 pub use storage::sqlite::SqliteStore;
 pub use storage::{AccountStore, HandleStore, NodeConfig, NodeStore, StorageError};

@@ -31,6 +31,8 @@ pub enum NodeError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error("admin secret: {0}")]
+    SecretFile(String),
     #[error("TLS certificate or key: {0}")]
     Tls(String),
     #[error("network error: {0}")]

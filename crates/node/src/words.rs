@@ -43,6 +43,8 @@ pub enum Message<'a> {
     Internal,
     /// A sync cursor older than the change log the node keeps.
     MustRefetch,
+    /// A request took longer than the node allows (its body arrived too slowly).
+    RequestTimeout,
     /// Handle API: the account signing in awaits the operator's approval.
     AwaitingApproval,
     /// Handle API: the account signing in is rejected or disabled.
@@ -69,6 +71,10 @@ impl Message<'_> {
         use Message::*;
         match self {
             Internal => Words::new("服务器内部错误", "internal error"),
+            RequestTimeout => Words::new(
+                "请求超时：请求内容发送过慢",
+                "the request took too long (its body arrived too slowly)",
+            ),
             MustRefetch => Words::new(
                 "同步游标已过期，需要重新获取全部记录",
                 "the cursor is older than the node keeps; pull a snapshot",
@@ -297,6 +303,7 @@ mod tests {
         let all = vec![
             Internal,
             MustRefetch,
+            RequestTimeout,
             AwaitingApproval,
             NotActive,
             ScanUnreadable,
@@ -316,6 +323,7 @@ mod tests {
             match m {
                 Internal
                 | MustRefetch
+                | RequestTimeout
                 | AwaitingApproval
                 | NotActive
                 | ScanUnreadable

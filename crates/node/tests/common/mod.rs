@@ -79,7 +79,8 @@ pub fn init(dir: &Path) -> PathBuf {
     let out = Command::new(BIN)
         .args(["init", "--data-dir"])
         .arg(&data_dir)
-        .args(["--prefix", PREFIX, "--admin-secret", SECRET])
+        .args(["--prefix", PREFIX])
+        .env("IDSTATION_NODE_ADMIN_SECRET", SECRET)
         .output()
         .expect("run init");
     assert!(
