@@ -265,7 +265,12 @@ impl ServeConfig {
         )? {
             limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
         }
-        if let Some(s) = bounded(file_limits.header_timeout_secs, "header_timeout_secs", 1, 600)? {
+        if let Some(s) = bounded(
+            file_limits.header_timeout_secs,
+            "header_timeout_secs",
+            1,
+            600,
+        )? {
             limits.header_timeout = Duration::from_secs(s);
         }
         if let Some(s) = bounded(
@@ -330,7 +335,11 @@ mod tests {
         .expect("parse");
         let merged = ServeConfig::merge(file.clone(), Overrides::default()).expect("merge");
         assert_eq!(merged.data_dir, PathBuf::from("/srv/node"));
-        assert_eq!(merged.https.len(), 2, "without tls.listen, listen serves HTTPS");
+        assert_eq!(
+            merged.https.len(),
+            2,
+            "without tls.listen, listen serves HTTPS"
+        );
         assert!(merged.http.is_empty() && !merged.redirect_http);
         assert_eq!(merged.settings.token_ttl, Duration::from_secs(7200));
         assert_eq!(merged.settings.ip_retention_days, 7);

@@ -252,6 +252,9 @@ async fn decide(
             })
         })
         .await??;
+    // An enterprise may have become active (or rejected): its figures get their own bucket.
+    let st = state.clone();
+    blocking(move || st.refresh_buckets()).await??;
     tracing::info!(username = %account.username, approve, "account decided");
     Ok(Json(json!({ "account": account })).into_response())
 }

@@ -229,11 +229,19 @@ pub struct PrefixFiguresDoc {
 pub struct DailyStats {
     pub date: String,
     pub timezone: String,
-    pub resolution: LatencyDoc,
-    pub registration: LatencyDoc,
-    pub max_qps: u64,
+    /// `node` for the operator; `enterprise` for everyone else, who sees their own bucket only
+    /// (addresses cut to their network) and none of the node-wide fields below.
+    pub scope: String,
+    #[schema(nullable = false)]
+    pub resolution: Option<LatencyDoc>,
+    #[schema(nullable = false)]
+    pub registration: Option<LatencyDoc>,
+    #[schema(nullable = false)]
+    pub max_qps: Option<u64>,
     pub max_qps_at: Option<String>,
-    pub events: Vec<Event>,
+    #[schema(nullable = false)]
+    pub events: Option<Vec<Event>>,
+    /// One row per enterprise, one for the node's prefix and one (`other`) for the rest.
     pub prefixes: Vec<PrefixFiguresDoc>,
 }
 

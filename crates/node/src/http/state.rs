@@ -29,7 +29,7 @@ impl AppState {
         let config = store.config()?;
         let now = Utc::now();
         let today = store.load_day(&day_of(now).to_string())?;
-        Ok(AppState {
+        let state = AppState {
             monitor: Arc::new(Monitor::new(now, today)),
             auth: Arc::new(Authenticator::new(
                 &config.prefix,
@@ -39,7 +39,23 @@ impl AppState {
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
             running_marker: None,
-        })
+        };
+        state.refresh_buckets()?;
+        Ok(state)
+    }
+
+    /// Gives the node's prefix and each active enterprise's their own monitoring figures
+    /// (blocking: it reads the enterprises). Called at start and when an enterprise changes.
+    pub(crate) fn refresh_buckets(&self) -> Result<(), StorageError> {
+        let active = self
+            .store
+            .list_enterprises(None)?
+            .into_iter()
+            .filter(|e| e.status == "active")
+            .map(|e| e.prefix);
+        self.monitor
+            .set_buckets(std::iter::once(self.prefix.to_string()).chain(active));
+        Ok(())
     }
 
     /// Keeps the "running" marker in `data_dir` (see `serve::run`).

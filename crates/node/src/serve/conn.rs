@@ -62,10 +62,8 @@ pub(crate) async fn serve(
     match &listener.tls {
         None => http(TokioIo::new(io), peer, &listener, &tracker, &mut stop).await,
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(
-                listener.limits.tls_handshake_timeout,
-                acceptor.accept(io),
-            );
+            let handshake =
+                tokio::time::timeout(listener.limits.tls_handshake_timeout, acceptor.accept(io));
             let tls = tokio::select! {
                 done = handshake => match done {
                     Ok(Ok(tls)) => tls,

@@ -251,12 +251,31 @@ pub trait MonitorStore: Send + Sync + 'static {
     /// How many handles exist under `prefix` (not below it).
     fn count_handles(&self, prefix: &str) -> Result<u64, StorageError>;
 
+    /// Stored days before `day` whose source addresses are still whole.
+    fn days_with_whole_ips(&self, before: &str) -> Result<Vec<String>, StorageError>;
+
     /// Fills in each prefix's total and writes the day.
     fn store_day(&self, day: NaiveDate, mut figures: DayFigures) -> Result<(), StorageError> {
         for (prefix, p) in figures.prefixes.iter_mut() {
-            p.total_registrations = self.count_handles(prefix)?;
+            if prefix != crate::monitor::OTHER_BUCKET {
+                p.total_registrations = self.count_handles(prefix)?;
+            }
         }
         let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         self.save_day(&day.to_string(), &figures, &at)
+    }
+
+    /// Cuts the source addresses of every day before `day` to their networks (the retention
+    /// period is over); returns how many days changed.
+    fn truncate_ips_before(&self, day: &str) -> Result<usize, StorageError> {
+        let days = self.days_with_whole_ips(day)?;
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        for d in &days {
+            if let Some(mut figures) = self.load_day(d)? {
+                figures.truncate_ips();
+                self.save_day(d, &figures, &at)?;
+            }
+        }
+        Ok(days.len())
     }
 }

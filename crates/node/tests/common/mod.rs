@@ -22,10 +22,20 @@ pub struct Node {
 impl Node {
     /// `serve` on `listen`; `None` when the address cannot be bound (e.g. no IPv6 loopback).
     pub fn try_start(data_dir: &Path, listen: &str) -> Option<Node> {
+        Node::try_start_with(data_dir, listen, &[])
+    }
+
+    /// `serve` on 127.0.0.1 with more arguments (e.g. `--config FILE`).
+    pub fn start_with(data_dir: &Path, args: &[&str]) -> Node {
+        Node::try_start_with(data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
+    }
+
+    pub fn try_start_with(data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
         let mut child = Command::new(BIN)
             .args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", listen])
+            .args(args)
             .env("IDSTATION_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
