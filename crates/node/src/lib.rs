@@ -5,14 +5,17 @@
 //! The `idstation-node` binary only parses arguments and calls [`init`], [`open`], [`bind_all`]
 //! and [`run`]. Where things live, one home each, imports pointing down the list:
 //!
-//! - `http/`: the HTTP core (`mod.rs` lists every route; `state`, `error` with both envelopes,
-//!   `extract` with the auth extractors, `task`) and one module per resource beside it, which
+//! - `http/`: the HTTP core (`mod.rs` lists every route and its body limit; `state`, `error`
+//!   with both envelopes, `extract` with the auth extractors, `guard` with bounded password
+//!   hashing and sign-in throttling, `task`) and one module per resource beside it, which
 //!   imports the core but never another resource;
-//! - `serve`, `node`: the sockets and worker threads; creating and opening a node's data folder;
+//! - `serve/`: the sockets, worker threads, connection limit (`gate`) and each connection's
+//!   timeouts (`conn`); `node`: creating and opening a node's data folder;
 //! - `storage/`: the storage seam (traits, [`StorageError`]) and `storage/sqlite/`, the only code
 //!   that names SQLite;
 //! - `words`: every sentence a person reads, zh-CN and English;
-//! - `accounts`, `auth`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP, no SQL.
+//! - `accounts`, `auth`, `throttle`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP,
+//!   no SQL.
 //!
 //! `scripts/check-module-cycles` (run by `scripts/test`) fails when modules import each other
 //! in a cycle.
@@ -57,6 +60,7 @@ mod node;
 mod serve;
 pub mod storage;
 pub mod sync;
+pub mod throttle;
 pub mod values;
 pub mod words;
 

@@ -1,11 +1,12 @@
-//! What every handler shares: the store, the authenticator, the monitor and the node's settings,
-//! read once at start.
+//! What every handler shares: the store, the authenticator, the password guard, the monitor and
+//! the node's settings, read once at start.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::guard::Guard;
 use super::task::{blocking, TaskFailed};
 use crate::auth::Authenticator;
 use crate::config::Settings;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) settings: Arc<Settings>,
     pub(crate) monitor: Arc<Monitor>,
+    /// Bounded password hashing and sign-in throttling.
+    pub(crate) guard: Arc<Guard>,
     prefix: Arc<str>,
     /// Present while the node serves; found at start, it tells of an unclean stop.
     pub(crate) running_marker: Option<Arc<Path>>,
@@ -36,6 +39,7 @@ impl AppState {
                 &config.admin_secret_hash,
             )),
             store,
+            guard: Arc::new(Guard::new(settings.password_hashes)),
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
             running_marker: None,

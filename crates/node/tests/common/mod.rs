@@ -11,6 +11,8 @@ pub use serde_json::{json, Value};
 
 pub const PREFIX: &str = "88.118";
 pub const SECRET: &str = "correct horse battery staple";
+/// The password tests give the operator account in place of the admin secret it starts with.
+pub const OPERATOR_PASSWORD: &str = "operator-2026-own";
 pub const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
 
 /// A running node; killed when dropped so a failing test leaves no process behind.
@@ -119,6 +121,36 @@ pub fn client() -> Client {
 
 pub fn admin(req: RequestBuilder) -> RequestBuilder {
     req.basic_auth(format!("300:0.NA/{PREFIX}"), Some(SECRET))
+}
+
+/// A token of the operator account: its first sign-in (with the admin secret) must set its own
+/// password, so this sets [`OPERATOR_PASSWORD`] once and signs in with it.
+pub fn operator_token(c: &Client, node: &Node) -> String {
+    let login = |password: &str| {
+        done(
+            c.post(node.url("/api/v1/login"))
+                .json(&json!({"username": "operator", "password": password}))
+                .send()
+                .expect("login"),
+        )
+    };
+    let (status, body) = login(OPERATOR_PASSWORD);
+    if status == 200 {
+        return body["token"].as_str().expect("token").to_owned();
+    }
+    let (status, body) = login(SECRET);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["must_change_password"], true, "{body}");
+    let first = body["token"].as_str().expect("token").to_owned();
+    let (status, body) = done(
+        c.post(node.url("/api/v1/me/password"))
+            .bearer_auth(&first)
+            .json(&json!({"current_password": SECRET, "new_password": OPERATOR_PASSWORD}))
+            .send()
+            .expect("change password"),
+    );
+    assert_eq!(status, 200, "{body}");
+    first
 }
 
 /// Status and JSON body.
