@@ -366,6 +366,8 @@ pub enum AccountError {
     Gs1PrefixTaken(String),
     /// The list of registrations awaiting approval is full.
     RegistrationsFull,
+    /// The request body is larger than the route reads.
+    BodyTooLarge,
 }
 
 /// Why a field of a request is not acceptable.
@@ -450,6 +452,7 @@ impl AccountError {
             AccountError::DeviceRevoked => "device_revoked",
             AccountError::Gs1PrefixTaken(_) => "gs1_prefix_taken",
             AccountError::RegistrationsFull => "registrations_full",
+            AccountError::BodyTooLarge => "too_large",
         }
     }
 }

@@ -13,10 +13,14 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Wrong passwords allowed before waiting starts.
+/// Wrong passwords for one account before waiting starts.
 pub const FREE_FAILURES: u32 = 5;
-/// Wrong passwords in a row that lock an account.
-pub const LOCK_AFTER: u32 = 10;
+/// Wrong passwords from one address before waiting starts: more than for an account, since a
+/// lab's staff share their office's address.
+pub const FREE_FROM_ADDRESS: u32 = 20;
+/// Wrong passwords in a row that lock an account: with the waits in between, a guesser gets
+/// there after about seven seconds and eight guesses.
+pub const LOCK_AFTER: u32 = 8;
 /// The longest wait between attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 /// Failures are forgotten after this long without one.
@@ -115,19 +119,20 @@ pub struct Throttle {
 }
 
 impl Default for Throttle {
-    /// The sign-in throttle: [`FREE_FAILURES`] free wrong passwords per address and account.
+    /// The sign-in throttle: [`FREE_FROM_ADDRESS`] free wrong passwords per address,
+    /// [`FREE_FAILURES`] per account.
     fn default() -> Throttle {
-        Throttle::with_free(FREE_FAILURES)
+        Throttle::with_free(FREE_FROM_ADDRESS, FREE_FAILURES)
     }
 }
 
 impl Throttle {
-    /// A throttle that lets `free` attempts through before waiting starts (registrations are
-    /// counted with a larger allowance: a lab registers its staff from one office address).
-    pub fn with_free(free: u32) -> Throttle {
+    /// A throttle that lets `by_address` attempts from one address and `by_account` for one
+    /// account through before waiting starts.
+    pub fn with_free(by_address: u32, by_account: u32) -> Throttle {
         Throttle {
-            addresses: Mutex::new(Table::new(free)),
-            accounts: Mutex::new(Table::new(free)),
+            addresses: Mutex::new(Table::new(by_address)),
+            accounts: Mutex::new(Table::new(by_account)),
         }
     }
 }
@@ -198,7 +203,7 @@ mod tests {
 
     #[test]
     fn an_address_and_an_account_are_slowed_separately() {
-        let t = Throttle::default();
+        let t = Throttle::with_free(FREE_FAILURES, FREE_FAILURES);
         let now = Instant::now();
         let (guesser, other): (IpAddr, IpAddr) = (
             "203.0.113.9".parse().expect("ip"),
@@ -223,6 +228,18 @@ mod tests {
         let much_later = later + FORGET_AFTER + Duration::from_secs(1);
         assert_eq!(t.failed(guesser, "x.y", much_later), 1);
         assert_eq!(t.wait(guesser, "x.y", much_later), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_office_address_gets_more_tries_than_one_account() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        let office: IpAddr = "203.0.113.9".parse().expect("ip");
+        for i in 0..FREE_FROM_ADDRESS {
+            assert_eq!(t.wait(office, &format!("user{i}"), now), Duration::ZERO);
+            t.failed(office, &format!("user{i}"), now);
+        }
+        assert_eq!(t.wait_address(office, now), Duration::from_secs(1));
     }
 
     #[test]

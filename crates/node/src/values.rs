@@ -13,6 +13,10 @@ use serde_json::{Map, Value};
 // The wire type is the model's, shared with the workstation's sync client.
 pub use idstation_model::handle_value::{HandleValue, Permissions, ValueData, DEFAULT_TTL};
 
+/// Most values one handle holds (an instrument record has a few dozen): what a request may
+/// make the node parse, store, filter and send is bounded by it.
+pub const MAX_VALUES: usize = 1_000;
+
 /// Why a request body is not an acceptable list of values (responseCode 202).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
@@ -28,6 +32,8 @@ pub enum ValueError {
     DuplicateIndex(u32),
     #[error("the body has no value with index {0}, which the index parameter names")]
     MissingSelectedIndex(u32),
+    #[error("a handle holds at most {MAX_VALUES} values")]
+    TooMany,
 }
 
 /// Parses a PUT body: an array of values, `{"values": [...]}` (other keys ignored) or one value.
@@ -46,6 +52,9 @@ pub fn parse_values(body: &[u8], timestamp: &str) -> Result<Vec<HandleValue>, Va
     };
     if items.is_empty() {
         return Err(ValueError::NoValues);
+    }
+    if items.len() > MAX_VALUES {
+        return Err(ValueError::TooMany);
     }
     let mut values = Vec::with_capacity(items.len());
     let mut seen = HashSet::with_capacity(items.len());
@@ -207,6 +216,9 @@ pub fn merge(
         .cloned()
         .collect();
     out.extend(incoming.into_iter().filter(|v| selected.contains(&v.index)));
+    if out.len() > MAX_VALUES {
+        return Err(ValueError::TooMany);
+    }
     out.sort_by_key(|v| v.index);
     Ok(out)
 }

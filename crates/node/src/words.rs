@@ -211,6 +211,7 @@ impl AccountError {
                 "待审核的注册过多，请稍后再试",
                 "too many registrations await approval; try again later",
             ),
+            BodyTooLarge => Words::new("请求内容过大", "the request body is too large"),
         }
     }
 }
@@ -485,6 +486,7 @@ mod tests {
             DeviceRevoked,
             Gs1PrefixTaken("88.118.9".to_owned()),
             RegistrationsFull,
+            BodyTooLarge,
         ];
         all.extend(reasons.into_iter().map(|reason| InvalidInput {
             field: "name",
@@ -544,7 +546,8 @@ mod tests {
                 | EnterpriseRejected
                 | DeviceRevoked
                 | Gs1PrefixTaken(_)
-                | RegistrationsFull => {}
+                | RegistrationsFull
+                | BodyTooLarge => {}
             }
         }
         all

@@ -263,6 +263,7 @@ impl V1Error {
                 NotFound => StatusCode::NOT_FOUND,
                 Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Busy | RegistrationsFull => StatusCode::SERVICE_UNAVAILABLE,
+                BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             },
             V1Error::Storage(_) | V1Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -245,7 +245,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 
 /// A JSON body, or its refusal naming the field `body`.
 pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, V1Error> {
-    let bytes = body.map_err(|e| V1Error::malformed("body", e.body_text()))?;
+    let bytes = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AccountError::BodyTooLarge.into()
+        } else {
+            V1Error::malformed("body", e.body_text())
+        }
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| V1Error::malformed("body", e.to_string()))
 }
 

@@ -1,18 +1,18 @@
 //! Password checks, the one place a request makes the node run argon2 (19 MiB and tens of
-//! milliseconds each, on purpose): at most a few hashes at once, sized to the machine, with a
-//! short queue beyond which callers are told to come back ([`hashing`]); wrong passwords slow
+//! milliseconds each, on purpose): a few hashing threads of their own, sized to the machine,
+//! with a short queue beyond which callers are told to come back ([`hashing`]), so memory for
+//! hashes is at most threads × 19 MiB however many sign-ins arrive; wrong passwords slow
 //! down their address and account ([`crate::throttle`]) and lock an account after repeated
 //! failures; refused sign-ins are audited only for accounts that exist, under their (valid)
 //! name, so no unauthenticated request writes more than a bounded amount.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
-
 use super::state::AppState;
-use super::task::{acting, blocking};
+use super::task::acting;
 use crate::accounts::{is_username, Account, AccountStatus, Principal};
 use crate::auth::AuthFailure;
 use crate::throttle::{Throttle, LOCK_AFTER};
@@ -27,9 +27,12 @@ const REGISTRATIONS_PER_ADDRESS: u32 = 20;
 /// How long a request waits for a hash before it is told to come back.
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
+/// A hash to compute on a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
 pub(crate) struct Guard {
-    hashes: Semaphore,
-    waiting: AtomicUsize,
+    /// The queue of the hashing threads (bounded: a full queue is a busy node).
+    hashes: SyncSender<Job>,
     /// Wrong passwords by address and by account.
     pub(crate) throttle: Throttle,
     /// Registrations by address (each slows the next ones from the same address).
@@ -39,11 +42,37 @@ pub(crate) struct Guard {
 impl Guard {
     /// `permits`: hashes at once; `None` sizes them to the machine ([`hash_permits`]).
     pub(crate) fn new(permits: Option<usize>) -> Guard {
+        let (hashes, jobs) = sync_channel::<Job>(MAX_WAITING);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for i in 0..permits.unwrap_or_else(hash_permits).max(1) {
+            let jobs = jobs.clone();
+            // Threads of their own, always the same few: each reuses its one argon2 buffer,
+            // where the blocking pool's many threads would each keep one.
+            let spawned = std::thread::Builder::new()
+                .name(format!("node-hasher-{i}"))
+                .spawn(move || hash_jobs(&jobs));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a hashing thread");
+            }
+        }
         Guard {
-            hashes: Semaphore::new(permits.unwrap_or_else(hash_permits).max(1)),
-            waiting: AtomicUsize::new(0),
+            hashes,
             throttle: Throttle::default(),
-            registrations: Throttle::with_free(REGISTRATIONS_PER_ADDRESS),
+            registrations: Throttle::with_free(REGISTRATIONS_PER_ADDRESS, 0),
+        }
+    }
+}
+
+/// Runs jobs until the node drops its queue.
+fn hash_jobs(jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
         }
     }
 }
@@ -66,26 +95,28 @@ fn total_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Runs argon2 work `f` on the blocking pool once a hashing permit is free; when too many wait
-/// already, or the wait is long, the caller is told the node is busy.
+/// Runs argon2 work `f` on a hashing thread; when too many wait already, or the wait is long,
+/// the caller is told the node is busy.
 pub(crate) async fn hashing<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AuthFailure> {
-    let guard = &state.guard;
-    if guard.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
-        guard.waiting.fetch_sub(1, Ordering::AcqRel);
-        return Err(AuthFailure::Busy);
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(f());
+    });
+    match state.guard.hashes.try_send(job) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => return Err(AuthFailure::Busy),
+        Err(TrySendError::Disconnected(_)) => {
+            return Err(AuthFailure::Internal("no hashing thread".to_owned()))
+        }
     }
-    let permit = tokio::time::timeout(MAX_WAIT, guard.hashes.acquire()).await;
-    guard.waiting.fetch_sub(1, Ordering::AcqRel);
-    let _permit = match permit {
-        Ok(Ok(permit)) => permit,
-        _ => return Err(AuthFailure::Busy),
-    };
-    blocking(f)
-        .await
-        .map_err(|e| AuthFailure::Internal(e.to_string()))
+    match tokio::time::timeout(MAX_WAIT, result).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => Err(AuthFailure::Internal("a hashing job died".to_owned())),
+        Err(_) => Err(AuthFailure::Busy),
+    }
 }
 
 /// Seconds to wait, rounded up, as a `Retry-After` gives them.
@@ -120,11 +151,17 @@ pub(crate) async fn check_password(
     }
     let hash = found.as_ref().map(|(_, h)| h.clone());
     let st = state.clone();
-    let secret = password.to_owned();
+    let (secret, name) = (password.to_owned(), username.to_owned());
     let right = hashing(state, move || {
-        st.auth.verify_password(&secret, hash.as_deref())
+        // Checked again with the permit held: requests that queued while others were failing
+        // do not each get a guess.
+        let wait = st.guard.throttle.wait(ip, &name, Instant::now());
+        if !wait.is_zero() {
+            return Err(AuthFailure::Throttled(seconds(wait)));
+        }
+        Ok(st.auth.verify_password(&secret, hash.as_deref()))
     })
-    .await?;
+    .await??;
     let account = found.map(|(a, _)| a);
     match account {
         Some(account) if right => {
@@ -192,8 +229,15 @@ pub(crate) async fn check_basic(
         return Err(AuthFailure::Throttled(seconds(wait)));
     }
     let st = state.clone();
-    let secret = secret.to_owned();
-    match hashing(state, move || st.auth.verify_admin(&secret)).await? {
+    let (secret, name) = (secret.to_owned(), user.to_owned());
+    let verified = hashing(state, move || {
+        let wait = st.guard.throttle.wait(ip, &name, Instant::now());
+        if !wait.is_zero() {
+            return Err(AuthFailure::Throttled(seconds(wait)));
+        }
+        st.auth.verify_admin(&secret)
+    });
+    match verified.await? {
         Ok(()) => {
             state.guard.throttle.succeeded(user);
             Ok(state.auth.admin_principal())

@@ -20,7 +20,7 @@ use super::body_limit;
 use super::error::{code, ApiError, ApiFailure};
 use super::extract::{handle_principal, handle_writer, ClientIp};
 use super::state::AppState;
-use super::task::{acting, now};
+use super::task::{acting, blocking, now};
 use crate::accounts::{is_at_or_below, Principal};
 use crate::storage::{Actor, NodeStore, PutMode, PutOutcome, StorageError};
 use crate::values::{filter, parse_values, HandleValue};
@@ -281,20 +281,28 @@ pub(crate) async fn get(
         )
             .into_response());
     }
-    let values: Vec<HandleValue> = serde_json::from_str(&stored)
-        .map_err(|e| ApiError::Internal(format!("stored values of {handle}: {e}")).at(&handle))?;
-    let shown = filter(&values, &params.indexes, &params.types);
-    // No value matching the filter is not an error when resolving: HTTP 200, responseCode 200.
-    let response_code = if shown.is_empty() && filtered {
-        code::VALUES_NOT_FOUND
-    } else {
-        code::SUCCESS
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        json!({ "responseCode": response_code, "handle": handle, "values": shown }),
-        params.pretty,
-    ))
+    // Parsing, filtering and writing a record again is work in proportion to its size: off the
+    // request threads, so a big record filtered many times over cannot hold up resolution.
+    let failed = handle.clone();
+    blocking(move || {
+        let values: Vec<HandleValue> = serde_json::from_str(&stored).map_err(|e| {
+            ApiError::Internal(format!("stored values of {handle}: {e}")).at(&handle)
+        })?;
+        let shown = filter(&values, &params.indexes, &params.types);
+        // No value matching the filter is not an error when resolving: HTTP 200, code 200.
+        let response_code = if shown.is_empty() && filtered {
+            code::VALUES_NOT_FOUND
+        } else {
+            code::SUCCESS
+        };
+        Ok(json_response(
+            StatusCode::OK,
+            json!({ "responseCode": response_code, "handle": handle, "values": shown }),
+            params.pretty,
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::from(e).at(failed))?
 }
 
 /// `GET /api/handles?prefix=P[&page=N&pageSize=M]`: the handles with prefix P, for the
@@ -401,13 +409,14 @@ pub(crate) async fn put(
         })
     })?;
     let at = now();
-    let values = parse_values(&body, &at).map_err(|e| fail(e.into()))?;
     let mode = PutMode {
         overwrite: write.params.overwrite.unwrap_or(true),
         selected: write.params.indexes.clone(),
     };
     let (handle, user) = (write.handle.clone(), write.user.clone());
+    // The body is parsed on the blocking pool with the write: a megabyte of values is work.
     let outcome = on_store(&state, &write.handle, move |store| {
+        let values = parse_values(&body, &at)?;
         let actor = Actor {
             user: &user,
             at: &at,

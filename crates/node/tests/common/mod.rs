@@ -15,6 +15,12 @@ pub const SECRET: &str = "correct horse battery staple";
 pub const OPERATOR_PASSWORD: &str = "operator-2026-own";
 pub const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
 
+/// The node binary the tests run: `IDSTATION_NODE_BIN` when set (the release build, or an older
+/// build to show a test failing before a fix), else the one cargo built for this test.
+pub fn node_bin() -> PathBuf {
+    std::env::var_os("IDSTATION_NODE_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
+
 /// A running node; killed when dropped so a failing test leaves no process behind.
 pub struct Node {
     pub child: Child,
@@ -32,8 +38,20 @@ impl Node {
         Node::try_start_with(data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
     }
 
+    /// `serve` on 127.0.0.1 run through `wrapper` (e.g. `prlimit --nofile=1024:20000`), which
+    /// execs the node (so the process id stays the node's).
+    pub fn start_wrapped(wrapper: &[&str], data_dir: &Path, args: &[&str]) -> Node {
+        let mut command = Command::new(wrapper[0]);
+        command.args(&wrapper[1..]).arg(node_bin());
+        Node::spawn(command, data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
+    }
+
     pub fn try_start_with(data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
-        let mut child = Command::new(BIN)
+        Node::spawn(Command::new(node_bin()), data_dir, listen, args)
+    }
+
+    fn spawn(mut command: Command, data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
+        let mut child = command
             .args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", listen])
@@ -88,7 +106,7 @@ impl Drop for Node {
 
 pub fn init(dir: &Path) -> PathBuf {
     let data_dir = dir.join("node");
-    let out = Command::new(BIN)
+    let out = Command::new(node_bin())
         .args(["init", "--data-dir"])
         .arg(&data_dir)
         .args(["--prefix", PREFIX])
