@@ -347,6 +347,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("new_password", "新密码"),
     ("current_password", "原密码"),
     ("prefixes", "厂商识别代码"),
+    ("cursor", "同步游标"),
 ];
 
 fn field_zh(field: &str) -> &'static str {

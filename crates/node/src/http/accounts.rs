@@ -356,7 +356,10 @@ pub(crate) async fn set_role(
         Role::Device => return Err(V1Error::invalid("role", Invalid::DeviceRole)),
         _ => {}
     }
-    manageable(&state, &p, id).await?;
+    // An operator stays an operator (it belongs to no enterprise a new role could apply in).
+    if manageable(&state, &p, id).await?.role == Role::Operator {
+        return Err(V1Error::invalid("role", Invalid::OperatorRole));
+    }
     let account = change_account(&state, p, move |store, actor| {
         store.set_role(id, req.role, actor)
     })

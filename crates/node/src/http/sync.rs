@@ -77,6 +77,10 @@ pub(crate) async fn pull(
 ) -> V1Result {
     let q = query(q, "query")?;
     let limit = page_limit(q.limit)?;
+    if i64::try_from(q.cursor).is_err() {
+        let max = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
+        return Err(V1Error::invalid("cursor", Invalid::OutOfRange { max }));
+    }
     let scope = principal.prefix_scope()?;
     let outcome = state
         .with_store(move |store| store.pull(scope.as_deref(), q.cursor, limit))

@@ -485,7 +485,7 @@ impl SyncStore for SqliteStore {
                 conn.query_row("SELECT min_cursor FROM change_retention", [], |r| r.get(0))?;
             // A client at `cursor` has every change up to it; it misses pruned ones only when
             // changes after it but before `min` are gone.
-            if cursor_i + 1 < min {
+            if cursor_i.saturating_add(1) < min {
                 return Ok(PullOutcome::MustRefetch {
                     min_cursor: u64::try_from(min).unwrap_or(0),
                 });
