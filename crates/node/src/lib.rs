@@ -23,10 +23,13 @@
 //! # Recipe
 //!
 //! **An endpoint.** Write the handler in its resource module under `src/http/` (a new resource
-//! gets its own `http/<resource>.rs`), taking the caller as an extractor (`extract::Caller`,
-//! `extract::Operator`) and answering `error::V1Result` (or the Handle envelope), with blocking
-//! work in `task::blocking`. Add its one `.route(..)` line in `http/mod.rs`. Describe it in
-//! `http/openapi.rs`: schemathesis holds the handler to that description in the tests.
+//! gets its own `http/<resource>.rs`), taking the caller as an extractor (`extract::Caller`
+//! for people, `SyncCaller` if devices may call it, `Operator`; parts extractors run before
+//! the body is read) and answering `error::V1Result` (or the Handle envelope), with blocking
+//! work in `task::blocking` and password hashing in `guard::hashing`. Add its one `.route(..)`
+//! line in `http/mod.rs`, with a `body_limit` when it reads more than a small JSON body.
+//! Describe it in `http/openapi.rs`: schemathesis holds the handler to that description in the
+//! tests. Anything it keeps per client (a map, a queue) is bounded (ARCHITECTURE.md).
 //!
 //! **A table or a migration.** Add `migrations/NNNN_<what>.sql` with the next number and list it
 //! in `MIGRATIONS` in `storage/sqlite/mod.rs`; it runs at the next start. A migration that was
