@@ -184,7 +184,8 @@ impl BenchNode {
         let status = Command::new(node_bin)
             .args(["init", "--data-dir"])
             .arg(data_dir)
-            .args(["--prefix", "88.118", "--admin-secret", Self::SECRET])
+            .args(["--prefix", "88.118"])
+            .env("IDSTATION_NODE_ADMIN_SECRET", Self::SECRET)
             .stdout(Stdio::null())
             .status()
             .expect("init node");
@@ -214,7 +215,7 @@ impl BenchNode {
             .expect("register");
         let id = body["account"]["id"].as_i64().expect("id");
         http.post(format!("{url}/api/v1/accounts/{id}/approve"))
-            .basic_auth("operator", Some(Self::SECRET))
+            .basic_auth("300:0.NA/88.118", Some(Self::SECRET))
             .send()
             .expect("approve");
         BenchNode { url, child }

@@ -2,6 +2,8 @@
 
     pyhandle_client.py lifecycle URL USER PASSWORD HANDLE   create, read, modify, delete
     pyhandle_client.py read URL HANDLE                      resolve one handle, read-only
+    pyhandle_client.py read_owner URL USER PASSWORD HANDLE  resolve it as its administrator
+    pyhandle_client.py modify URL USER PASSWORD HANDLE KEY VALUE   change one value, then read
 
 Prints one JSON object per step on stdout; the Rust test asserts on them and on the node.
 """
@@ -40,6 +42,32 @@ def read(url, handle):
     step("read", record=client.retrieve_handle_record(handle))
 
 
+def authenticated_reads(client, user, password):
+    """pyhandle sends credentials with writes only; a Handle.Net administrator reading values
+    that are not public (permissions 1100) authenticates the read too. pyhandle has no option
+    for that, so its HTTP session is given the same credentials."""
+    connector = client._RESTHandleClient__handlesystemconnector
+    connector._HandleSystemConnector__session.auth = (user, password)
+    return client
+
+
+def read_owner(url, user, password, handle):
+    client = PyHandleClient("rest").instantiate_with_username_and_password(
+        url, user, password, HTTPS_verify=False
+    )
+    authenticated_reads(client, user, password)
+    step("read", record=client.retrieve_handle_record(handle, publicOnly="false"))
+
+
+def modify(url, user, password, handle, key, value):
+    client = PyHandleClient("rest").instantiate_with_username_and_password(
+        url, user, password, HTTPS_verify=False
+    )
+    client.modify_handle_value(handle, **{key: value})
+    step("modify", value=client.get_value_from_handle(handle, key))
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
-    {"lifecycle": lifecycle, "read": read}[mode](*args)
+    modes = {"lifecycle": lifecycle, "read": read, "read_owner": read_owner, "modify": modify}
+    modes[mode](*args)

@@ -20,7 +20,7 @@
 
 use chrono::NaiveDate;
 
-use crate::handle_value::HandleValue;
+use crate::handle_value::{HandleValue, Permissions};
 use crate::identifier::{Gs1Key, Identifier};
 use crate::instrument::{
     AttributeValue, Calibration, CalibrationResult, Field, Instrument, InstrumentStatus,
@@ -63,6 +63,15 @@ pub const STANDARD_FIELDS: [(Field, u32, &str); 20] = [
     (Field::CalResult, 1019, "IDS.CAL_RESULT"),
     (Field::CalCalibratedBy, 1020, "IDS.CALIBRATED_BY"),
     (Field::CalApprovedBy, 1021, "IDS.APPROVED_BY"),
+];
+
+/// Fields that name or place people: who calibrated and approved an instrument, and where it is
+/// kept. Their values are readable by the owning enterprise and the operator only (Handle
+/// permissions `1100`), never by a phone that scans the label (GB/T 35273).
+pub const PERSONAL_FIELDS: [Field; 3] = [
+    Field::Location,
+    Field::CalCalibratedBy,
+    Field::CalApprovedBy,
 ];
 
 /// The handle type of a fixed field; `None` for template attributes.
@@ -162,7 +171,12 @@ pub fn to_values(
     ));
     for (field, index, kind) in &STANDARD_FIELDS {
         if let Some(text) = field_text(inst, field) {
-            values.push(HandleValue::string(*index, *kind, text, timestamp));
+            let value = HandleValue::string(*index, *kind, text, timestamp);
+            values.push(if PERSONAL_FIELDS.contains(field) {
+                value.with_permissions(Permissions::ADMIN_ONLY)
+            } else {
+                value
+            });
         }
     }
     for (index, name, value) in attribute_indexes(inst, template) {
@@ -173,6 +187,41 @@ pub fn to_values(
             timestamp,
         ));
     }
+    values.sort_by_key(|v| v.index);
+    values
+}
+
+/// Whether a value is one [`to_values`] writes for an instrument (the template reference, an
+/// `IDS.` field or an attribute), as opposed to a value a Handle client added beside them (a
+/// `URL`, an `EMAIL`, a `GS1` key, `HS_ADMIN`), which a record's changes leave alone.
+pub fn is_instrument_value(v: &HandleValue) -> bool {
+    !is_handle_type(v)
+        && (v.index == TEMPLATE_INDEX
+            || v.index >= ATTRIBUTE_BASE_INDEX
+            || (v.kind.len() >= IDS_TYPE_PREFIX.len()
+                && v.kind[..IDS_TYPE_PREFIX.len()].eq_ignore_ascii_case(IDS_TYPE_PREFIX)))
+}
+
+/// Types a handle carries beside an instrument's data, at whatever index: never read as a
+/// template attribute.
+fn is_handle_type(v: &HandleValue) -> bool {
+    v.is_type(TYPE_URL) || v.is_type(TYPE_GS1) || v.is_type("HS_ADMIN")
+}
+
+/// An instrument's values (from [`to_values`]) together with the values of `existing` that are
+/// not instrument values and whose index is free: what a handle holds after its record
+/// changes, whichever API changed it.
+pub fn with_other_values(
+    mut values: Vec<HandleValue>,
+    existing: &[HandleValue],
+) -> Vec<HandleValue> {
+    let taken: std::collections::HashSet<u32> = values.iter().map(|v| v.index).collect();
+    values.extend(
+        existing
+            .iter()
+            .filter(|v| !is_instrument_value(v) && !taken.contains(&v.index))
+            .cloned(),
+    );
     values.sort_by_key(|v| v.index);
     values
 }
@@ -288,8 +337,9 @@ pub fn from_values(
 
     let mut attributes = std::collections::BTreeMap::new();
     for v in values.iter().filter(|v| v.index >= ATTRIBUTE_BASE_INDEX) {
-        if v.kind.len() >= IDS_TYPE_PREFIX.len()
-            && v.kind[..IDS_TYPE_PREFIX.len()].eq_ignore_ascii_case(IDS_TYPE_PREFIX)
+        if (v.kind.len() >= IDS_TYPE_PREFIX.len()
+            && v.kind[..IDS_TYPE_PREFIX.len()].eq_ignore_ascii_case(IDS_TYPE_PREFIX))
+            || is_handle_type(v)
         {
             continue;
         }
@@ -348,6 +398,42 @@ mod tests {
     use crate::instrument::InstrumentInput;
 
     const TS: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn personal_fields_are_readable_by_the_owner_only_and_other_values_stay() {
+        let mut input = InstrumentInput::default();
+        input.set(&Field::Identifier, "88.118.8/CAL-1");
+        input.set(&Field::Name, "数字万用表");
+        input.set(&Field::Location, "二楼计量室");
+        input.set(&Field::CalCalibratedBy, "王工");
+        input.set(&Field::CalApprovedBy, "李工");
+        let inst = input
+            .validate(&MetadataTemplate::builtin_instrument())
+            .expect("valid");
+        let values = to_values(&inst, None, &MetadataTemplate::builtin_instrument(), TS);
+        let private: Vec<&str> = values
+            .iter()
+            .filter(|v| !v.is_public())
+            .map(|v| v.kind.as_str())
+            .collect();
+        assert_eq!(
+            private,
+            vec!["IDS.LOCATION", "IDS.CALIBRATED_BY", "IDS.APPROVED_BY"]
+        );
+        let existing = vec![
+            HandleValue::string(1, "URL", "https://lab.example.cn/1", TS),
+            HandleValue::string(1003, "EMAIL", "collides with IDS.NAME", TS),
+            HandleValue::string(1007, "IDS.MODEL", "an old model", TS),
+        ];
+        let kept = with_other_values(values.clone(), &existing);
+        assert_eq!(
+            kept.len(),
+            values.len() + 1,
+            "the URL stays, the rest do not"
+        );
+        assert_eq!(kept[0].kind, "URL");
+        assert!(is_instrument_value(&existing[2]) && !is_instrument_value(&existing[0]));
+    }
 
     fn instrument() -> Instrument {
         let mut input = InstrumentInput {

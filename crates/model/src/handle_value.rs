@@ -20,6 +20,95 @@ pub struct HandleValue {
     pub ttl: i64,
     /// RFC 3339, UTC; set by the node when the value is written.
     pub timestamp: String,
+    /// Who may read and write the value; left out of the JSON when it is the default
+    /// (`1110`: the administrator reads and writes, anyone reads), as Handle.Net does.
+    #[serde(default, skip_serializing_if = "Permissions::is_default")]
+    pub permissions: Permissions,
+}
+
+/// A value's four permission bits as Handle.Net writes them: administrator read, administrator
+/// write, public read, public write (`"1110"` by default). A value without public read is
+/// shown only to the handle's administrators: here, the enterprise that owns the prefix and the
+/// operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permissions {
+    pub admin_read: bool,
+    pub admin_write: bool,
+    pub public_read: bool,
+    pub public_write: bool,
+}
+
+impl Default for Permissions {
+    fn default() -> Permissions {
+        Permissions::PUBLIC
+    }
+}
+
+impl Permissions {
+    /// `1110`: anyone reads, the administrator writes.
+    pub const PUBLIC: Permissions = Permissions {
+        admin_read: true,
+        admin_write: true,
+        public_read: true,
+        public_write: false,
+    };
+    /// `1100`: only the administrator reads (personal data).
+    pub const ADMIN_ONLY: Permissions = Permissions {
+        public_read: false,
+        ..Permissions::PUBLIC
+    };
+
+    pub fn is_default(&self) -> bool {
+        *self == Permissions::PUBLIC
+    }
+
+    /// The four bits as text, e.g. `1110`.
+    pub fn as_text(&self) -> String {
+        [
+            self.admin_read,
+            self.admin_write,
+            self.public_read,
+            self.public_write,
+        ]
+        .iter()
+        .map(|b| if *b { '1' } else { '0' })
+        .collect()
+    }
+
+    /// Four characters of `0` and `1`.
+    pub fn parse(text: &str) -> Option<Permissions> {
+        let bits: Vec<bool> = text
+            .chars()
+            .map(|c| match c {
+                '0' => Some(false),
+                '1' => Some(true),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        match bits[..] {
+            [admin_read, admin_write, public_read, public_write] => Some(Permissions {
+                admin_read,
+                admin_write,
+                public_read,
+                public_write,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Permissions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_text())
+    }
+}
+
+impl<'de> Deserialize<'de> for Permissions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Permissions, D::Error> {
+        let text = String::deserialize(d)?;
+        Permissions::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("permissions must be four of 0 and 1"))
+    }
 }
 
 impl HandleValue {
@@ -36,7 +125,19 @@ impl HandleValue {
             data: ValueData::string(value),
             ttl: DEFAULT_TTL,
             timestamp: timestamp.into(),
+            permissions: Permissions::PUBLIC,
         }
+    }
+
+    /// The same value with other permissions.
+    pub fn with_permissions(mut self, permissions: Permissions) -> HandleValue {
+        self.permissions = permissions;
+        self
+    }
+
+    /// Whether anyone may read the value.
+    pub fn is_public(&self) -> bool {
+        self.permissions.public_read
     }
 
     /// The text of a string-format value; `None` for every other format.
@@ -105,5 +206,28 @@ mod tests {
         assert!(v.is_type("url"));
         let admin = ValueData::admin("0.NA/88.118", 300, "011111110011");
         assert_eq!(admin.as_str(), None);
+    }
+
+    #[test]
+    fn permissions_appear_only_when_they_differ_from_the_default() {
+        let private =
+            HandleValue::string(1020, "IDS.CALIBRATED_BY", "王工", "2026-01-01T00:00:00Z")
+                .with_permissions(Permissions::ADMIN_ONLY);
+        let json = serde_json::to_value(&private).expect("json");
+        assert_eq!(json["permissions"], "1100");
+        let back: HandleValue = serde_json::from_value(json).expect("parse");
+        assert_eq!((back.is_public(), back), (false, private));
+        let public = HandleValue::string(1, "URL", "https://x.cn/", "2026-01-01T00:00:00Z");
+        assert!(serde_json::to_value(&public)
+            .expect("json")
+            .get("permissions")
+            .is_none());
+        assert_eq!(
+            Permissions::parse("1101").map(|p| p.public_write),
+            Some(true)
+        );
+        for bad in ["111", "11101", "11a0", ""] {
+            assert_eq!(Permissions::parse(bad), None, "{bad}");
+        }
     }
 }

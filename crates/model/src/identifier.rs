@@ -314,6 +314,23 @@ pub enum Gs1Key {
     Giai { giai: String },
 }
 
+impl Gs1Key {
+    /// The digits a GS1 company prefix is matched against: a GTIN's 13 digits after its
+    /// indicator digit (so a GTIN-13's company prefix, e.g. `6901234`, starts them), or a
+    /// GIAI, which starts with its company prefix.
+    pub fn company_digits(&self) -> &str {
+        match self {
+            Gs1Key::Sgtin { gtin, .. } => gtin.get(1..).unwrap_or(""),
+            Gs1Key::Giai { giai } => giai,
+        }
+    }
+
+    /// Whether the key lies under the GS1 company prefix `company_prefix`.
+    pub fn has_company_prefix(&self, company_prefix: &str) -> bool {
+        !company_prefix.is_empty() && self.company_digits().starts_with(company_prefix)
+    }
+}
+
 impl fmt::Display for Gs1Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -13,7 +13,7 @@ pub mod order;
 pub mod sync;
 pub mod template;
 
-pub use handle_value::{HandleValue, ValueData};
+pub use handle_value::{HandleValue, Permissions, ValueData};
 pub use identifier::{CodeType, Gs1Key, Handle, Identifier, IdentifierError};
 pub use instrument::{
     field_changes, Calibration, CalibrationResult, Field, FieldError, FieldErrorKind, Instrument,

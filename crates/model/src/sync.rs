@@ -89,10 +89,27 @@ pub struct PushResponse {
     pub high_water: u64,
 }
 
+/// What the node has seen of a device: the witness a workstation consults after restoring an
+/// older backup, so it never reuses a sequence number or an identifier it already issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceStatus {
     pub device_id: Uuid,
+    /// Every op of the device up to here has a result at the node: the next op the device
+    /// writes must carry a higher sequence number.
     pub high_water: u64,
+    /// The device's leases, each with the highest number the node has seen registered in it.
+    #[serde(default)]
+    pub leases: Vec<LeaseUse>,
+}
+
+/// A lease and how far into it the node has seen identifiers registered (by any path). Numbers
+/// at or below `used_through` are taken; a workstation restored from a backup also treats
+/// numbers it may have printed but never synced as taken (the node cannot know those).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseUse {
+    #[serde(flatten)]
+    pub lease: crate::lease::SuffixLease,
+    pub used_through: Option<u64>,
 }
 
 /// One change at the node, in cursor order.

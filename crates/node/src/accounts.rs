@@ -24,6 +24,9 @@ pub enum Role {
     Technician,
     /// Reads and reviews one enterprise's data; writes no handles.
     Reviewer,
+    /// A registered workstation signed in with its device secret: it syncs its enterprise's
+    /// records (push, pull, leases) and nothing else, whoever registered it.
+    Device,
 }
 
 impl Role {
@@ -33,6 +36,7 @@ impl Role {
             Role::EnterpriseAdmin => "enterprise_admin",
             Role::Technician => "technician",
             Role::Reviewer => "reviewer",
+            Role::Device => "device",
         }
     }
 
@@ -42,14 +46,22 @@ impl Role {
             Role::EnterpriseAdmin,
             Role::Technician,
             Role::Reviewer,
+            Role::Device,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
     }
 
-    /// Whether the role may register, modify and delete handles of its enterprise.
+    /// Whether the role may register, modify and delete handles of its enterprise (a device
+    /// through sync only).
     pub fn writes_handles(self) -> bool {
         !matches!(self, Role::Reviewer)
+    }
+
+    /// Whether an account can hold the role (operators come from `init`, devices sign in with
+    /// their own secret).
+    pub fn is_account_role(self) -> bool {
+        !matches!(self, Role::Operator | Role::Device)
     }
 }
 
@@ -114,10 +126,17 @@ pub struct Account {
     pub status: AccountStatus,
     pub enterprise_id: Option<i64>,
     pub enterprise_prefix: Option<String>,
+    /// `pending`, `active` or `rejected`; `None` for the operator.
+    pub enterprise_status: Option<String>,
     pub created_at: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
+    /// When repeated wrong passwords locked the account; the operator lifts it.
+    pub locked_at: Option<String>,
+    /// The password was set by someone else (or is the admin secret): the next sign-in must
+    /// replace it before doing anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -127,22 +146,109 @@ pub struct Device {
     pub enterprise_prefix: String,
     pub name: String,
     pub registered_at: String,
+    /// A revoked device signs in no more; its tokens stopped working when it was revoked.
+    pub revoked_at: Option<String>,
 }
 
 /// Who is making a request, once authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// `None` for the prefix administrator `300:0.NA/<prefix>`, who has no account row.
+    /// `None` for the prefix administrator `300:0.NA/<prefix>`, who has no account row, and for
+    /// devices.
     pub user_id: Option<i64>,
     pub username: String,
     pub role: Role,
     pub enterprise_id: Option<i64>,
     pub enterprise_prefix: Option<String>,
+    /// The device a device token stands for.
+    pub device_id: Option<String>,
+    /// The account must replace its password before anything else.
+    pub must_change_password: bool,
+    /// The principal's enterprise is active (always true for the operator): only then may it
+    /// write under the enterprise's prefix.
+    pub enterprise_active: bool,
 }
 
 impl Principal {
+    /// The prefix administrator `300:0.NA/<prefix>`, who acts as the operator.
+    pub fn prefix_admin(username: String) -> Principal {
+        Principal {
+            user_id: None,
+            username,
+            role: Role::Operator,
+            enterprise_id: None,
+            enterprise_prefix: None,
+            device_id: None,
+            must_change_password: false,
+            enterprise_active: true,
+        }
+    }
+
+    /// The principal an account signs in as.
+    pub fn of_account(a: &Account) -> Principal {
+        Principal {
+            user_id: Some(a.id),
+            username: a.username.clone(),
+            role: a.role,
+            enterprise_id: a.enterprise_id,
+            enterprise_prefix: a.enterprise_prefix.clone(),
+            device_id: None,
+            must_change_password: a.must_change_password,
+            enterprise_active: a.role == Role::Operator
+                || a.enterprise_status.as_deref() == Some("active"),
+        }
+    }
+
+    /// The principal a device signs in as: the device role, its enterprise.
+    pub fn of_device(d: &Device, enterprise_active: bool) -> Principal {
+        Principal {
+            user_id: None,
+            username: format!("device:{}", d.id),
+            role: Role::Device,
+            enterprise_id: Some(d.enterprise_id),
+            enterprise_prefix: Some(d.enterprise_prefix.clone()),
+            device_id: Some(d.id.clone()),
+            must_change_password: false,
+            enterprise_active,
+        }
+    }
+
     pub fn is_operator(&self) -> bool {
         self.role == Role::Operator
+    }
+
+    pub fn is_device(&self) -> bool {
+        self.role == Role::Device
+    }
+
+    /// Whether this principal may act on `device`'s behalf in sync: a device only as itself,
+    /// an account for any device of its enterprise.
+    pub fn acts_for_device(&self, device: &Device) -> bool {
+        match &self.device_id {
+            Some(own) => *own == device.id,
+            None => self.can_read_enterprise(device.enterprise_id),
+        }
+    }
+
+    /// Whether this principal may disable, re-role, reset or sign out `target`: the operator
+    /// anyone but itself, an enterprise administrator the accounts of its own enterprise.
+    pub fn may_manage(&self, target: &Account) -> Result<(), AccountError> {
+        if self.user_id == Some(target.id) {
+            return Err(AccountError::Forbidden(Denied::OwnAccount));
+        }
+        if target.role == Role::Operator && !self.is_operator() {
+            return Err(AccountError::Forbidden(Denied::ManageAccounts));
+        }
+        let allowed = self.is_operator()
+            || (self.role == Role::EnterpriseAdmin
+                && self.enterprise_active
+                && target.enterprise_id.is_some()
+                && target.enterprise_id == self.enterprise_id);
+        if allowed {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden(Denied::ManageAccounts))
+        }
     }
 
     /// The enterprise whose data this principal sees: `None` for the operator, who sees every
@@ -179,6 +285,7 @@ impl Principal {
             return true;
         }
         self.role.writes_handles()
+            && self.enterprise_active
             && self
                 .enterprise_prefix
                 .as_deref()
@@ -241,6 +348,26 @@ pub enum AccountError {
     NotFound,
     AlreadyDecided,
     DeviceTaken,
+    /// Too many wrong passwords: the operator lifts the lock.
+    AccountLocked,
+    /// The account's password must be replaced first (`POST /api/v1/me/password`).
+    PasswordChangeRequired,
+    /// Too many wrong passwords from this address or for this account: try again later.
+    Throttled {
+        retry_after_secs: u64,
+    },
+    /// Too many sign-ins at once are being checked: try again in a moment.
+    Busy,
+    /// The enterprise was rejected: nobody joins it or writes under its prefix.
+    EnterpriseRejected,
+    /// The device was revoked.
+    DeviceRevoked,
+    /// A GS1 company prefix belongs to another enterprise already.
+    Gs1PrefixTaken(String),
+    /// The list of registrations awaiting approval is full.
+    RegistrationsFull,
+    /// The request body is larger than the route reads.
+    BodyTooLarge,
 }
 
 /// Why a field of a request is not acceptable.
@@ -253,6 +380,12 @@ pub enum Invalid {
     NameShape,
     /// Operators are made by `idstation-node init`, never by registration.
     OperatorRole,
+    /// Devices sign in with their device secret; no account has their role.
+    DeviceRole,
+    /// A GS1 company prefix is 6 to 12 digits.
+    Gs1PrefixShape(String),
+    /// The new password is the one it replaces.
+    SamePassword,
     /// An enterprise prefix must be one level under the node's prefix (given).
     NotOneLevelUnder(String),
     SeriesShape,
@@ -283,6 +416,16 @@ pub enum Denied {
     ReviewerPushes,
     /// Signing out revokes a token; Basic credentials have none.
     TokensOnly,
+    /// A device token syncs; everything else needs a person's account.
+    DevicesSyncOnly,
+    /// A device pushes, pulls and leases as itself only.
+    OtherDevice,
+    /// Accounts are managed by the operator, and by an enterprise's administrator within it.
+    ManageAccounts,
+    /// Nobody disables, re-roles or resets their own account through the admin endpoints.
+    OwnAccount,
+    /// Writing needs an active enterprise.
+    EnterpriseInactive,
 }
 
 impl AccountError {
@@ -301,6 +444,15 @@ impl AccountError {
             AccountError::NotFound => "not_found",
             AccountError::AlreadyDecided => "already_decided",
             AccountError::DeviceTaken => "device_taken",
+            AccountError::AccountLocked => "account_locked",
+            AccountError::PasswordChangeRequired => "password_change_required",
+            AccountError::Throttled { .. } => "throttled",
+            AccountError::Busy => "busy",
+            AccountError::EnterpriseRejected => "enterprise_rejected",
+            AccountError::DeviceRevoked => "device_revoked",
+            AccountError::Gs1PrefixTaken(_) => "gs1_prefix_taken",
+            AccountError::RegistrationsFull => "registrations_full",
+            AccountError::BodyTooLarge => "too_large",
         }
     }
 }
@@ -319,28 +471,46 @@ pub fn check_name(field: &'static str, value: &str) -> Result<String, AccountErr
     Ok(v.to_owned())
 }
 
+/// Whether `u` can be a user name: 3 to 64 letters, digits or `. _ - @`. Checked before a
+/// name is looked up or recorded anywhere, so no request writes more than that.
+pub fn is_username(u: &str) -> bool {
+    (3..=64).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+}
+
+/// Checks a user name (see [`is_username`]).
+pub fn check_username(u: &str) -> Result<(), AccountError> {
+    if is_username(u) {
+        Ok(())
+    } else {
+        Err(invalid("username", Invalid::UsernameShape))
+    }
+}
+
+/// Checks a new password: at least 8 characters with letters and digits, at most 256 bytes.
+pub fn check_password(field: &'static str, p: &str) -> Result<(), AccountError> {
+    if p.chars().count() < 8
+        || p.len() > 256
+        || !p.chars().any(|c| c.is_alphabetic())
+        || !p.chars().any(|c| c.is_ascii_digit())
+    {
+        return Err(invalid(field, Invalid::PasswordTooWeak));
+    }
+    Ok(())
+}
+
 impl Registration {
     /// Validates every field against the node's prefix; the password is not hashed here.
     pub fn validate(&self, node_prefix: &str) -> Result<(), AccountError> {
-        let u = &self.username;
-        if !(3..=64).contains(&u.len())
-            || !u
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
-        {
-            return Err(invalid("username", Invalid::UsernameShape));
-        }
-        let p = &self.password;
-        if p.chars().count() < 8
-            || p.len() > 256
-            || !p.chars().any(|c| c.is_alphabetic())
-            || !p.chars().any(|c| c.is_ascii_digit())
-        {
-            return Err(invalid("password", Invalid::PasswordTooWeak));
-        }
+        check_username(&self.username)?;
+        check_password("password", &self.password)?;
         check_name("display_name", &self.display_name)?;
         if self.role == Role::Operator {
             return Err(invalid("role", Invalid::OperatorRole));
+        }
+        if self.role == Role::Device {
+            return Err(invalid("role", Invalid::DeviceRole));
         }
         let ep = &self.enterprise_prefix;
         let one_level_under = is_valid_prefix(ep)
@@ -403,6 +573,7 @@ mod tests {
             (|r| r.password = "onlyletters".into(), "password"),
             (|r| r.display_name = " ".into(), "display_name"),
             (|r| r.role = Role::Operator, "role"),
+            (|r| r.role = Role::Device, "role"),
             (
                 |r| r.enterprise_prefix = "88.119.8".into(),
                 "enterprise_prefix",
@@ -434,15 +605,78 @@ mod tests {
         }
     }
 
+    fn account(id: i64, role: Role, enterprise_id: Option<i64>) -> Account {
+        Account {
+            id,
+            username: format!("user{id}"),
+            display_name: "张三".into(),
+            role,
+            status: AccountStatus::Active,
+            enterprise_id,
+            enterprise_prefix: enterprise_id.map(|e| format!("88.118.{e}")),
+            enterprise_status: enterprise_id.map(|_| "active".into()),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            locked_at: None,
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn accounts_are_managed_within_their_enterprise_never_by_themselves() {
+        let admin = Principal::of_account(&account(1, Role::EnterpriseAdmin, Some(8)));
+        let tech = Principal::of_account(&account(2, Role::Technician, Some(8)));
+        let operator = Principal::of_account(&account(9, Role::Operator, None));
+        assert!(admin
+            .may_manage(&account(3, Role::Technician, Some(8)))
+            .is_ok());
+        assert!(admin
+            .may_manage(&account(4, Role::Technician, Some(9)))
+            .is_err());
+        assert!(admin
+            .may_manage(&account(1, Role::EnterpriseAdmin, Some(8)))
+            .is_err());
+        assert!(admin.may_manage(&account(9, Role::Operator, None)).is_err());
+        assert!(tech
+            .may_manage(&account(3, Role::Technician, Some(8)))
+            .is_err());
+        assert!(operator
+            .may_manage(&account(3, Role::Technician, Some(9)))
+            .is_ok());
+        assert!(operator
+            .may_manage(&account(9, Role::Operator, None))
+            .is_err());
+        // An account of a rejected enterprise writes nothing under its prefix.
+        let mut rejected = account(5, Role::Technician, Some(8));
+        rejected.enterprise_status = Some("rejected".into());
+        assert!(!Principal::of_account(&rejected).can_write_prefix("88.118.8"));
+    }
+
+    #[test]
+    fn a_device_acts_as_itself_only() {
+        let device = Device {
+            id: "d1".into(),
+            enterprise_id: 8,
+            enterprise_prefix: "88.118.8".into(),
+            name: "一号机".into(),
+            registered_at: "2026-01-01T00:00:00Z".into(),
+            revoked_at: None,
+        };
+        let other = Device {
+            id: "d2".into(),
+            ..device.clone()
+        };
+        let p = Principal::of_device(&device, true);
+        assert!(p.is_device() && p.acts_for_device(&device) && !p.acts_for_device(&other));
+        assert!(p.can_write_prefix("88.118.8") && !p.can_write_prefix("88.118.9"));
+        assert!(!Principal::of_device(&device, false).can_write_prefix("88.118.8"));
+    }
+
     #[test]
     fn principals_write_only_their_own_prefix() {
-        let tech = Principal {
-            user_id: Some(2),
-            username: "t".into(),
-            role: Role::Technician,
-            enterprise_id: Some(1),
-            enterprise_prefix: Some("88.118.8".into()),
-        };
+        let tech = Principal::of_account(&account(2, Role::Technician, Some(8)));
         assert!(tech.can_write_prefix("88.118.8"));
         assert!(tech.can_write_prefix("88.118.8.3"));
         assert!(!tech.can_write_prefix("88.118.80"));
@@ -453,7 +687,7 @@ mod tests {
             ..tech.clone()
         };
         assert!(!reviewer.can_write_prefix("88.118.8"));
-        assert!(tech.can_read_enterprise(1) && !tech.can_read_enterprise(2));
+        assert!(tech.can_read_enterprise(8) && !tech.can_read_enterprise(2));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{token_hash, AccountStatus, Principal, Role};
-use crate::storage::{AccountStore, StorageError};
+use crate::accounts::{AccountStatus, Principal};
+use crate::storage::StorageError;
 
 /// The index of the admin's key value on `0.NA/<prefix>`, the `300` in `300:0.NA/<prefix>`.
 pub const ADMIN_INDEX: u32 = 300;
@@ -72,6 +72,12 @@ pub enum AuthFailure {
     Rejected,
     /// The credentials are right but the account cannot act yet or any more.
     Inactive(AccountStatus),
+    /// Too many wrong passwords locked the account; the operator lifts it.
+    Locked,
+    /// Too many wrong passwords from this address or for this account: wait this many seconds.
+    Throttled(u64),
+    /// Too many passwords are being checked at once: try again in a moment.
+    Busy,
     /// The node could not tell (storage failed, a stored hash is unreadable, the lookup's task
     /// died); the detail is for the log.
     Internal(String),
@@ -84,12 +90,13 @@ impl From<StorageError> for AuthFailure {
 }
 
 /// How long a verified Basic credential is remembered: argon2 is slow on purpose, and a sync
-/// sends many requests. Short enough that a disabled account stops working soon.
+/// sends many requests. Short enough that a change made elsewhere takes effect soon; account
+/// changes on this node forget every remembered credential at once.
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(60);
 const BASIC_CACHE_MAX: usize = 10_000;
 
-/// Resolves credentials to a [`Principal`]. Blocking (argon2, database): call it off the async
-/// threads.
+/// Verifies secrets and remembers verified Basic credentials. Verifying is argon2 (19 MiB,
+/// tens of milliseconds): callers bound how many run at once (`http::guard`).
 pub struct Authenticator {
     prefix: String,
     admin_secret_hash: String,
@@ -109,67 +116,45 @@ impl Authenticator {
         }
     }
 
-    /// The principal behind an `Authorization` header.
-    pub fn principal(
-        &self,
-        header: Option<&str>,
-        accounts: &dyn AccountStore,
-        now: &str,
-    ) -> Result<Principal, AuthFailure> {
-        let header = header.ok_or(AuthFailure::Missing)?;
-        if let Some(token) = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-        {
-            return accounts
-                .principal_for_token(&token_hash(token.trim()), now)?
-                .ok_or(AuthFailure::Rejected);
-        }
+    /// Whether `user` names the prefix administrator `300:0.NA/<prefix>`.
+    pub fn is_admin_user(&self, user: &str) -> bool {
+        user.eq_ignore_ascii_case(&admin_user(&self.prefix))
+    }
+
+    pub fn admin_principal(&self) -> Principal {
+        Principal::prefix_admin(admin_user(&self.prefix))
+    }
+
+    /// The principal of an `Authorization` header verified within the last minute.
+    pub fn cached(&self, header: &str) -> Option<Principal> {
         let key: [u8; 32] = Sha256::digest(header.as_bytes()).into();
-        if let Some((principal, at)) = self.cache().get(&key) {
-            if at.elapsed() < BASIC_CACHE_TTL {
-                return Ok(principal.clone());
-            }
-        }
-        let (user, secret) = parse_basic(header)?;
-        let principal = if user.eq_ignore_ascii_case(&admin_user(&self.prefix)) {
-            verify(&secret, &self.admin_secret_hash)?;
-            Principal {
-                user_id: None,
-                username: admin_user(&self.prefix),
-                role: Role::Operator,
-                enterprise_id: None,
-                enterprise_prefix: None,
-            }
-        } else {
-            let (account, hash) = match accounts.account_for_login(&user)? {
-                Some(found) => found,
-                None => {
-                    let _ = verify(&secret, &self.dummy_hash);
-                    return Err(AuthFailure::Rejected);
-                }
-            };
-            verify(&secret, &hash)?;
-            if account.status != AccountStatus::Active {
-                return Err(AuthFailure::Inactive(account.status));
-            }
-            Principal {
-                user_id: Some(account.id),
-                username: account.username,
-                role: account.role,
-                enterprise_id: account.enterprise_id,
-                enterprise_prefix: account.enterprise_prefix,
-            }
-        };
+        self.cache()
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < BASIC_CACHE_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    pub fn remember(&self, header: &str, principal: &Principal) {
+        let key: [u8; 32] = Sha256::digest(header.as_bytes()).into();
         let mut cache = self.cache();
         if cache.len() >= BASIC_CACHE_MAX {
             cache.clear();
         }
         cache.insert(key, (principal.clone(), Instant::now()));
-        Ok(principal)
     }
 
-    /// Verifies a password against an account's stored hash (for sign-in).
+    /// Forgets every verified credential: an account changed (disabled, re-roled, reset).
+    pub fn forget_all(&self) {
+        self.cache().clear();
+    }
+
+    /// Verifies the prefix administrator's secret (argon2).
+    pub fn verify_admin(&self, secret: &str) -> Result<(), AuthFailure> {
+        verify(secret, &self.admin_secret_hash)
+    }
+
+    /// Verifies a password against an account's stored hash, or against a dummy hash when
+    /// there is no account, so both take as long (argon2).
     pub fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
         verify(password, hash.unwrap_or(&self.dummy_hash)).is_ok() && hash.is_some()
     }
@@ -190,8 +175,7 @@ fn verify(secret: &str, phc: &str) -> Result<(), AuthFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sqlite::SqliteStore;
-    use crate::storage::{Actor, NodeConfig};
+    use crate::accounts::Role;
 
     fn basic(s: &str) -> String {
         format!(
@@ -216,48 +200,20 @@ mod tests {
     }
 
     #[test]
-    fn verifies_the_admin_secret_and_caches_the_result() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = NodeConfig {
-            prefix: "88.118".to_owned(),
-            admin_secret_hash: hash_secret("pw").expect("hash"),
-        };
-        let now = "2026-01-01T00:00:00Z";
-        let actor = Actor {
-            user: "init",
-            at: now,
-        };
-        let store = SqliteStore::create(dir.path(), &config, vec![], &actor).expect("create");
-        store
-            .create_operator("operator", &config.admin_secret_hash, &actor)
-            .expect("operator");
-        let auth = Authenticator::new("88.118", &config.admin_secret_hash);
-        let ok = auth.principal(Some(&basic("300:0.na/88.118:pw")), &store, now);
-        let p = ok.expect("authenticated");
-        assert_eq!(
-            (p.username.as_str(), p.role),
-            ("300:0.NA/88.118", Role::Operator)
-        );
-        // The operator account signs in with the same secret, by name.
-        let op = auth.principal(Some(&basic("operator:pw")), &store, now);
-        assert_eq!(op.expect("operator").user_id, Some(1));
-        for wrong in [
-            "300:0.NA/88.118:nope",
-            "300:0.NA/88.119:pw",
-            "200:0.NA/88.118:pw",
-            "nobody:pw",
-        ] {
-            assert_eq!(
-                auth.principal(Some(&basic(wrong)), &store, now),
-                Err(AuthFailure::Rejected),
-                "{wrong}"
-            );
-        }
-        assert_eq!(
-            auth.principal(Some("Bearer ids_unknown"), &store, now),
-            Err(AuthFailure::Rejected)
-        );
-        assert_eq!(auth.principal(None, &store, now), Err(AuthFailure::Missing));
-        assert_eq!(auth.cache().len(), 2, "two verified headers remembered");
+    fn verifies_the_admin_secret_and_remembers_verified_headers() {
+        let hash = hash_secret("pw").expect("hash");
+        let auth = Authenticator::new("88.118", &hash);
+        assert!(auth.is_admin_user("300:0.na/88.118"));
+        assert!(!auth.is_admin_user("300:0.NA/88.119") && !auth.is_admin_user("operator"));
+        assert_eq!(auth.verify_admin("pw"), Ok(()));
+        assert_eq!(auth.verify_admin("nope"), Err(AuthFailure::Rejected));
+        assert!(auth.verify_password("pw", Some(&hash)));
+        assert!(!auth.verify_password("pw", None), "no account, no sign-in");
+        let header = basic("300:0.NA/88.118:pw");
+        assert_eq!(auth.cached(&header), None);
+        auth.remember(&header, &auth.admin_principal());
+        assert_eq!(auth.cached(&header).map(|p| p.role), Some(Role::Operator));
+        auth.forget_all();
+        assert_eq!(auth.cached(&header), None);
     }
 }

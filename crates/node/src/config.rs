@@ -15,19 +15,29 @@ pub const DEFAULT_LISTEN: &str = "[::]:8088";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
-    /// One or more addresses, e.g. `["0.0.0.0:8088", "[::1]:8088"]` or `["[::]:8088"]`.
+    /// One or more addresses, e.g. `["0.0.0.0:8088", "[::1]:8088"]` or `["[::]:8088"]`. They
+    /// serve HTTPS when `[tls]` is given without its own `listen`, plain HTTP otherwise.
     pub listen: Option<Vec<SocketAddr>>,
     pub tls: Option<TlsConfig>,
     pub tokens: Option<TokenConfig>,
+    pub limits: Option<LimitsConfig>,
+    pub privacy: Option<PrivacyConfig>,
     pub log: Option<String>,
 }
 
-/// HTTPS with rustls: PEM certificate chain and private key.
+/// HTTPS with rustls: PEM certificate chain and private key, and where HTTPS listens.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// HTTPS addresses. When given, the top-level `listen` stays plain HTTP beside them.
+    #[serde(default)]
+    pub listen: Option<Vec<SocketAddr>>,
+    /// Whether the plain HTTP listeners answer every request with a redirect to HTTPS (labels
+    /// carry `HTTPS://`); true unless set to false.
+    #[serde(default)]
+    pub redirect_http: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -35,6 +45,29 @@ pub struct TlsConfig {
 pub struct TokenConfig {
     /// How long a sign-in token lasts; 12 hours when unset (a working day plus overtime).
     pub ttl_hours: Option<u64>,
+}
+
+/// What one client or many may take of the node; defaults suit a two-core machine.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Open connections at most (also bounded by the file-descriptor limit).
+    pub max_connections: Option<usize>,
+    /// Time to send a request's head, and to start the next one on a kept-alive connection.
+    pub header_timeout_secs: Option<u64>,
+    /// Time from a request's head to its answer (a slow body included).
+    pub request_timeout_secs: Option<u64>,
+    /// Password hashes (argon2, 19 MiB each) computed at once; by memory when unset.
+    pub password_hashes: Option<usize>,
+}
+
+/// Personal data the node keeps (GB/T 35273).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Days the daily figures keep scanners' full IP addresses; older days keep them truncated
+    /// (IPv4 /24, IPv6 /48). 30 when unset.
+    pub ip_retention_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +83,18 @@ pub enum ConfigError {
     NoDataDir,
     #[error("--tls-cert and --tls-key go together")]
     HalfTls,
+    #[error("--tls-listen needs --tls-cert and --tls-key (or [tls] in the file)")]
+    TlsListenWithoutTls,
     #[error("tokens.ttl_hours must be 1 to 8760")]
     TokenTtl,
+    #[error("limits.{field} must be {min} to {max}")]
+    Limit {
+        field: &'static str,
+        min: u64,
+        max: u64,
+    },
+    #[error("privacy.ip_retention_days must be 1 to 3650")]
+    Retention,
 }
 
 impl FileConfig {
@@ -74,29 +117,81 @@ pub struct Overrides {
     pub listen: Vec<SocketAddr>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub tls_listen: Vec<SocketAddr>,
+}
+
+/// The certificate files HTTPS serves with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// What `serve` runs with, after merging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeConfig {
     pub data_dir: PathBuf,
-    pub listen: Vec<SocketAddr>,
-    pub tls: Option<TlsConfig>,
+    /// Plain HTTP addresses.
+    pub http: Vec<SocketAddr>,
+    /// HTTPS addresses (empty without TLS).
+    pub https: Vec<SocketAddr>,
+    pub tls: Option<TlsFiles>,
+    /// Plain HTTP answers with a redirect to the first HTTPS address.
+    pub redirect_http: bool,
+    pub limits: Limits,
     pub settings: Settings,
     pub log: String,
+}
+
+/// Bounds on what the network may take (ARCHITECTURE.md: everything that faces it is bounded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub tls_handshake_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 10_000,
+            header_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(30),
+            tls_handshake_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Settings the request handlers read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub token_ttl: Duration,
+    /// Password hashes computed at once; `None`: sized to the machine's memory.
+    pub password_hashes: Option<usize>,
+    pub ip_retention_days: u32,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             token_ttl: Duration::from_secs(12 * 3600),
+            password_hashes: None,
+            ip_retention_days: 30,
         }
+    }
+}
+
+/// A number from the file within `min..=max`, or the default.
+fn bounded(
+    value: Option<u64>,
+    field: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ConfigError> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ConfigError::Limit { field, min, max }),
+        other => Ok(other),
     }
 }
 
@@ -107,19 +202,45 @@ impl ServeConfig {
             .data_dir
             .or(file.data_dir)
             .ok_or(ConfigError::NoDataDir)?;
+        let default_listen = || vec![DEFAULT_LISTEN.parse().expect("valid default address")];
         let listen = if !over.listen.is_empty() {
             over.listen
         } else {
             match file.listen {
                 Some(l) if !l.is_empty() => l,
-                _ => vec![DEFAULT_LISTEN.parse().expect("valid default address")],
+                _ => default_listen(),
             }
         };
+        let file_tls = file.tls;
         let tls = match (over.tls_cert, over.tls_key) {
-            (Some(cert), Some(key)) => Some(TlsConfig { cert, key }),
-            (None, None) => file.tls,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => file_tls.as_ref().map(|t| TlsFiles {
+                cert: t.cert.clone(),
+                key: t.key.clone(),
+            }),
             _ => return Err(ConfigError::HalfTls),
         };
+        let tls_listen = if !over.tls_listen.is_empty() {
+            Some(over.tls_listen)
+        } else {
+            file_tls
+                .as_ref()
+                .and_then(|t| t.listen.clone())
+                .filter(|l| !l.is_empty())
+        };
+        let (http, https) = match (&tls, tls_listen) {
+            (None, Some(_)) => return Err(ConfigError::TlsListenWithoutTls),
+            (None, None) => (listen, Vec::new()),
+            // HTTPS only, on the addresses `listen` names (as before HTTPS had its own list).
+            (Some(_), None) => (Vec::new(), listen),
+            (Some(_), Some(tls_listen)) => (listen, tls_listen),
+        };
+        let redirect_http = !http.is_empty()
+            && !https.is_empty()
+            && file_tls
+                .as_ref()
+                .and_then(|t| t.redirect_http)
+                .unwrap_or(true);
         let mut settings = Settings::default();
         if let Some(hours) = file.tokens.and_then(|t| t.ttl_hours) {
             if !(1..=8760).contains(&hours) {
@@ -127,10 +248,54 @@ impl ServeConfig {
             }
             settings.token_ttl = Duration::from_secs(hours * 3600);
         }
+        if let Some(days) = file.privacy.and_then(|p| p.ip_retention_days) {
+            if !(1..=3650).contains(&days) {
+                return Err(ConfigError::Retention);
+            }
+            settings.ip_retention_days = days;
+        }
+        let file_limits = file.limits.unwrap_or_default();
+        let mut limits = Limits::default();
+        let as_u64 = |v: Option<usize>| v.map(|v| u64::try_from(v).unwrap_or(u64::MAX));
+        if let Some(n) = bounded(
+            as_u64(file_limits.max_connections),
+            "max_connections",
+            16,
+            1_000_000,
+        )? {
+            limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(s) = bounded(
+            file_limits.header_timeout_secs,
+            "header_timeout_secs",
+            1,
+            600,
+        )? {
+            limits.header_timeout = Duration::from_secs(s);
+        }
+        if let Some(s) = bounded(
+            file_limits.request_timeout_secs,
+            "request_timeout_secs",
+            1,
+            3600,
+        )? {
+            limits.request_timeout = Duration::from_secs(s);
+        }
+        if let Some(n) = bounded(
+            as_u64(file_limits.password_hashes),
+            "password_hashes",
+            1,
+            256,
+        )? {
+            settings.password_hashes = usize::try_from(n).ok();
+        }
         Ok(ServeConfig {
             data_dir,
-            listen,
+            http,
+            https,
             tls,
+            redirect_http,
+            limits,
             settings,
             log: file.log.unwrap_or_else(|| "info".to_owned()),
         })
@@ -140,6 +305,13 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn data_dir() -> Overrides {
+        Overrides {
+            data_dir: Some("/d".into()),
+            ..Overrides::default()
+        }
+    }
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
@@ -153,13 +325,26 @@ mod tests {
             key = "k.pem"
             [tokens]
             ttl_hours = 2
+            [limits]
+            max_connections = 500
+            header_timeout_secs = 5
+            [privacy]
+            ip_retention_days = 7
             "#,
         )
         .expect("parse");
         let merged = ServeConfig::merge(file.clone(), Overrides::default()).expect("merge");
         assert_eq!(merged.data_dir, PathBuf::from("/srv/node"));
-        assert_eq!(merged.listen.len(), 2);
+        assert_eq!(
+            merged.https.len(),
+            2,
+            "without tls.listen, listen serves HTTPS"
+        );
+        assert!(merged.http.is_empty() && !merged.redirect_http);
         assert_eq!(merged.settings.token_ttl, Duration::from_secs(7200));
+        assert_eq!(merged.settings.ip_retention_days, 7);
+        assert_eq!(merged.limits.max_connections, 500);
+        assert_eq!(merged.limits.header_timeout, Duration::from_secs(5));
         assert!(merged.tls.is_some());
         let over = Overrides {
             data_dir: Some("/tmp/x".into()),
@@ -168,17 +353,38 @@ mod tests {
         };
         let merged = ServeConfig::merge(file, over).expect("merge");
         assert_eq!(merged.data_dir, PathBuf::from("/tmp/x"));
-        assert_eq!(merged.listen, vec!["127.0.0.1:1".parse().expect("addr")]);
-        let defaults = ServeConfig::merge(
-            FileConfig::default(),
-            Overrides {
-                data_dir: Some("/d".into()),
-                ..Overrides::default()
-            },
+        assert_eq!(merged.https, vec!["127.0.0.1:1".parse().expect("addr")]);
+        let defaults = ServeConfig::merge(FileConfig::default(), data_dir()).expect("merge");
+        assert_eq!(defaults.http, vec![DEFAULT_LISTEN.parse().expect("addr")]);
+        assert_eq!((defaults.tls, defaults.https.len()), (None, 0));
+        assert_eq!(defaults.limits, Limits::default());
+    }
+
+    #[test]
+    fn http_and_https_listen_together_and_http_redirects() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            listen = ["0.0.0.0:80"]
+            [tls]
+            cert = "c.pem"
+            key = "k.pem"
+            listen = ["0.0.0.0:443"]
+            "#,
         )
-        .expect("merge");
-        assert_eq!(defaults.listen, vec![DEFAULT_LISTEN.parse().expect("addr")]);
-        assert_eq!(defaults.tls, None);
+        .expect("parse");
+        let merged = ServeConfig::merge(file, data_dir()).expect("merge");
+        assert_eq!(merged.http, vec!["0.0.0.0:80".parse().expect("addr")]);
+        assert_eq!(merged.https, vec!["0.0.0.0:443".parse().expect("addr")]);
+        assert!(merged.redirect_http);
+        let off: FileConfig = toml::from_str(
+            "[tls]\ncert = \"c\"\nkey = \"k\"\nlisten = [\"0.0.0.0:443\"]\nredirect_http = false",
+        )
+        .expect("parse");
+        assert!(
+            !ServeConfig::merge(off, data_dir())
+                .expect("merge")
+                .redirect_http
+        );
     }
 
     #[test]
@@ -189,22 +395,30 @@ mod tests {
             Err(ConfigError::NoDataDir)
         ));
         let half = Overrides {
-            data_dir: Some("/d".into()),
             tls_cert: Some("c".into()),
-            ..Overrides::default()
+            ..data_dir()
         };
         assert!(matches!(
             ServeConfig::merge(FileConfig::default(), half),
             Err(ConfigError::HalfTls)
         ));
-        let file: FileConfig = toml::from_str("[tokens]\nttl_hours = 0").expect("parse");
-        let over = Overrides {
-            data_dir: Some("/d".into()),
-            ..Overrides::default()
+        let lone = Overrides {
+            tls_listen: vec!["127.0.0.1:1".parse().expect("addr")],
+            ..data_dir()
         };
         assert!(matches!(
-            ServeConfig::merge(file, over),
-            Err(ConfigError::TokenTtl)
+            ServeConfig::merge(FileConfig::default(), lone),
+            Err(ConfigError::TlsListenWithoutTls)
         ));
+        for (text, field) in [
+            ("[tokens]\nttl_hours = 0", "tokens"),
+            ("[limits]\nmax_connections = 1", "max_connections"),
+            ("[limits]\nheader_timeout_secs = 0", "header_timeout_secs"),
+            ("[privacy]\nip_retention_days = 0", "privacy"),
+        ] {
+            let file: FileConfig = toml::from_str(text).expect("parse");
+            let err = ServeConfig::merge(file, data_dir()).expect_err(text);
+            assert!(err.to_string().contains(field), "{err}");
+        }
     }
 }

@@ -5,14 +5,17 @@
 //! The `idstation-node` binary only parses arguments and calls [`init`], [`open`], [`bind_all`]
 //! and [`run`]. Where things live, one home each, imports pointing down the list:
 //!
-//! - `http/`: the HTTP core (`mod.rs` lists every route; `state`, `error` with both envelopes,
-//!   `extract` with the auth extractors, `task`) and one module per resource beside it, which
+//! - `http/`: the HTTP core (`mod.rs` lists every route and its body limit; `state`, `error`
+//!   with both envelopes, `extract` with the auth extractors, `guard` with bounded password
+//!   hashing and sign-in throttling, `task`) and one module per resource beside it, which
 //!   imports the core but never another resource;
-//! - `serve`, `node`: the sockets and worker threads; creating and opening a node's data folder;
+//! - `serve/`: the sockets, worker threads, connection limit (`gate`) and each connection's
+//!   timeouts (`conn`); `node`: creating and opening a node's data folder;
 //! - `storage/`: the storage seam (traits, [`StorageError`]) and `storage/sqlite/`, the only code
 //!   that names SQLite;
 //! - `words`: every sentence a person reads, zh-CN and English;
-//! - `accounts`, `auth`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP, no SQL.
+//! - `accounts`, `auth`, `throttle`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP,
+//!   no SQL.
 //!
 //! `scripts/check-module-cycles` (run by `scripts/test`) fails when modules import each other
 //! in a cycle.
@@ -20,10 +23,13 @@
 //! # Recipe
 //!
 //! **An endpoint.** Write the handler in its resource module under `src/http/` (a new resource
-//! gets its own `http/<resource>.rs`), taking the caller as an extractor (`extract::Caller`,
-//! `extract::Operator`) and answering `error::V1Result` (or the Handle envelope), with blocking
-//! work in `task::blocking`. Add its one `.route(..)` line in `http/mod.rs`. Describe it in
-//! `http/openapi.rs`: schemathesis holds the handler to that description in the tests.
+//! gets its own `http/<resource>.rs`), taking the caller as an extractor (`extract::Caller`
+//! for people, `SyncCaller` if devices may call it, `Operator`; parts extractors run before
+//! the body is read) and answering `error::V1Result` (or the Handle envelope), with blocking
+//! work in `task::blocking` and password hashing in `guard::hashing`. Add its one `.route(..)`
+//! line in `http/mod.rs`, with a `body_limit` when it reads more than a small JSON body.
+//! Describe it in `http/openapi.rs`: schemathesis holds the handler to that description in the
+//! tests. Anything it keeps per client (a map, a queue) is bounded (ARCHITECTURE.md).
 //!
 //! **A table or a migration.** Add `migrations/NNNN_<what>.sql` with the next number and list it
 //! in `MIGRATIONS` in `storage/sqlite/mod.rs`; it runs at the next start. A migration that was
@@ -57,6 +63,7 @@ mod node;
 mod serve;
 pub mod storage;
 pub mod sync;
+pub mod throttle;
 pub mod values;
 pub mod words;
 
@@ -64,6 +71,6 @@ pub use accounts::Role;
 pub use config::{ServeConfig, Settings};
 pub use http::{router, AppState};
 pub use node::{init, open, NodeError, PREFIX_ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS};
-pub use serve::{bind, bind_all, run, shutdown_signal};
+pub use serve::{bind, bind_all, raise_fd_limit, run, shutdown_signal, Listeners, Serving};
 pub use storage::sqlite::SqliteStore;
 pub use storage::{AccountStore, HandleStore, NodeConfig, NodeStore, StorageError};

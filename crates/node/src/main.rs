@@ -32,9 +32,11 @@ enum Command {
         /// The node's prefix, e.g. 88.118.
         #[arg(long)]
         prefix: String,
-        /// Secret of the prefix admin `300:0.NA/<prefix>`, also the operator's password.
-        #[arg(long, env = "IDSTATION_NODE_ADMIN_SECRET", hide_env_values = true)]
-        admin_secret: String,
+        /// A file holding the secret of the prefix admin `300:0.NA/<prefix>` (also the
+        /// operator's first password, which must be changed at the first sign-in). Or set
+        /// IDSTATION_NODE_ADMIN_SECRET; never on the command line, where `ps` shows it.
+        #[arg(long)]
+        admin_secret_file: Option<PathBuf>,
         /// User name of the operator account.
         #[arg(long, default_value = "operator")]
         operator: String,
@@ -55,6 +57,9 @@ enum Command {
         /// PEM private key for --tls-cert.
         #[arg(long, env = "IDSTATION_NODE_TLS_KEY")]
         tls_key: Option<PathBuf>,
+        /// HTTPS address, repeatable; then --listen serves plain HTTP, redirecting to HTTPS.
+        #[arg(long, env = "IDSTATION_NODE_TLS_LISTEN", value_delimiter = ',')]
+        tls_listen: Vec<SocketAddr>,
     },
 }
 
@@ -74,17 +79,20 @@ fn main() -> ExitCode {
         Command::Init {
             data_dir,
             prefix,
-            admin_secret,
+            admin_secret_file,
             operator,
         } => {
             init_logging("info");
-            idstation_node::init(&data_dir, &prefix, &operator, &admin_secret).map(|config| {
-                println!(
-                    "initialised node {} in {} (operator account: {operator})",
-                    config.prefix,
-                    data_dir.display()
-                );
-            })
+            admin_secret(admin_secret_file.as_deref())
+                .and_then(|secret| idstation_node::init(&data_dir, &prefix, &operator, &secret))
+                .map(|config| {
+                    println!(
+                        "initialised node {} in {} (operator account: {operator}; its first \
+                         sign-in must set a new password)",
+                        config.prefix,
+                        data_dir.display()
+                    );
+                })
         }
         Command::Serve {
             config,
@@ -92,12 +100,14 @@ fn main() -> ExitCode {
             listen,
             tls_cert,
             tls_key,
+            tls_listen,
         } => {
             let overrides = Overrides {
                 data_dir,
                 listen,
                 tls_cert,
                 tls_key,
+                tls_listen,
             };
             match load_config(config, overrides) {
                 Ok(config) => {
@@ -117,6 +127,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The admin secret from `--admin-secret-file` (its first line) or the environment.
+fn admin_secret(file: Option<&std::path::Path>) -> Result<String, idstation_node::NodeError> {
+    use idstation_node::NodeError;
+    let secret = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| NodeError::SecretFile(format!("{}: {e}", path.display())))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        None => std::env::var("IDSTATION_NODE_ADMIN_SECRET").map_err(|_| {
+            NodeError::SecretFile(
+                "give --admin-secret-file FILE or set IDSTATION_NODE_ADMIN_SECRET".to_owned(),
+            )
+        })?,
+    };
+    Ok(secret)
+}
+
 fn load_config(
     file: Option<PathBuf>,
     overrides: Overrides,
@@ -129,32 +158,35 @@ fn load_config(
 }
 
 fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
+    let fd_limit = idstation_node::raise_fd_limit()?;
     let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
-    let scheme = if config.tls.is_some() {
-        "https"
-    } else {
-        "http"
-    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let groups = idstation_node::bind_all(&config.listen, workers)?;
-    let addrs: Vec<SocketAddr> = groups[0]
-        .iter()
-        .map(|l| l.local_addr())
-        .collect::<Result<_, _>>()?;
+    let groups = idstation_node::bind_all(&config.http, &config.https, workers)?;
+    let (http, https) = groups[0].addrs()?;
+    let serving = idstation_node::Serving {
+        tls: config.tls.clone(),
+        redirect_http: config.redirect_http,
+        limits: config.limits.clone(),
+        fd_limit,
+    };
     let prefix = state.prefix().to_owned();
     // Announced once the stop signal is handled: a script that reads the line and sends
     // SIGTERM at once must get a graceful stop, not the signal's default (an abrupt exit).
     let shutdown = move || {
         let stopped = idstation_node::shutdown_signal()?;
-        for addr in &addrs {
-            // Scripts and tests read the port from this line, one per address.
+        let listening = https
+            .iter()
+            .map(|a| ("https", a))
+            .chain(http.iter().map(|a| ("http", a)));
+        for (scheme, addr) in listening {
+            // Scripts and tests read the port from this line, one per address, HTTPS first.
             println!("listening on {scheme}://{addr}");
             tracing::info!(%prefix, %addr, scheme, workers, "node listening");
         }
         std::io::stdout().flush()?;
         Ok(stopped)
     };
-    idstation_node::run(groups, config.tls.as_ref(), state, shutdown)?;
+    idstation_node::run(groups, &serving, state, shutdown)?;
     tracing::info!("node stopped");
     Ok(())
 }

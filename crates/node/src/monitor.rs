@@ -6,9 +6,9 @@
 //! at most that interval of counters — never a registration, which lives in the handle table.
 //! Days follow China Standard Time (UTC+8), the platform's reporting day.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
@@ -95,7 +95,73 @@ pub struct DayFigures {
     pub max_qps: u64,
     pub max_qps_at: Option<String>,
     pub events: Vec<Event>,
+    /// One entry per bucket: the node's prefix, each enterprise's, and [`OTHER_BUCKET`].
     pub prefixes: BTreeMap<String, PrefixFigures>,
+    /// The source addresses were cut to their network (the retention period ended).
+    #[serde(default)]
+    pub ips_truncated: bool,
+}
+
+/// Requests about a prefix outside the node's (or an unreadable one) count here: however many
+/// prefixes scanners invent, the figures keep one entry per enterprise plus this.
+pub const OTHER_BUCKET: &str = "other";
+/// Source addresses kept per bucket: the heaviest, found with the space-saving algorithm
+/// (Metwally et al.), so a flood from many addresses costs a fixed amount.
+pub const MAX_IPS_PER_BUCKET: usize = 64;
+/// Addresses watched for refused sign-ins at once.
+const MAX_WATCHED_ADDRESSES: usize = 4_096;
+
+/// Counts one request from `ip` in a bounded map. A new address when the map is full takes the
+/// place of the least-counted one and inherits its count plus one (an upper bound on its own):
+/// an address sending more than 1/`MAX_IPS_PER_BUCKET` of the requests is always kept.
+fn count_ip(ips: &mut BTreeMap<String, u64>, ip: &str) {
+    if let Some(n) = ips.get_mut(ip) {
+        *n += 1;
+        return;
+    }
+    if ips.len() < MAX_IPS_PER_BUCKET {
+        ips.insert(ip.to_owned(), 1);
+        return;
+    }
+    let least = ips
+        .iter()
+        .min_by_key(|(_, n)| **n)
+        .map(|(k, n)| (k.clone(), *n));
+    if let Some((least_ip, n)) = least {
+        ips.remove(&least_ip);
+        ips.insert(ip.to_owned(), n + 1);
+    }
+}
+
+/// An address cut to its network: IPv4 to /24, IPv6 to /48 (what GB/T 35273's
+/// de-identification asks of data kept past its purpose). Text that is no address (already
+/// cut) stays as it is.
+pub fn truncate_ip(text: &str) -> String {
+    match text.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+        Err(_) => text.to_owned(),
+    }
+}
+
+impl DayFigures {
+    /// Cuts every source address to its network, adding up the counts of one network.
+    pub fn truncate_ips(&mut self) {
+        for p in self.prefixes.values_mut() {
+            let mut cut = BTreeMap::new();
+            for (ip, n) in std::mem::take(&mut p.source_ips) {
+                *cut.entry(truncate_ip(&ip)).or_insert(0) += n;
+            }
+            p.source_ips = cut;
+        }
+        self.ips_truncated = true;
+    }
 }
 
 /// Refused authentications from one address within this window that count as an attack.
@@ -118,6 +184,10 @@ struct Live {
 
 pub struct Monitor {
     live: Mutex<Live>,
+    /// The prefixes that get their own figures: the node's and each active enterprise's.
+    buckets: RwLock<HashSet<String>>,
+    /// The day the retention pass last ran.
+    retention_ran: Mutex<Option<NaiveDate>>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<KindLabel, Histogram>,
@@ -180,9 +250,34 @@ impl Monitor {
                 under_attack: HashMap::new(),
                 dirty: false,
             }),
+            buckets: RwLock::new(HashSet::new()),
+            retention_ran: Mutex::new(None),
             registry,
             requests,
             durations,
+        }
+    }
+
+    /// Sets the prefixes that get their own figures (the node's and its active enterprises');
+    /// the node calls it at start and whenever an enterprise's status changes.
+    pub fn set_buckets(&self, prefixes: impl IntoIterator<Item = String>) {
+        let mut buckets = self.buckets.write().unwrap_or_else(|p| p.into_inner());
+        *buckets = prefixes.into_iter().collect();
+    }
+
+    /// The bucket a request about `prefix` counts in: the nearest bucket prefix at or above
+    /// it, else [`OTHER_BUCKET`].
+    fn bucket_of(&self, prefix: &str) -> String {
+        let buckets = self.buckets.read().unwrap_or_else(|p| p.into_inner());
+        let mut candidate = prefix;
+        loop {
+            if buckets.contains(candidate) {
+                return candidate.to_owned();
+            }
+            match candidate.rfind('.') {
+                Some(dot) => candidate = &candidate[..dot],
+                None => return OTHER_BUCKET.to_owned(),
+            }
         }
     }
 
@@ -208,6 +303,8 @@ impl Monitor {
             .get_or_create(&KindLabel { kind })
             .observe(elapsed.as_secs_f64());
         let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let bucket = prefix.map(|p| self.bucket_of(p));
+        let prefix = bucket.as_deref();
         // Formatted only when a figure records its time: most requests set none.
         let at = || stamp(now);
         let mut live = self.live();
@@ -237,13 +334,7 @@ impl Monitor {
             }
             if let Some(p) = prefixes.get_mut(prefix) {
                 let mut buf = [0u8; 48];
-                let ip_text = ip_text(ip, &mut buf);
-                match p.source_ips.get_mut(ip_text) {
-                    Some(n) => *n += 1,
-                    None => {
-                        p.source_ips.insert(ip_text.to_owned(), 1);
-                    }
-                }
+                count_ip(&mut p.source_ips, ip_text(ip, &mut buf));
                 match kind {
                     RequestKind::Resolution => {
                         p.resolution_requests += 1;
@@ -292,6 +383,14 @@ impl Monitor {
         (live.day, live.figures.clone())
     }
 
+    /// Whether the day's retention pass is still to run (true once per day).
+    pub fn retention_due(&self, today: NaiveDate) -> bool {
+        let mut done = self.retention_ran.lock().unwrap_or_else(|p| p.into_inner());
+        let due = *done != Some(today);
+        *done = Some(today);
+        due
+    }
+
     /// Prometheus text exposition.
     pub fn metrics_text(&self) -> String {
         let mut out = String::new();
@@ -338,6 +437,17 @@ impl Live {
         let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
         let refused = status == 401 || status == 403;
         if refused {
+            if !self.refused.contains_key(&ip) && self.refused.len() >= MAX_WATCHED_ADDRESSES {
+                // Forget addresses that have been quiet for the window; when none has, the
+                // newcomer is not watched (the ones watched already raised the event).
+                self.refused
+                    .retain(|_, q| q.back().is_some_and(|t| now - *t <= window));
+                let refused = &self.refused;
+                self.under_attack.retain(|a, _| refused.contains_key(a));
+                if self.refused.len() >= MAX_WATCHED_ADDRESSES {
+                    return;
+                }
+            }
             let q = self.refused.entry(ip).or_default();
             q.push_back(now);
             while q.front().is_some_and(|t| now - *t > window) {
@@ -357,7 +467,7 @@ impl Live {
                 .and_then(|q| q.back())
                 .is_none_or(|last| now - *last > window);
             if quiet {
-                self.under_attack.insert(ip, false);
+                self.under_attack.remove(&ip);
                 self.refused.remove(&ip);
                 self.event(
                     &at(),
@@ -383,6 +493,7 @@ mod tests {
     #[test]
     fn figures_follow_the_requests() {
         let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets(["88.118".to_owned(), "88.118.8".to_owned()]);
         let ip: IpAddr = "10.0.0.7".parse().expect("ip");
         let ms = Duration::from_millis;
         m.observe(
@@ -437,6 +548,85 @@ mod tests {
             (1, 2, 1)
         );
         assert_eq!(p.source_ips["10.0.0.7"], 4);
+    }
+
+    #[test]
+    fn figures_stay_bounded_however_many_prefixes_and_addresses_arrive() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets(["88.118".to_owned(), "88.118.8".to_owned()]);
+        let at = t("2026-11-22T01:00:00Z");
+        let heavy: IpAddr = "10.9.9.9".parse().expect("ip");
+        for i in 0..5_000u32 {
+            let prefix = format!("88.{}.{}", 100 + i % 7, i);
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0b00_0000 + i));
+            m.observe(
+                at,
+                RequestKind::Resolution,
+                Some(&prefix),
+                ip,
+                404,
+                Duration::ZERO,
+            );
+            m.observe(
+                at,
+                RequestKind::Resolution,
+                Some("88.118.8.3"),
+                heavy,
+                200,
+                Duration::ZERO,
+            );
+            m.observe(
+                at,
+                RequestKind::Resolution,
+                Some("88.118.8.3"),
+                ip,
+                200,
+                Duration::ZERO,
+            );
+            m.observe(
+                at,
+                RequestKind::Resolution,
+                Some("88.118.77"),
+                ip,
+                200,
+                Duration::ZERO,
+            );
+        }
+        let f = m.today().1;
+        let keys: Vec<&str> = f.prefixes.keys().map(String::as_str).collect();
+        assert_eq!(keys, vec!["88.118", "88.118.8", OTHER_BUCKET]);
+        assert_eq!(f.prefixes[OTHER_BUCKET].resolution_requests, 5_000);
+        assert_eq!(
+            f.prefixes["88.118"].resolution_requests, 5_000,
+            "unknown sub-prefixes"
+        );
+        for p in f.prefixes.values() {
+            assert!(p.source_ips.len() <= MAX_IPS_PER_BUCKET);
+        }
+        for i in 0..5_000u32 {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0c00_0000 + i));
+            m.observe(at, RequestKind::Other, None, ip, 401, Duration::ZERO);
+        }
+        assert!(m.live().refused.len() <= MAX_WATCHED_ADDRESSES);
+        // The one heavy address is counted at least as often as it came.
+        assert!(f.prefixes["88.118.8"].source_ips["10.9.9.9"] >= 5_000);
+    }
+
+    #[test]
+    fn addresses_are_cut_to_their_network() {
+        assert_eq!(truncate_ip("203.0.113.77"), "203.0.113.0/24");
+        assert_eq!(truncate_ip("2001:db8:1234:5678::1"), "2001:db8:1234::/48");
+        assert_eq!(truncate_ip("203.0.113.0/24"), "203.0.113.0/24");
+        let mut f = DayFigures::default();
+        let p = f.prefixes.entry("88.118.8".to_owned()).or_default();
+        p.source_ips.insert("203.0.113.7".to_owned(), 2);
+        p.source_ips.insert("203.0.113.9".to_owned(), 3);
+        f.truncate_ips();
+        assert_eq!(
+            f.prefixes["88.118.8"].source_ips,
+            BTreeMap::from([("203.0.113.0/24".to_owned(), 5)])
+        );
+        assert!(f.ips_truncated);
     }
 
     #[test]

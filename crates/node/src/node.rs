@@ -25,12 +25,16 @@ pub enum NodeError {
     InvalidPrefix(String),
     #[error("the admin secret must not be empty")]
     EmptySecret,
+    #[error("invalid operator name \"{0}\": 3 to 64 letters, digits or . _ - @")]
+    OperatorName(String),
     #[error("cannot hash the admin secret: {0}")]
     Hash(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error("admin secret: {0}")]
+    SecretFile(String),
     #[error("TLS certificate or key: {0}")]
     Tls(String),
     #[error("network error: {0}")]
@@ -53,6 +57,9 @@ pub fn init(
     if admin_secret.is_empty() {
         return Err(NodeError::EmptySecret);
     }
+    if !crate::accounts::is_username(operator) {
+        return Err(NodeError::OperatorName(operator.to_owned()));
+    }
     let config = NodeConfig {
         prefix: prefix.to_owned(),
         admin_secret_hash: auth::hash_secret(admin_secret)
@@ -66,6 +73,7 @@ pub fn init(
         data: ValueData::admin(&prefix_handle, auth::ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS),
         ttl: values::DEFAULT_TTL,
         timestamp: at.clone(),
+        permissions: values::Permissions::PUBLIC,
     };
     let actor = Actor {
         user: "init",

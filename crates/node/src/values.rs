@@ -1,13 +1,21 @@
 //! Handle values as the Handle.net JSON REST API shows them, and the parsing of request bodies.
 //!
 //! Requests are lenient the way real clients need (bare-string `data`, `index` as a string,
-//! three body shapes); responses always use the canonical object form.
+//! three body shapes); responses always use the canonical object form. Every check here is
+//! linear in the request (sets, not nested scans), so a large body or a long query costs the
+//! node no more than reading it.
+
+use std::collections::HashSet;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 // The wire type is the model's, shared with the workstation's sync client.
-pub use idstation_model::handle_value::{HandleValue, ValueData, DEFAULT_TTL};
+pub use idstation_model::handle_value::{HandleValue, Permissions, ValueData, DEFAULT_TTL};
+
+/// Most values one handle holds (an instrument record has a few dozen): what a request may
+/// make the node parse, store, filter and send is bounded by it.
+pub const MAX_VALUES: usize = 1_000;
 
 /// Why a request body is not an acceptable list of values (responseCode 202).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +32,8 @@ pub enum ValueError {
     DuplicateIndex(u32),
     #[error("the body has no value with index {0}, which the index parameter names")]
     MissingSelectedIndex(u32),
+    #[error("a handle holds at most {MAX_VALUES} values")]
+    TooMany,
 }
 
 /// Parses a PUT body: an array of values, `{"values": [...]}` (other keys ignored) or one value.
@@ -43,11 +53,15 @@ pub fn parse_values(body: &[u8], timestamp: &str) -> Result<Vec<HandleValue>, Va
     if items.is_empty() {
         return Err(ValueError::NoValues);
     }
+    if items.len() > MAX_VALUES {
+        return Err(ValueError::TooMany);
+    }
     let mut values = Vec::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity(items.len());
     for (position, item) in items.into_iter().enumerate() {
         let value = parse_value(item, timestamp)
             .map_err(|reason| ValueError::Invalid { position, reason })?;
-        if values.iter().any(|v: &HandleValue| v.index == value.index) {
+        if !seen.insert(value.index) {
             return Err(ValueError::DuplicateIndex(value.index));
         }
         values.push(value);
@@ -72,12 +86,20 @@ fn parse_value(item: Value, timestamp: &str) -> Result<HandleValue, String> {
             .filter(|t| i32::try_from(*t).is_ok())
             .ok_or("\"ttl\" must be a 32-bit integer")?,
     };
+    let permissions = match obj.get("permissions") {
+        None | Some(Value::Null) => Permissions::default(),
+        Some(Value::String(p)) => {
+            Permissions::parse(p).ok_or("\"permissions\" must be four of 0 and 1, e.g. 1110")?
+        }
+        Some(_) => return Err("\"permissions\" must be a string like 1110".to_owned()),
+    };
     Ok(HandleValue {
         index,
         kind,
         data,
         ttl,
         timestamp: timestamp.to_owned(),
+        permissions,
     })
 }
 
@@ -183,10 +205,9 @@ pub fn merge(
     if selected.is_empty() {
         return Ok(incoming);
     }
-    if let Some(missing) = selected
-        .iter()
-        .find(|i| !incoming.iter().any(|v| v.index == **i))
-    {
+    let selected: HashSet<u32> = selected.iter().copied().collect();
+    let sent: HashSet<u32> = incoming.iter().map(|v| v.index).collect();
+    if let Some(missing) = selected.iter().filter(|i| !sent.contains(i)).min() {
         return Err(ValueError::MissingSelectedIndex(*missing));
     }
     let mut out: Vec<HandleValue> = existing
@@ -195,6 +216,9 @@ pub fn merge(
         .cloned()
         .collect();
     out.extend(incoming.into_iter().filter(|v| selected.contains(&v.index)));
+    if out.len() > MAX_VALUES {
+        return Err(ValueError::TooMany);
+    }
     out.sort_by_key(|v| v.index);
     Ok(out)
 }
@@ -209,24 +233,47 @@ pub fn filter<'a>(
     if indexes.is_empty() && types.is_empty() {
         return values.iter().collect();
     }
+    let indexes: HashSet<u32> = indexes.iter().copied().collect();
+    let types = TypeFilter::new(types);
     values
         .iter()
-        .filter(|v| indexes.contains(&v.index) || types.iter().any(|t| type_matches(t, &v.kind)))
+        .filter(|v| indexes.contains(&v.index) || types.matches(&v.kind))
         .collect()
 }
 
-fn type_matches(wanted: &str, kind: &str) -> bool {
-    if kind.eq_ignore_ascii_case(wanted) {
-        return true;
-    }
-    match wanted.strip_suffix('.') {
-        Some(base) => {
-            kind.eq_ignore_ascii_case(base)
-                || (kind.len() > wanted.len()
-                    && kind.is_char_boundary(wanted.len())
-                    && kind[..wanted.len()].eq_ignore_ascii_case(wanted))
+/// The `type=` parameters as sets, so a value's type is checked in time linear in its own
+/// length, however many types the query names. `URL` matches `URL`; `URL.` matches `URL` and
+/// its subtypes `URL.…`; all without regard to ASCII case.
+struct TypeFilter {
+    exact: HashSet<String>,
+    with_subtypes: HashSet<String>,
+}
+
+impl TypeFilter {
+    fn new(types: &[String]) -> TypeFilter {
+        let mut filter = TypeFilter {
+            exact: HashSet::new(),
+            with_subtypes: HashSet::new(),
+        };
+        for t in types {
+            let t = t.to_ascii_lowercase();
+            match t.strip_suffix('.') {
+                Some(base) => filter.with_subtypes.insert(base.to_owned()),
+                None => filter.exact.insert(t),
+            };
         }
-        None => false,
+        filter
+    }
+
+    fn matches(&self, kind: &str) -> bool {
+        let kind = kind.to_ascii_lowercase();
+        if self.exact.contains(&kind) || self.with_subtypes.contains(&kind) {
+            return true;
+        }
+        !self.with_subtypes.is_empty()
+            && kind
+                .match_indices('.')
+                .any(|(dot, _)| self.with_subtypes.contains(&kind[..dot]))
     }
 }
 
@@ -241,13 +288,7 @@ mod tests {
         let single = br#"{"index":"1","type":"URL","data":"https://x.cn/a"}"#;
         let array = br#"[{"index":1,"type":"URL","data":"https://x.cn/a"}]"#;
         let wrapped = br#"{"handle":"88.118/A","values":[{"index":1,"type":"URL","data":{"format":"string","value":"https://x.cn/a"}}]}"#;
-        let expected = vec![HandleValue {
-            index: 1,
-            kind: "URL".to_owned(),
-            data: ValueData::string("https://x.cn/a"),
-            ttl: DEFAULT_TTL,
-            timestamp: TS.to_owned(),
-        }];
+        let expected = vec![HandleValue::string(1, "URL", "https://x.cn/a", TS)];
         for body in [&single[..], &array[..], &wrapped[..]] {
             assert_eq!(parse_values(body, TS).expect("valid"), expected);
         }
@@ -272,13 +313,7 @@ mod tests {
     }
 
     fn value(index: u32, kind: &str) -> HandleValue {
-        HandleValue {
-            index,
-            kind: kind.to_owned(),
-            data: ValueData::string(kind),
-            ttl: DEFAULT_TTL,
-            timestamp: TS.to_owned(),
-        }
+        HandleValue::string(index, kind, kind, TS)
     }
 
     #[test]
@@ -306,6 +341,23 @@ mod tests {
         assert_eq!(idx(filter(&values, &[], &[])), vec![1, 2, 3]);
         assert_eq!(idx(filter(&values, &[3], &["url".to_owned()])), vec![1, 3]);
         assert_eq!(idx(filter(&values, &[], &["URL.".to_owned()])), vec![1, 2]);
+        assert_eq!(idx(filter(&values, &[], &["url.ALT".to_owned()])), vec![2]);
+        assert!(filter(&values, &[], &["URL.alt.".to_owned()]).len() == 1);
+        assert!(filter(&values, &[], &["UR.".to_owned()]).is_empty());
         assert!(filter(&values, &[9], &[]).is_empty());
+    }
+
+    #[test]
+    fn permissions_are_read_from_the_body() {
+        let body =
+            br#"[{"index":1020,"type":"IDS.CALIBRATED_BY","data":"Wang","permissions":"1100"},
+                        {"index":1,"type":"URL","data":"https://x.cn/a"}]"#;
+        let values = parse_values(body, TS).expect("valid");
+        assert_eq!(
+            values.iter().map(|v| v.is_public()).collect::<Vec<_>>(),
+            vec![true, false]
+        );
+        let bad = br#"[{"index":1,"type":"URL","data":"x","permissions":"11"}]"#;
+        assert!(parse_values(bad, TS).is_err());
     }
 }

@@ -43,10 +43,22 @@ pub enum Message<'a> {
     Internal,
     /// A sync cursor older than the change log the node keeps.
     MustRefetch,
+    /// A request took longer than the node allows (its body arrived too slowly).
+    RequestTimeout,
     /// Handle API: the account signing in awaits the operator's approval.
     AwaitingApproval,
     /// Handle API: the account signing in is rejected or disabled.
     NotActive,
+    /// Handle API: the account is locked after wrong passwords.
+    Locked,
+    /// Handle API: a device token writes nothing through the Handle API.
+    DevicesSyncOnly,
+    /// Handle API: the account must change its password before writing.
+    PasswordChangeFirst,
+    /// Handle API: too many wrong passwords; wait.
+    Throttled,
+    /// Too many passwords are being checked at once.
+    Busy,
     ScanUnreadable,
     ScanUnreadableHint,
     ScanNotFound,
@@ -69,6 +81,10 @@ impl Message<'_> {
         use Message::*;
         match self {
             Internal => Words::new("服务器内部错误", "internal error"),
+            RequestTimeout => Words::new(
+                "请求超时：请求内容发送过慢",
+                "the request took too long (its body arrived too slowly)",
+            ),
             MustRefetch => Words::new(
                 "同步游标已过期，需要重新获取全部记录",
                 "the cursor is older than the node keeps; pull a snapshot",
@@ -77,6 +93,25 @@ impl Message<'_> {
                 Words::new("账户待审核", "the account awaits the operator's approval")
             }
             NotActive => Words::new("账户未启用", "the account is not active"),
+            Locked => Words::new(
+                "密码错误次数过多，账户已锁定，请联系运营方解锁",
+                "the account is locked after repeated wrong passwords; the operator can unlock it",
+            ),
+            DevicesSyncOnly => Words::new(
+                "设备凭据只能用于同步",
+                "a device's credentials sync and do nothing else",
+            ),
+            PasswordChangeFirst => {
+                Words::new("请先修改初始密码", "change the account's password first")
+            }
+            Throttled => Words::new(
+                "密码错误次数过多，请稍后再试",
+                "too many wrong passwords; try again later",
+            ),
+            Busy => Words::new(
+                "服务器繁忙，请稍后再试",
+                "the node is busy; try again in a moment",
+            ),
             ScanUnreadable => {
                 Words::new("无法识别的标识", "Not an identifier this resolver can read")
             }
@@ -153,6 +188,30 @@ impl AccountError {
                 "该设备已注册",
                 "a device with this id is registered already",
             ),
+            AccountLocked => Message::Locked.words(),
+            PasswordChangeRequired => Words::new(
+                "请先修改密码（POST /api/v1/me/password）后再使用",
+                "change the password first (POST /api/v1/me/password)",
+            ),
+            Throttled { retry_after_secs } => Words::new(
+                format!("密码错误次数过多，请 {retry_after_secs} 秒后再试"),
+                format!("too many wrong passwords; try again in {retry_after_secs} s"),
+            ),
+            Busy => Message::Busy.words(),
+            EnterpriseRejected => Words::new(
+                "该企业的申请未获批准，不能加入或写入",
+                "the enterprise was rejected: nobody joins it or writes under its prefix",
+            ),
+            DeviceRevoked => Words::new("该设备已被吊销", "the device was revoked"),
+            Gs1PrefixTaken(owner) => Words::new(
+                format!("该 GS1 厂商识别代码已属于企业 {owner}"),
+                format!("the GS1 company prefix belongs to enterprise {owner}"),
+            ),
+            RegistrationsFull => Words::new(
+                "待审核的注册过多，请稍后再试",
+                "too many registrations await approval; try again later",
+            ),
+            BodyTooLarge => Words::new("请求内容过大", "the request body is too large"),
         }
     }
 }
@@ -204,6 +263,15 @@ fn invalid(reason: &Invalid) -> Words {
             "运营方账户只能由节点初始化创建",
             "operators are created by `idstation-node init`, not by registration",
         ),
+        DeviceRole => Words::new(
+            "设备以设备密钥登录，不能作为账户角色",
+            "devices sign in with their device secret; no account has their role",
+        ),
+        Gs1PrefixShape(p) => Words::new(
+            format!("GS1 厂商识别代码须为 6–12 位数字，收到 {p}"),
+            format!("a GS1 company prefix is 6 to 12 digits, got {p}"),
+        ),
+        SamePassword => Words::new("新密码不能与原密码相同", "the new password is the old one"),
         NotOneLevelUnder(p) => Words::new(
             format!("须是本节点前缀 {p} 的下一级，如 {p}.8"),
             format!("must be one level under the node's prefix {p}"),
@@ -241,6 +309,17 @@ fn denied(what: Denied) -> Words {
         ReviewerLeases => Words::new("审核员不能申请号段", "reviewers lease no suffixes"),
         ReviewerPushes => Words::new("审核员不能推送更改", "reviewers push no changes"),
         TokensOnly => Words::new("只有令牌登录可以注销", "only a token can be revoked"),
+        DevicesSyncOnly => Message::DevicesSyncOnly.words(),
+        OtherDevice => Words::new("设备只能代表自身同步", "a device syncs as itself only"),
+        ManageAccounts => Words::new(
+            "管理账户（仅限运营方，或本企业管理员管理本企业账户）",
+            "managing accounts (the operator, or an enterprise's administrator within it)",
+        ),
+        OwnAccount => Words::new(
+            "不能通过管理接口修改自己的账户",
+            "changing one's own account through the admin endpoints",
+        ),
+        EnterpriseInactive => Words::new("企业未获批准", "the enterprise is not active"),
     }
 }
 
@@ -265,6 +344,10 @@ const FIELDS: &[(&str, &str)] = &[
     ("limit", "条数"),
     ("date", "日期"),
     ("ops", "操作"),
+    ("new_password", "新密码"),
+    ("current_password", "原密码"),
+    ("prefixes", "厂商识别代码"),
+    ("cursor", "同步游标"),
 ];
 
 fn field_zh(field: &str) -> &'static str {
@@ -297,8 +380,14 @@ mod tests {
         let all = vec![
             Internal,
             MustRefetch,
+            RequestTimeout,
             AwaitingApproval,
             NotActive,
+            Locked,
+            DevicesSyncOnly,
+            PasswordChangeFirst,
+            Throttled,
+            Busy,
             ScanUnreadable,
             ScanUnreadableHint,
             ScanNotFound,
@@ -316,8 +405,14 @@ mod tests {
             match m {
                 Internal
                 | MustRefetch
+                | RequestTimeout
                 | AwaitingApproval
                 | NotActive
+                | Locked
+                | DevicesSyncOnly
+                | PasswordChangeFirst
+                | Throttled
+                | Busy
                 | ScanUnreadable
                 | ScanUnreadableHint
                 | ScanNotFound
@@ -342,6 +437,9 @@ mod tests {
             Invalid::PasswordTooWeak,
             Invalid::NameShape,
             Invalid::OperatorRole,
+            Invalid::DeviceRole,
+            Invalid::Gs1PrefixShape("12".to_owned()),
+            Invalid::SamePassword,
             Invalid::NotOneLevelUnder("88.118".to_owned()),
             Invalid::SeriesShape,
             Invalid::OutOfRange { max: 12 },
@@ -361,6 +459,11 @@ mod tests {
             Denied::ReviewerLeases,
             Denied::ReviewerPushes,
             Denied::TokensOnly,
+            Denied::DevicesSyncOnly,
+            Denied::OtherDevice,
+            Denied::ManageAccounts,
+            Denied::OwnAccount,
+            Denied::EnterpriseInactive,
         ];
         let mut all = vec![
             UsernameTaken,
@@ -374,6 +477,17 @@ mod tests {
             NotFound,
             AlreadyDecided,
             DeviceTaken,
+            AccountLocked,
+            PasswordChangeRequired,
+            Throttled {
+                retry_after_secs: 8,
+            },
+            Busy,
+            EnterpriseRejected,
+            DeviceRevoked,
+            Gs1PrefixTaken("88.118.9".to_owned()),
+            RegistrationsFull,
+            BodyTooLarge,
         ];
         all.extend(reasons.into_iter().map(|reason| InvalidInput {
             field: "name",
@@ -388,6 +502,9 @@ mod tests {
                     | Invalid::PasswordTooWeak
                     | Invalid::NameShape
                     | Invalid::OperatorRole
+                    | Invalid::DeviceRole
+                    | Invalid::Gs1PrefixShape(_)
+                    | Invalid::SamePassword
                     | Invalid::NotOneLevelUnder(_)
                     | Invalid::SeriesShape
                     | Invalid::OutOfRange { .. }
@@ -405,7 +522,12 @@ mod tests {
                     | Denied::ReviewerDevices
                     | Denied::ReviewerLeases
                     | Denied::ReviewerPushes
-                    | Denied::TokensOnly,
+                    | Denied::TokensOnly
+                    | Denied::DevicesSyncOnly
+                    | Denied::OtherDevice
+                    | Denied::ManageAccounts
+                    | Denied::OwnAccount
+                    | Denied::EnterpriseInactive,
                 )
                 | UsernameTaken
                 | UnknownEnterprise(_)
@@ -417,7 +539,16 @@ mod tests {
                 | TokenExpired
                 | NotFound
                 | AlreadyDecided
-                | DeviceTaken => {}
+                | DeviceTaken
+                | AccountLocked
+                | PasswordChangeRequired
+                | Throttled { .. }
+                | Busy
+                | EnterpriseRejected
+                | DeviceRevoked
+                | Gs1PrefixTaken(_)
+                | RegistrationsFull
+                | BodyTooLarge => {}
             }
         }
         all

@@ -101,7 +101,7 @@ fn an_account_can_do_nothing_until_the_operator_approves_it() {
         .contains("approval"));
 
     // Only the operator sees and decides pending accounts.
-    let op = token(&c, &node, "operator", SECRET);
+    let op = operator_token(&c, &node);
     let (status, body) = done(
         bearer(c.get(node.url("/api/v1/accounts?status=pending")), &op)
             .send()
@@ -172,9 +172,11 @@ fn an_account_can_do_nothing_until_the_operator_approves_it() {
     // Registration, refused sign-in, approval, sign-ins, the write, sign-out: all in the chain.
     let store = idstation_node::SqliteStore::open(&data_dir).expect("open");
     let entries = store.verify_audit().expect("chain intact");
-    // init (2) + enterprise_apply + account_register + login_refused + login (operator) +
-    // account_approve + enterprise_approve + login + create + logout.
-    assert_eq!(entries, 11);
+    // init (2) + enterprise_apply + account_register + login_refused (sign-in) +
+    // login_refused (the Handle write's Basic credentials) + login (operator) +
+    // password_change (the operator's first) + account_approve + enterprise_approve + login +
+    // create + logout.
+    assert_eq!(entries, 14);
 }
 
 #[test]
@@ -183,7 +185,7 @@ fn one_enterprise_never_reaches_anothers_data() {
     let data_dir = init(dir.path());
     let node = Node::start(&data_dir);
     let c = client();
-    let op = token(&c, &node, "operator", SECRET);
+    let op = operator_token(&c, &node);
     let a = approved(&c, &node, &op, "tech.a", "88.118.8", "technician");
     let b = approved(&c, &node, &op, "tech.b", "88.118.9", "technician");
     let b_admin = approved(&c, &node, &op, "admin.b", "88.118.9", "enterprise_admin");
@@ -293,7 +295,7 @@ fn leases_never_overlap_and_bad_requests_change_nothing() {
     let data_dir = init(dir.path());
     let node = Node::start(&data_dir);
     let c = client();
-    let op = token(&c, &node, "operator", SECRET);
+    let op = operator_token(&c, &node);
     let t = approved(&c, &node, &op, "tech.a", "88.118.8", "technician");
     let device = |name: &str| {
         let (status, body) = done(
@@ -395,8 +397,9 @@ fn leases_never_overlap_and_bad_requests_change_nothing() {
     );
     let (status, _) = login(&c, &node, "nobody", "wrong-password1");
     assert_eq!(status, 401);
-    // Only the two refused sign-ins were written (audited); nothing else changed.
-    assert_eq!(audit_entries(&data_dir), before + 2);
+    // Only the refused sign-in of an existing account was written (audited); an unknown name
+    // writes nothing, so strangers cannot grow the append-only log.
+    assert_eq!(audit_entries(&data_dir), before + 1);
 }
 
 #[test]
@@ -557,7 +560,7 @@ fn listing_handles_by_prefix_pages_and_stays_within_the_enterprise() {
     assert_eq!((status, body["responseCode"].clone()), (401, json!(402)));
 
     // An enterprise's own accounts may list it; another enterprise's may not.
-    let op = token(&c, &node, "operator", SECRET);
+    let op = operator_token(&c, &node);
     let own = approved(&c, &node, &op, "wang", "88.118.8", "reviewer");
     let other = approved(&c, &node, &op, "zhao", "88.118.9", "technician");
     let (status, body) = list("prefix=88.118.8", &|r| bearer(r, &own));

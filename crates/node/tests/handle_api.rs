@@ -356,14 +356,16 @@ fn init_refuses_to_run_twice_and_bad_prefixes() {
     let again = Command::new(BIN)
         .args(["init", "--data-dir"])
         .arg(&data_dir)
-        .args(["--prefix", PREFIX, "--admin-secret", "other"])
+        .args(["--prefix", PREFIX])
+        .env("IDSTATION_NODE_ADMIN_SECRET", "other")
         .output()
         .expect("run init");
     assert!(!again.status.success());
     let bad = Command::new(BIN)
         .args(["init", "--data-dir"])
         .arg(dir.path().join("other"))
-        .args(["--prefix", "12.3", "--admin-secret", SECRET])
+        .args(["--prefix", "12.3"])
+        .env("IDSTATION_NODE_ADMIN_SECRET", SECRET)
         .output()
         .expect("run init");
     assert!(!bad.status.success());

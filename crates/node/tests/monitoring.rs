@@ -21,12 +21,35 @@ fn prefix_row<'a>(figures: &'a Value, prefix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row for {prefix} in {figures}"))
 }
 
+/// Registers `username` into enterprise `prefix` (created when new) and approves it.
+fn approved(c: &Client, node: &Node, username: &str, prefix: &str) {
+    let (_, body) = done(
+        c.post(node.url("/api/v1/accounts"))
+            .json(
+                &json!({"username": username, "password": "calib2026", "display_name": "张三",
+                          "role": "technician", "enterprise_prefix": prefix,
+                          "enterprise_name": "华东计量"}),
+            )
+            .send()
+            .expect("register"),
+    );
+    let id = body["account"]["id"].as_i64().expect("id");
+    let (status, _) = done(
+        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
+            .send()
+            .expect("approve"),
+    );
+    assert_eq!(status, 200);
+}
+
 #[test]
 fn daily_figures_count_what_happened_and_survive_restarts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = init(dir.path());
     let node = Node::start(&data_dir);
     let c = client();
+    // Enterprise 88.118.8 exists: its requests get their own figures.
+    approved(&c, &node, "tech.a", "88.118.8");
     let record = json!([{"index": 1, "type": "URL", "data": "https://lab.example.cn/1"}]);
     let url = node.url("/api/handles/88.118.8/CAL-2026-000001");
     assert_eq!(
@@ -69,24 +92,12 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
     assert_eq!(row["source_ips"][0]["ip"], "127.0.0.1");
     assert_eq!(row["source_ips"][0]["requests"], 6);
 
-    // An enterprise's user sees its own prefix only.
-    let (_, body) = done(
-        c.post(node.url("/api/v1/accounts"))
-            .json(
-                &json!({"username": "tech.a", "password": "calib2026", "display_name": "张三",
-                          "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}),
-            )
-            .send()
-            .expect("register"),
-    );
-    let id = body["account"]["id"].as_i64().expect("id");
-    let (status, _) = done(
-        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
-            .send()
-            .expect("approve"),
-    );
-    assert_eq!(status, 200);
+    // 88.118.9 is no enterprise: its requests count under the node's own prefix.
+    assert_eq!(prefix_row(&f, "88.118")["new_registrations"], 1);
+    assert_eq!(f["scope"], "node");
+
+    // An enterprise's user sees its own prefix only, addresses cut to their network, and
+    // nothing node-wide (latency, peak and events tell of other tenants' traffic).
     let (_, mine) = done(
         c.get(node.url("/api/v1/stats/daily"))
             .basic_auth("tech.a", Some("calib2026"))
@@ -100,6 +111,11 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
         .map(|p| &p["prefix"])
         .collect();
     assert_eq!(seen, vec![&json!("88.118.8")]);
+    assert_eq!(mine["scope"], "enterprise");
+    assert_eq!(mine["prefixes"][0]["source_ips"][0]["ip"], "127.0.0.0/24");
+    for node_wide in ["resolution", "registration", "max_qps", "events"] {
+        assert!(mine.get(node_wide).is_none(), "{node_wide} in {mine}");
+    }
     assert_eq!(
         done(c.get(node.url("/api/v1/stats/daily")).send().expect("anon")).0,
         401
@@ -155,5 +171,59 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
             ("abnormal".to_owned(), "system".to_owned()),
             ("recovered".to_owned(), "system".to_owned())
         ]
+    );
+}
+
+/// GB/T 35273: scanners' addresses are kept whole only for the retention period in the
+/// configuration; older days keep them cut to their network.
+#[test]
+fn source_addresses_are_truncated_after_the_retention_period() {
+    use idstation_node::monitor::DayFigures;
+    use idstation_node::storage::MonitorStore;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let figures = |ip: &str| {
+        let mut f = DayFigures::default();
+        let p = f.prefixes.entry("88.118".to_owned()).or_default();
+        p.source_ips.insert(ip.to_owned(), 3);
+        p.resolution_requests = 3;
+        f
+    };
+    let store = idstation_node::SqliteStore::open(&data_dir).expect("open");
+    let recent = (chrono::Utc::now() - chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    store
+        .save_day(
+            "2020-01-01",
+            &figures("203.0.113.77"),
+            "2020-01-02T00:00:00Z",
+        )
+        .expect("old day");
+    store
+        .save_day(&recent, &figures("198.51.100.9"), "2020-01-02T00:00:00Z")
+        .expect("recent day");
+    drop(store);
+    let config = dir.path().join("node.toml");
+    std::fs::write(&config, "[privacy]\nip_retention_days = 7\n").expect("config");
+    let node = Node::start_with(&data_dir, &["--config", config.to_str().expect("path")]);
+    let c = client();
+    let ip_of = |day: &str| -> Value {
+        let (status, f) = stats(&c, &node, &format!("?date={day}"));
+        assert_eq!(status, 200, "{f}");
+        prefix_row(&f, "88.118")["source_ips"][0]["ip"].clone()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while ip_of("2020-01-01") != "203.0.113.0/24" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old day was not truncated"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        ip_of(&recent),
+        "198.51.100.9",
+        "within the retention period"
     );
 }

@@ -1,5 +1,7 @@
-//! `/api/v1/…` accounts: self-registration, sign-in, approval, enterprises, devices and suffix
-//! leases. Answers and refusals are JSON in the v1 envelope (`http::error::V1Error`).
+//! `/api/v1/…` accounts: self-registration, sign-in (people and devices), approval, the account
+//! lifecycle (disable, role, password reset, token revocation, unlock), enterprises and their
+//! GS1 company prefixes, devices and suffix leases. Answers and refusals are JSON in the v1
+//! envelope (`http::error::V1Error`).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -13,28 +15,43 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::{V1Error, V1Result};
-use super::extract::{json_body, path, query, Caller, JsonBody, Operator};
+use super::extract::{
+    json_body, path, query, v1_refusal, Caller, ClientIp, JsonBody, Operator, SignedIn, SyncCaller,
+};
+use super::guard::{self, hashing};
 use super::state::AppState;
 use super::task::{acting, blocking, now};
 use crate::accounts::{
-    check_name, new_token, token_hash, Account, AccountError, AccountStatus, Denied, Invalid,
-    NewAccount, Principal, Registration, Role,
+    check_name, check_password, new_token, token_hash, Account, AccountError, AccountStatus,
+    Denied, Device, Invalid, NewAccount, Principal, Registration, Role,
 };
 use crate::auth::hash_secret;
-use crate::storage::Actor;
+use crate::storage::{Actor, StorageError};
 
 /// The longest note an operator may leave on a decision.
 const MAX_NOTE_CHARS: usize = 500;
 
+/// Hashes a new password with a hashing permit (see `guard`).
+async fn hash_password(state: &AppState, password: String) -> V1Result<String> {
+    hashing(state, move || hash_secret(&password))
+        .await
+        .map_err(|refused| v1_refusal(refused, false))?
+        .map_err(|e| V1Error::Internal(format!("cannot hash the password: {e}")))
+}
+
 pub(crate) async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     JsonBody(reg): JsonBody<Registration>,
 ) -> V1Result {
     reg.validate(state.prefix())?;
+    if let Some(retry_after_secs) = guard::registration_wait(&state, ip) {
+        return Err(AccountError::Throttled { retry_after_secs }.into());
+    }
+    guard::registered(&state, ip);
+    let password_hash = hash_password(&state, reg.password.clone()).await?;
     let account = state
         .with_store(move |store| -> V1Result<Account> {
-            let password_hash = hash_secret(&reg.password)
-                .map_err(|e| V1Error::Internal(format!("cannot hash the password: {e}")))?;
             let new = NewAccount {
                 username: reg.username.clone(),
                 display_name: check_name("display_name", &reg.display_name)?,
@@ -64,18 +81,16 @@ pub(crate) struct LoginRequest {
 
 /// A sign-in's answer: the token (shown once), when it expires, and the account.
 #[derive(Serialize)]
-struct SignedIn {
+struct SignedInAnswer {
     token: String,
     expires_at: String,
     account: Account,
 }
 
 /// Issues a token to `account` and records the sign-in.
-fn sign_in(state: &AppState, account: Account, at: &str) -> V1Result<SignedIn> {
+fn sign_in(state: &AppState, account: Account, at: &str) -> V1Result<SignedInAnswer> {
     let (token, hash) = new_token();
-    let ttl = chrono::Duration::from_std(state.settings.token_ttl)
-        .unwrap_or_else(|_| chrono::Duration::hours(12));
-    let expires_at = (Utc::now() + ttl).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let expires_at = expiry(state);
     let actor = Actor {
         user: &account.username,
         at,
@@ -83,44 +98,32 @@ fn sign_in(state: &AppState, account: Account, at: &str) -> V1Result<SignedIn> {
     state
         .store
         .record_login(&account, &hash, &expires_at, &actor)?;
-    Ok(SignedIn {
+    Ok(SignedInAnswer {
         token,
         expires_at,
         account,
     })
 }
 
+/// When a token issued now expires.
+fn expiry(state: &AppState) -> String {
+    let ttl = chrono::Duration::from_std(state.settings.token_ttl)
+        .unwrap_or_else(|_| chrono::Duration::hours(12));
+    (Utc::now() + ttl).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A person signs in: the password is checked by `guard` (throttled, hashing bounded, refusals
+/// of existing accounts audited, repeated ones locking the account). An account whose password
+/// must be changed gets a token that only changes it.
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> V1Result {
-    let signed_in = blocking(move || -> V1Result<SignedIn> {
-        let at = now();
-        let found = state.store.account_for_login(&req.username)?;
-        let ok = state
-            .auth
-            .verify_password(&req.password, found.as_ref().map(|(_, h)| h.as_str()));
-        // A refused sign-in is audited with its reason.
-        let refuse = |reason: &str, err: AccountError| -> V1Result<SignedIn> {
-            let actor = Actor {
-                user: &req.username,
-                at: &at,
-            };
-            state
-                .store
-                .record_login_refused(&req.username, reason, &actor)?;
-            Err(err.into())
-        };
-        let account = match found {
-            Some((account, _)) if ok => account,
-            _ => return refuse("wrong_credentials", AccountError::WrongCredentials),
-        };
-        if let Err(inactive) = account.status.check_active() {
-            return refuse(account.status.as_str(), inactive);
-        }
-        sign_in(&state, account, &at)
-    })
-    .await??;
+    let account = guard::check_password(&state, ip, &req.username, &req.password)
+        .await
+        .map_err(|refused| v1_refusal(refused, false))?;
+    let signed_in = blocking(move || sign_in(&state, account, &now())).await??;
     Ok(Json(signed_in).into_response())
 }
 
@@ -130,37 +133,84 @@ pub(crate) struct DeviceLoginRequest {
     device_secret: String,
 }
 
-/// A registered workstation signs in with its device secret, as the account that registered
-/// it; refused when that account is no longer active.
+/// A registered workstation signs in with its device secret, as itself: the device role,
+/// limited to sync, whoever registered it. The answer carries what the node has seen of the
+/// device (its high-water mark and how far into each lease identifiers are registered), the
+/// witness a workstation restored from an older backup resumes from.
 pub(crate) async fn device_login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<DeviceLoginRequest>,
 ) -> V1Result {
-    let signed_in = blocking(move || -> V1Result<SignedIn> {
-        let at = now();
-        let account = state
-            .store
-            .device_account(&req.device_id, &token_hash(&req.device_secret))?
-            .ok_or(AccountError::WrongCredentials)?;
-        account.status.check_active()?;
-        sign_in(&state, account, &at)
+    if !state
+        .guard
+        .throttle
+        .wait_address(ip, std::time::Instant::now())
+        .is_zero()
+    {
+        return Err(AccountError::Throttled {
+            retry_after_secs: 1,
+        }
+        .into());
+    }
+    let st = state.clone();
+    let found = blocking(move || {
+        st.store
+            .device_for_login(&req.device_id, &token_hash(&req.device_secret))
     })
     .await??;
-    Ok(Json(signed_in).into_response())
+    let Some((device, enterprise_active)) = found else {
+        state
+            .guard
+            .throttle
+            .note_address(ip, std::time::Instant::now());
+        return Err(AccountError::WrongCredentials.into());
+    };
+    if device.revoked_at.is_some() {
+        return Err(AccountError::DeviceRevoked.into());
+    }
+    if !enterprise_active {
+        return Err(AccountError::Forbidden(Denied::EnterpriseInactive).into());
+    }
+    let (token, hash) = new_token();
+    let expires_at = expiry(&state);
+    let answer = state
+        .with_store(move |store| -> V1Result<serde_json::Value> {
+            let actor_name = format!("device:{}", device.id);
+            acting(&actor_name, |actor| {
+                store.record_device_login(&device, &hash, &expires_at, actor)
+            })?;
+            let witness = json!({
+                "high_water": store.high_water(&device.id)?,
+                "leases": store.leases_in_use(&device.id)?,
+            });
+            Ok(json!({
+                "token": token,
+                "expires_at": expires_at,
+                "device": device,
+                "sync": witness,
+            }))
+        })
+        .await??;
+    Ok(Json(answer).into_response())
+}
+
+/// The SHA-256 of the request's Bearer token, if it has one.
+fn bearer_hash(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+        .and_then(|v| v.get(7..))
+        .map(|t| token_hash(t.trim()))
 }
 
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    SignedIn(principal): SignedIn,
     headers: HeaderMap,
 ) -> V1Result {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.get(7..))
-        .filter(|_| principal.user_id.is_some())
-        .map(|t| token_hash(t.trim()))
-        .ok_or(AccountError::Forbidden(Denied::TokensOnly))?;
+    let token = bearer_hash(&headers).ok_or(AccountError::Forbidden(Denied::TokensOnly))?;
     state
         .with_store(move |store| {
             acting(&principal.username, |actor| {
@@ -171,7 +221,7 @@ pub(crate) async fn logout(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub(crate) async fn me(State(state): State<AppState>, Caller(p): Caller) -> V1Result {
+pub(crate) async fn me(State(state): State<AppState>, SignedIn(p): SignedIn) -> V1Result {
     let account = match p.user_id {
         Some(id) => state.with_store(move |store| store.account(id)).await??,
         None => None,
@@ -181,9 +231,194 @@ pub(crate) async fn me(State(state): State<AppState>, Caller(p): Caller) -> V1Re
         "role": p.role,
         "enterprise_id": p.enterprise_id,
         "enterprise_prefix": p.enterprise_prefix,
+        "device_id": p.device_id,
+        "must_change_password": p.must_change_password,
         "account": account,
     }))
     .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes one's own password: the current one is checked like a sign-in, the new one must be
+/// strong and different. Every other token of the account is revoked; this one stays.
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<PasswordChange>,
+) -> V1Result {
+    if p.is_device() {
+        return Err(AccountError::Forbidden(Denied::DevicesSyncOnly).into());
+    }
+    // The prefix administrator has no account: its secret lives in the node's configuration.
+    let id = p.user_id.ok_or(AccountError::NotFound)?;
+    check_password("new_password", &req.new_password)?;
+    if req.new_password == req.current_password {
+        return Err(V1Error::invalid("new_password", Invalid::SamePassword));
+    }
+    guard::check_password(&state, ip, &p.username, &req.current_password)
+        .await
+        .map_err(|refused| match refused {
+            crate::auth::AuthFailure::Rejected => V1Error::invalid(
+                "current_password",
+                Invalid::Malformed("wrong password".to_owned()),
+            ),
+            other => v1_refusal(other, false),
+        })?;
+    let hash = hash_password(&state, req.new_password).await?;
+    let keep = bearer_hash(&headers);
+    let account = state
+        .with_store(move |store| {
+            acting(&p.username, |actor| {
+                store.set_password(id, &hash, false, keep.as_deref(), actor)
+            })
+        })
+        .await??;
+    state.auth.forget_all();
+    Ok(Json(json!({ "account": account })).into_response())
+}
+
+/// The account `id` after checking that `p` may manage it.
+async fn manageable(state: &AppState, p: &Principal, id: i64) -> V1Result<Account> {
+    let target = state
+        .with_store(move |store| store.account(id))
+        .await??
+        .filter(|a| p.is_operator() || p.can_read_enterprise(a.enterprise_id.unwrap_or(-1)))
+        .ok_or(AccountError::NotFound)?;
+    p.may_manage(&target)?;
+    Ok(target)
+}
+
+/// Runs an account change as `p` and forgets remembered credentials, so it takes effect on
+/// the next request.
+async fn change_account<T: Serialize + Send + 'static>(
+    state: &AppState,
+    p: Principal,
+    change: impl FnOnce(&dyn crate::storage::NodeStore, &Actor<'_>) -> Result<T, StorageError>
+        + Send
+        + 'static,
+) -> V1Result<T> {
+    let changed = state
+        .with_store(move |store| acting(&p.username, |actor| change(store, actor)))
+        .await??;
+    state.auth.forget_all();
+    Ok(changed)
+}
+
+pub(crate) async fn disable(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    manageable(&state, &p, id).await?;
+    let account = change_account(&state, p, move |store, actor| {
+        store.set_account_status(id, AccountStatus::Disabled, actor)
+    })
+    .await?;
+    Ok(Json(json!({ "account": account })).into_response())
+}
+
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    manageable(&state, &p, id).await?;
+    let account = change_account(&state, p, move |store, actor| {
+        store.set_account_status(id, AccountStatus::Active, actor)
+    })
+    .await?;
+    Ok(Json(json!({ "account": account })).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleChange {
+    role: Role,
+}
+
+pub(crate) async fn set_role(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+    JsonBody(req): JsonBody<RoleChange>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    match req.role {
+        Role::Operator => return Err(V1Error::invalid("role", Invalid::OperatorRole)),
+        Role::Device => return Err(V1Error::invalid("role", Invalid::DeviceRole)),
+        _ => {}
+    }
+    // An operator stays an operator (it belongs to no enterprise a new role could apply in).
+    if manageable(&state, &p, id).await?.role == Role::Operator {
+        return Err(V1Error::invalid("role", Invalid::OperatorRole));
+    }
+    let account = change_account(&state, p, move |store, actor| {
+        store.set_role(id, req.role, actor)
+    })
+    .await?;
+    Ok(Json(json!({ "account": account })).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordReset {
+    new_password: String,
+}
+
+/// Sets someone's password (they forgot theirs): they must replace it at their next sign-in,
+/// and every token of theirs is revoked now.
+pub(crate) async fn reset_password(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+    JsonBody(req): JsonBody<PasswordReset>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    check_password("new_password", &req.new_password)?;
+    manageable(&state, &p, id).await?;
+    let hash = hash_password(&state, req.new_password).await?;
+    let account = change_account(&state, p, move |store, actor| {
+        store.set_password(id, &hash, true, None, actor)
+    })
+    .await?;
+    Ok(Json(json!({ "account": account })).into_response())
+}
+
+pub(crate) async fn revoke_tokens(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    manageable(&state, &p, id).await?;
+    let revoked = change_account(&state, p, move |store, actor| {
+        store.revoke_tokens(id, actor)
+    })
+    .await?;
+    Ok(Json(json!({ "revoked": revoked })).into_response())
+}
+
+/// Lifts a lockout (repeated wrong passwords); the account's throttle starts afresh.
+pub(crate) async fn unlock(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    let target = manageable(&state, &p, id).await?;
+    let account = change_account(&state, p, move |store, actor| {
+        store.unlock_account(id, actor)
+    })
+    .await?;
+    state.guard.throttle.forget_account(&target.username);
+    Ok(Json(json!({ "account": account })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -252,6 +487,9 @@ async fn decide(
             })
         })
         .await??;
+    // An enterprise may have become active (or rejected): its figures get their own bucket.
+    let st = state.clone();
+    blocking(move || st.refresh_buckets()).await??;
     tracing::info!(username = %account.username, approve, "account decided");
     Ok(Json(json!({ "account": account })).into_response())
 }
@@ -351,14 +589,14 @@ pub(crate) async fn list_devices(State(state): State<AppState>, Caller(p): Calle
 
 pub(crate) async fn device_leases(
     State(state): State<AppState>,
-    Caller(p): Caller,
+    SyncCaller(p): SyncCaller,
     id: Result<Path<String>, PathRejection>,
 ) -> V1Result {
     let id = path(id, "id")?;
     let leases = state
         .with_store(move |store| -> V1Result<_> {
             let device = store.device(&id)?.ok_or(AccountError::NotFound)?;
-            if !p.can_read_enterprise(device.enterprise_id) {
+            if !p.acts_for_device(&device) {
                 // Another enterprise's device does not exist as far as this caller can tell.
                 return Err(AccountError::NotFound.into());
             }
@@ -380,7 +618,7 @@ pub(crate) struct LeaseRequest {
 
 pub(crate) async fn lease(
     State(state): State<AppState>,
-    Caller(p): Caller,
+    SyncCaller(p): SyncCaller,
     JsonBody(req): JsonBody<LeaseRequest>,
 ) -> V1Result {
     if !(1..=MAX_LEASE_COUNT).contains(&req.count) {
@@ -404,12 +642,107 @@ pub(crate) async fn lease(
         .with_store(move |store| -> V1Result<_> {
             let device = store
                 .device(&req.device_id)?
-                .filter(|d| p.can_read_enterprise(d.enterprise_id))
+                .filter(|d| p.acts_for_device(d))
                 .ok_or(AccountError::NotFound)?;
+            if device.revoked_at.is_some() {
+                return Err(AccountError::DeviceRevoked.into());
+            }
             Ok(acting(&p.username, |actor| {
                 store.lease_suffixes(&device, &series, req.count, width, p.user_id, actor)
             })?)
         })
         .await??;
     Ok((StatusCode::CREATED, Json(json!({ "lease": lease }))).into_response())
+}
+
+/// Revokes a device (lost, stolen, retired): its secret and its tokens stop working at once.
+/// The operator, or an administrator of the device's enterprise.
+pub(crate) async fn revoke_device(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    let device = state
+        .with_store(move |store| -> V1Result<Device> {
+            let device = store
+                .device(&id)?
+                .filter(|d| p.can_read_enterprise(d.enterprise_id))
+                .ok_or(AccountError::NotFound)?;
+            if !p.is_operator() && p.role != Role::EnterpriseAdmin {
+                return Err(AccountError::Forbidden(Denied::ManageAccounts).into());
+            }
+            Ok(acting(&p.username, |actor| {
+                store.revoke_device(&device.id, actor)
+            })?)
+        })
+        .await??;
+    Ok(Json(json!({ "device": device })).into_response())
+}
+
+/// Most GS1 company prefixes one enterprise holds.
+const MAX_GS1_PREFIXES: usize = 100;
+
+#[derive(Deserialize)]
+pub(crate) struct Gs1Prefixes {
+    prefixes: Vec<String>,
+}
+
+/// `GET /api/v1/enterprises/{id}/gs1-prefixes`: the enterprise's GS1 company prefixes.
+pub(crate) async fn gs1_prefixes(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    id: Result<Path<i64>, PathRejection>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    if !p.can_read_enterprise(id) {
+        return Err(AccountError::NotFound.into());
+    }
+    let prefixes = state
+        .with_store(move |store| -> V1Result<Vec<String>> {
+            store
+                .list_enterprises(Some(id))?
+                .first()
+                .ok_or(AccountError::NotFound)?;
+            Ok(store.gs1_prefixes(id)?)
+        })
+        .await??;
+    Ok(Json(json!({ "prefixes": prefixes })).into_response())
+}
+
+/// `PUT /api/v1/enterprises/{id}/gs1-prefixes`: the operator sets which GS1 company prefixes
+/// (6 to 12 digits, as GS1 China allocates them) belong to the enterprise; a GS1 key is then
+/// accepted only on that enterprise's records.
+pub(crate) async fn set_gs1_prefixes(
+    State(state): State<AppState>,
+    Operator(p): Operator,
+    id: Result<Path<i64>, PathRejection>,
+    JsonBody(req): JsonBody<Gs1Prefixes>,
+) -> V1Result {
+    let id = path(id, "id")?;
+    if req.prefixes.len() > MAX_GS1_PREFIXES {
+        let max = u64::try_from(MAX_GS1_PREFIXES).unwrap_or(u64::MAX);
+        return Err(V1Error::invalid("prefixes", Invalid::OutOfRange { max }));
+    }
+    let mut prefixes = Vec::with_capacity(req.prefixes.len());
+    for prefix in req.prefixes {
+        let prefix = prefix.trim().to_owned();
+        if !(6..=12).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(V1Error::invalid(
+                "prefixes",
+                Invalid::Gs1PrefixShape(prefix),
+            ));
+        }
+        if !prefixes.contains(&prefix) {
+            prefixes.push(prefix);
+        }
+    }
+    let stored = state
+        .with_store(move |store| {
+            acting(&p.username, |actor| {
+                store.set_gs1_prefixes(id, &prefixes, actor)
+            })
+        })
+        .await??;
+    Ok(Json(json!({ "prefixes": stored })).into_response())
 }

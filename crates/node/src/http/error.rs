@@ -51,6 +51,14 @@ pub enum ApiError {
     InvalidParameter(String),
     #[error("GS1 key {key} belongs to {handle} already")]
     Gs1KeyTaken { key: String, handle: String },
+    #[error("GS1 key {key} is outside the GS1 company prefixes of enterprise {enterprise}")]
+    Gs1NotOwned { key: String, enterprise: String },
+    #[error("the values are not a valid instrument record: {0}")]
+    NotAnInstrument(String),
+    #[error("too many wrong passwords; try again in {0} s")]
+    Throttled(u64),
+    #[error("the node is busy; try again in a moment")]
+    Busy,
     #[error("this node is responsible for prefix {node_prefix} and below only")]
     NotResponsible { node_prefix: String },
     #[error("{0}")]
@@ -75,6 +83,10 @@ impl From<StorageError> for ApiError {
             StorageError::ValueNotFound(i) => ApiError::ValueNotFound(i),
             StorageError::InvalidValue(v) => ApiError::InvalidValue(v),
             StorageError::Gs1KeyTaken { key, handle } => ApiError::Gs1KeyTaken { key, handle },
+            StorageError::Gs1NotOwned { key, enterprise } => {
+                ApiError::Gs1NotOwned { key, enterprise }
+            }
+            StorageError::NotAnInstrument(why) => ApiError::NotAnInstrument(why),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -100,6 +112,10 @@ impl ApiError {
                 (code::INVALID_VALUE, StatusCode::BAD_REQUEST)
             }
             Gs1KeyTaken { .. } => (code::INVALID_VALUE, StatusCode::CONFLICT),
+            Gs1NotOwned { .. } => (code::NOT_AUTHORIZED, StatusCode::FORBIDDEN),
+            NotAnInstrument(_) => (code::INVALID_VALUE, StatusCode::BAD_REQUEST),
+            Throttled(_) => (code::AUTHENTICATION_FAILED, StatusCode::TOO_MANY_REQUESTS),
+            Busy => (code::ERROR, StatusCode::SERVICE_UNAVAILABLE),
             BodyTooLarge { .. } => (code::INVALID_VALUE, StatusCode::PAYLOAD_TOO_LARGE),
             NotResponsible { .. } => (code::SERVER_NOT_RESPONSIBLE, StatusCode::BAD_REQUEST),
             NotAuthorized(_) => (code::NOT_AUTHORIZED, StatusCode::FORBIDDEN),
@@ -151,7 +167,19 @@ impl IntoResponse for ApiFailure {
                 HeaderValue::from_static("Basic realm=\"idstation-node\""),
             );
         }
+        match self.error {
+            ApiError::Throttled(secs) => retry_after(&mut response, secs),
+            ApiError::Busy => retry_after(&mut response, 1),
+            _ => {}
+        }
         response
+    }
+}
+
+/// Tells a refused client when to try again.
+fn retry_after(response: &mut Response, secs: u64) {
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
 }
 
@@ -180,6 +208,11 @@ impl From<StorageError> for V1Error {
             StorageError::AlreadyDecided => AccountError::AlreadyDecided,
             StorageError::UnknownEnterprise(p) => AccountError::UnknownEnterprise(p),
             StorageError::NotFound => AccountError::NotFound,
+            StorageError::EnterpriseRejected => AccountError::EnterpriseRejected,
+            StorageError::TooManyPending => AccountError::RegistrationsFull,
+            StorageError::Gs1PrefixTaken { enterprise, .. } => {
+                AccountError::Gs1PrefixTaken(enterprise)
+            }
             other => return V1Error::Storage(other),
         };
         V1Error::Refused(refused)
@@ -217,12 +250,20 @@ impl V1Error {
         match self {
             V1Error::Refused(e) => match e {
                 InvalidInput { .. } | UnknownEnterprise(_) => StatusCode::BAD_REQUEST,
-                UsernameTaken | AlreadyDecided | DeviceTaken => StatusCode::CONFLICT,
+                UsernameTaken | AlreadyDecided | DeviceTaken | EnterpriseRejected
+                | Gs1PrefixTaken(_) => StatusCode::CONFLICT,
                 WrongCredentials | Unauthenticated | TokenExpired => StatusCode::UNAUTHORIZED,
-                AccountPending | AccountRejected | AccountDisabled | Forbidden(_) => {
-                    StatusCode::FORBIDDEN
-                }
+                AccountPending
+                | AccountRejected
+                | AccountDisabled
+                | AccountLocked
+                | PasswordChangeRequired
+                | DeviceRevoked
+                | Forbidden(_) => StatusCode::FORBIDDEN,
                 NotFound => StatusCode::NOT_FOUND,
+                Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Busy | RegistrationsFull => StatusCode::SERVICE_UNAVAILABLE,
+                BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             },
             V1Error::Storage(_) | V1Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -258,6 +299,15 @@ impl IntoResponse for V1Error {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"idstation-node\""),
             );
+        }
+        match self {
+            V1Error::Refused(AccountError::Throttled { retry_after_secs }) => {
+                retry_after(&mut response, retry_after_secs)
+            }
+            V1Error::Refused(AccountError::Busy | AccountError::RegistrationsFull) => {
+                retry_after(&mut response, 1)
+            }
+            _ => {}
         }
         response
     }

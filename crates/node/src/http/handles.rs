@@ -1,20 +1,27 @@
 //! The Handle.net-compatible JSON REST API: `GET/PUT/DELETE /api/handles/{handle}` and
 //! `GET /api/handles?prefix=P`, answered in the Handle envelope (`http::error::ApiFailure`).
+//!
+//! Value permissions as Handle.Net keeps them: a value without public read (personal fields:
+//! who calibrated and approved, where an instrument is kept) is answered only to the
+//! enterprise that owns the handle's prefix and to the operator, when they authenticate; an
+//! anonymous GET (what a phone or a plain pyhandle reader sends) gets the public values.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use idstation_model::identifier::{is_valid_prefix, Handle};
+use idstation_model::MetadataTemplate;
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
+use super::body_limit;
 use super::error::{code, ApiError, ApiFailure};
-use super::extract::{handle_principal, MAX_BODY_BYTES};
+use super::extract::{handle_principal, handle_writer, ClientIp};
 use super::state::AppState;
-use super::task::{acting, now};
-use crate::accounts::is_at_or_below;
+use super::task::{acting, blocking, now};
+use crate::accounts::{is_at_or_below, Principal};
 use crate::storage::{Actor, NodeStore, PutMode, PutOutcome, StorageError};
 use crate::values::{filter, parse_values, HandleValue};
 
@@ -62,6 +69,9 @@ struct Params {
     types: Vec<String>,
     overwrite: Option<bool>,
     pretty: bool,
+    /// Handle.Net's `publicOnly`: true by default for anonymous readers, false for
+    /// authenticated ones.
+    public_only: Option<bool>,
 }
 
 impl Params {
@@ -92,7 +102,14 @@ impl Params {
                     })
                 }
                 "pretty" => params.pretty = !value.eq_ignore_ascii_case("false"),
-                // auth, publicOnly: every value this node stores is public.
+                "publicOnly" => {
+                    params.public_only = Some(match value.to_ascii_lowercase().as_str() {
+                        "true" | "" => true,
+                        "false" => false,
+                        _ => return Err(ApiError::InvalidParameter(format!("publicOnly={value}"))),
+                    })
+                }
+                // auth: this node is the primary, every answer is authoritative.
                 _ => {}
             }
         }
@@ -162,18 +179,20 @@ struct Write {
 
 impl Write {
     /// Checks that this node serves the handle, authenticates the caller and checks they may
-    /// write under the handle's prefix, in that order, then reads the parameters.
+    /// write under the handle's prefix, in that order, then reads the parameters. Nothing of
+    /// the body has been read yet: a stranger's body is refused unread.
     async fn accept(
         state: &AppState,
         path: Result<Path<String>, PathRejection>,
         query: Option<&str>,
         headers: &HeaderMap,
+        ip: std::net::IpAddr,
     ) -> Result<Write, ApiFailure> {
         let target = target_of(path)?;
         let handle = target.text();
         let fail = |e: ApiError| e.at(&handle);
         check_writable(state, &target).map_err(fail)?;
-        let principal = handle_principal(state, headers).await.map_err(fail)?;
+        let principal = handle_writer(state, headers, ip).await.map_err(fail)?;
         if let Target::Handle(h) = &target {
             if !principal.can_write_prefix(h.prefix()) {
                 return Err(fail(ApiError::NotAuthorized(
@@ -201,19 +220,50 @@ impl Write {
     }
 }
 
+/// Whether `reader` administers `target`: the operator, or an account (or device) of the
+/// enterprise whose prefix the handle lies under.
+fn administers(reader: &Principal, target: &Target) -> bool {
+    if reader.is_operator() {
+        return true;
+    }
+    match (target, &reader.enterprise_prefix) {
+        (Target::Handle(h), Some(own)) => {
+            reader.enterprise_active && is_at_or_below(h.prefix(), own)
+        }
+        _ => false,
+    }
+}
+
 pub(crate) async fn get(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
 ) -> Result<Response, ApiFailure> {
     let target = target_of(path)?;
     let handle = target.text();
     let params = Params::parse(query.as_deref()).map_err(|e| e.at(&handle))?;
+    // Anonymous readers (phones, plain Handle clients) cost no authentication at all.
+    let reader = if headers.contains_key(header::AUTHORIZATION) {
+        Some(
+            handle_principal(&state, &headers, ip)
+                .await
+                .map_err(|e| e.at(&handle))?,
+        )
+    } else {
+        None
+    };
+    if reader.is_none() && params.public_only == Some(false) {
+        return Err(ApiError::AuthenticationNeeded.at(&handle));
+    }
+    let all = params.public_only != Some(true)
+        && reader.as_ref().is_some_and(|r| administers(r, &target));
     // Inline, not on the blocking pool: a read of a WAL snapshot takes microseconds, less than
     // the two thread switches a hand-off costs on a two-core machine (see HandleStore::get_json).
     let stored = state
         .store
-        .get_json(&handle)
+        .get_json(&handle, all)
         .map_err(|e| ApiError::from(e).at(&handle))?
         .ok_or_else(|| ApiError::HandleNotFound.at(&handle))?;
     let filtered = !params.indexes.is_empty() || !params.types.is_empty();
@@ -231,20 +281,28 @@ pub(crate) async fn get(
         )
             .into_response());
     }
-    let values: Vec<HandleValue> = serde_json::from_str(&stored)
-        .map_err(|e| ApiError::Internal(format!("stored values of {handle}: {e}")).at(&handle))?;
-    let shown = filter(&values, &params.indexes, &params.types);
-    // No value matching the filter is not an error when resolving: HTTP 200, responseCode 200.
-    let response_code = if shown.is_empty() && filtered {
-        code::VALUES_NOT_FOUND
-    } else {
-        code::SUCCESS
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        json!({ "responseCode": response_code, "handle": handle, "values": shown }),
-        params.pretty,
-    ))
+    // Parsing, filtering and writing a record again is work in proportion to its size: off the
+    // request threads, so a big record filtered many times over cannot hold up resolution.
+    let failed = handle.clone();
+    blocking(move || {
+        let values: Vec<HandleValue> = serde_json::from_str(&stored).map_err(|e| {
+            ApiError::Internal(format!("stored values of {handle}: {e}")).at(&handle)
+        })?;
+        let shown = filter(&values, &params.indexes, &params.types);
+        // No value matching the filter is not an error when resolving: HTTP 200, code 200.
+        let response_code = if shown.is_empty() && filtered {
+            code::VALUES_NOT_FOUND
+        } else {
+            code::SUCCESS
+        };
+        Ok(json_response(
+            StatusCode::OK,
+            json!({ "responseCode": response_code, "handle": handle, "values": shown }),
+            params.pretty,
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::from(e).at(failed))?
 }
 
 /// `GET /api/handles?prefix=P[&page=N&pageSize=M]`: the handles with prefix P, for the
@@ -255,6 +313,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
 ) -> Result<Response, ApiFailure> {
     let mut prefix = None;
     let (mut page, mut page_size) = (0u64, None::<u64>);
@@ -293,7 +352,7 @@ pub(crate) async fn list(
             node_prefix: state.prefix().to_owned(),
         }));
     }
-    let principal = handle_principal(&state, &headers).await.map_err(fail)?;
+    let principal = handle_principal(&state, &headers, ip).await.map_err(fail)?;
     let allowed = principal.is_operator()
         || principal
             .enterprise_prefix
@@ -327,37 +386,43 @@ pub(crate) async fn list(
     Ok(json_response(StatusCode::OK, body, pretty))
 }
 
+/// `PUT`: the caller is authenticated and authorised (from the head alone) before the body is
+/// read, so a stranger cannot make the node take in a megabyte.
 pub(crate) async fn put(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ClientIp(ip): ClientIp,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiFailure> {
-    let write = Write::accept(&state, path, query.as_deref(), &headers).await?;
+    let write = Write::accept(&state, path, query.as_deref(), &headers, ip).await?;
     let fail = |e: ApiError| e.at(&write.handle);
+    let body = <Bytes as axum::extract::FromRequest<()>>::from_request(request, &()).await;
     let body = body.map_err(|e| {
         fail(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::BodyTooLarge {
-                limit: MAX_BODY_BYTES,
+                limit: body_limit::HANDLE,
             }
         } else {
             ApiError::BadBody(e.body_text())
         })
     })?;
     let at = now();
-    let values = parse_values(&body, &at).map_err(|e| fail(e.into()))?;
     let mode = PutMode {
         overwrite: write.params.overwrite.unwrap_or(true),
         selected: write.params.indexes.clone(),
     };
     let (handle, user) = (write.handle.clone(), write.user.clone());
+    // The body is parsed on the blocking pool with the write: a megabyte of values is work.
     let outcome = on_store(&state, &write.handle, move |store| {
+        let values = parse_values(&body, &at)?;
         let actor = Actor {
             user: &user,
             at: &at,
         };
-        store.put(&handle, values, &mode, &actor)
+        let template = MetadataTemplate::builtin_instrument();
+        store.put(&handle, values, &mode, &template, &actor)
     })
     .await?;
     tracing::info!(handle = %write.handle, ?outcome, "handle written");
@@ -372,12 +437,16 @@ pub(crate) async fn delete(
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
 ) -> Result<Response, ApiFailure> {
-    let write = Write::accept(&state, path, query.as_deref(), &headers).await?;
+    let write = Write::accept(&state, path, query.as_deref(), &headers, ip).await?;
     let (handle, user) = (write.handle.clone(), write.user.clone());
     let indexes = write.params.indexes.clone();
     on_store(&state, &write.handle, move |store| {
-        acting(&user, |actor| store.delete(&handle, &indexes, actor))
+        let template = MetadataTemplate::builtin_instrument();
+        acting(&user, |actor| {
+            store.delete(&handle, &indexes, &template, actor)
+        })
     })
     .await?;
     tracing::info!(handle = %write.handle, "handle deleted");

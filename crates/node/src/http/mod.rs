@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod error;
 pub mod extract;
+mod guard;
 pub mod handles;
 pub mod monitor;
 pub mod openapi;
@@ -20,8 +21,18 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use extract::MAX_BODY_BYTES;
 pub use state::AppState;
+
+/// Request bodies each route reads at most; a larger one is refused (413) before it is read
+/// whole. Every route has one: the default is for the small JSON requests.
+pub mod body_limit {
+    /// Sign-in, registration, decisions, devices, leases, passwords, GS1 prefixes.
+    pub const SMALL: usize = 16 * 1024;
+    /// A handle record (values as the Handle API sends them).
+    pub const HANDLE: usize = 1024 * 1024;
+    /// A sync push of `MAX_PUSH_OPS` registrations (read after the caller is known).
+    pub const PUSH: usize = 16 * 1024 * 1024;
+}
 
 /// The node's routes.
 pub fn router(state: AppState) -> Router {
@@ -30,7 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/handles", get(handles::list))
         .route(
             "/api/handles/{*handle}",
-            get(handles::get).put(handles::put).delete(handles::delete),
+            get(handles::get)
+                .put(handles::put)
+                .delete(handles::delete)
+                .layer(DefaultBodyLimit::max(body_limit::HANDLE)),
         )
         // Accounts, enterprises, devices, leases.
         .route(
@@ -39,21 +53,39 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/accounts/{id}/approve", post(accounts::approve))
         .route("/api/v1/accounts/{id}/reject", post(accounts::reject))
+        .route("/api/v1/accounts/{id}/disable", post(accounts::disable))
+        .route("/api/v1/accounts/{id}/enable", post(accounts::enable))
+        .route("/api/v1/accounts/{id}/role", post(accounts::set_role))
+        .route(
+            "/api/v1/accounts/{id}/password",
+            post(accounts::reset_password),
+        )
+        .route(
+            "/api/v1/accounts/{id}/revoke-tokens",
+            post(accounts::revoke_tokens),
+        )
+        .route("/api/v1/accounts/{id}/unlock", post(accounts::unlock))
         .route("/api/v1/login", post(accounts::login))
         .route("/api/v1/login/device", post(accounts::device_login))
         .route("/api/v1/logout", post(accounts::logout))
         .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/me/password", post(accounts::change_password))
         .route("/api/v1/enterprises", get(accounts::enterprises))
+        .route(
+            "/api/v1/enterprises/{id}/gs1-prefixes",
+            get(accounts::gs1_prefixes).put(accounts::set_gs1_prefixes),
+        )
         .route(
             "/api/v1/devices",
             post(accounts::register_device).get(accounts::list_devices),
         )
         .route("/api/v1/devices/{id}/leases", get(accounts::device_leases))
+        .route("/api/v1/devices/{id}/revoke", post(accounts::revoke_device))
         .route("/api/v1/leases", post(accounts::lease))
         // Sync with workstations.
         .route(
             "/api/v1/sync/push",
-            post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BYTES)),
+            post(sync::push).layer(DefaultBodyLimit::max(body_limit::PUSH)),
         )
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
@@ -64,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         // Phone scans: every other path. Static routes take precedence over the catch-all.
         .route("/{*scanned}", get(resolver::resolve))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(body_limit::SMALL))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             monitor::observe,

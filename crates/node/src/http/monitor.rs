@@ -20,12 +20,20 @@ use super::error::{V1Error, V1Result};
 use super::extract::{query, Caller};
 use super::state::AppState;
 use super::task::blocking;
-use crate::accounts::{is_at_or_below, Invalid};
-use crate::monitor::{day_of, DayFigures, Latency, RequestKind};
+use crate::accounts::Invalid;
+use crate::monitor::{day_of, DayFigures, Latency, RequestKind, OTHER_BUCKET};
 
-/// What kind of request this is and which prefix it concerns.
+/// The part of a path classified: enough for any prefix, so a 64 KiB path costs no more.
+const CLASSIFIED_PATH_BYTES: usize = 256;
+
+/// What kind of request this is and which prefix it concerns (bounded text: the monitor maps
+/// it to a bucket before counting).
 pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
-    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    let mut end = path.len().min(CLASSIFIED_PATH_BYTES);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    let decoded = percent_decode_str(&path[..end]).decode_utf8_lossy();
     if let Some(handle) = decoded.strip_prefix("/api/handles/") {
         let prefix = handle.split('/').next().map(str::to_owned);
         let kind = match *method {
@@ -77,12 +85,22 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     response
 }
 
-/// Writes today's figures when they changed; the node calls it every few seconds and at
-/// shutdown.
+/// Writes today's figures when they changed, and once a day cuts the source addresses of days
+/// past the retention period; the node calls it every few seconds and at shutdown.
 pub fn flush(state: &AppState) {
     if let Some((day, figures)) = state.monitor.take_dirty() {
         if let Err(e) = state.store.store_day(day, figures) {
             tracing::error!(error = %e, %day, "cannot store the day's figures");
+        }
+    }
+    let today = day_of(Utc::now());
+    if state.monitor.retention_due(today) {
+        let days = chrono::Days::new(u64::from(state.settings.ip_retention_days));
+        let cutoff = today.checked_sub_days(days).unwrap_or(today);
+        match state.store.truncate_ips_before(&cutoff.to_string()) {
+            Ok(n) if n > 0 => tracing::info!(days = n, %cutoff, "source addresses truncated"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot truncate old source addresses"),
         }
     }
 }
@@ -104,8 +122,10 @@ fn latency_json(l: &Latency) -> serde_json::Value {
     })
 }
 
-/// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: the day's figures. Operators see every prefix;
-/// everyone else only their enterprise's.
+/// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: the day's figures. Operators see the node's
+/// figures, every bucket and the source addresses (full within the retention period);
+/// everyone else sees their enterprise's bucket only, with addresses cut to their network,
+/// and none of the node-wide figures (latency, peak, events name other tenants' traffic).
 pub(crate) async fn daily(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -125,14 +145,18 @@ pub(crate) async fn daily(
             return Ok(st.store.load_day(&day.to_string())?.unwrap_or_default());
         }
         for (prefix, p) in live.prefixes.iter_mut() {
-            p.total_registrations = st.store.count_handles(prefix)?;
+            if prefix != OTHER_BUCKET {
+                p.total_registrations = st.store.count_handles(prefix)?;
+            }
         }
         Ok(live)
     })
     .await??;
-    if !principal.is_operator() {
+    let node_wide = principal.is_operator();
+    if !node_wide {
         let own = principal.enterprise_prefix.clone().unwrap_or_default();
-        figures.prefixes.retain(|p, _| is_at_or_below(p, &own));
+        figures.prefixes.retain(|p, _| *p == own);
+        figures.truncate_ips();
     }
     let prefixes: Vec<_> = figures
         .prefixes
@@ -150,17 +174,20 @@ pub(crate) async fn daily(
             })
         })
         .collect();
-    Ok(Json(json!({
+    let mut body = json!({
         "date": day.to_string(),
         "timezone": "+08:00",
-        "resolution": latency_json(&figures.resolution),
-        "registration": latency_json(&figures.registration),
-        "max_qps": figures.max_qps,
-        "max_qps_at": figures.max_qps_at,
-        "events": figures.events,
+        "scope": if node_wide { "node" } else { "enterprise" },
         "prefixes": prefixes,
-    }))
-    .into_response())
+    });
+    if node_wide {
+        body["resolution"] = latency_json(&figures.resolution);
+        body["registration"] = latency_json(&figures.registration);
+        body["max_qps"] = json!(figures.max_qps);
+        body["max_qps_at"] = json!(figures.max_qps_at);
+        body["events"] = json!(figures.events);
+    }
+    Ok(Json(body).into_response())
 }
 
 /// Prometheus text exposition (no personal data: counts and durations only).

@@ -229,12 +229,257 @@ pub struct PrefixFiguresDoc {
 pub struct DailyStats {
     pub date: String,
     pub timezone: String,
-    pub resolution: LatencyDoc,
-    pub registration: LatencyDoc,
-    pub max_qps: u64,
+    /// `node` for the operator; `enterprise` for everyone else, who sees their own bucket only
+    /// (addresses cut to their network) and none of the node-wide fields below.
+    pub scope: String,
+    #[schema(nullable = false)]
+    pub resolution: Option<LatencyDoc>,
+    #[schema(nullable = false)]
+    pub registration: Option<LatencyDoc>,
+    #[schema(nullable = false)]
+    pub max_qps: Option<u64>,
     pub max_qps_at: Option<String>,
-    pub events: Vec<Event>,
+    #[schema(nullable = false)]
+    pub events: Option<Vec<Event>>,
+    /// One row per enterprise, one for the node's prefix and one (`other`) for the rest.
     pub prefixes: Vec<PrefixFiguresDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceLoginDoc {
+    pub device_id: String,
+    pub device_secret: String,
+}
+
+/// What the node has seen of a device: the witness a workstation restored from an older
+/// backup resumes from (its next op's sequence is above `high_water`; numbers of a lease up to
+/// `used_through` are taken).
+#[derive(Serialize, ToSchema)]
+pub struct DeviceStatusDoc {
+    pub device_id: String,
+    pub high_water: u64,
+    pub leases: Vec<LeaseUseDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaseUseDoc {
+    pub lease_id: String,
+    pub device_id: String,
+    pub prefix: String,
+    pub series: String,
+    pub first: u64,
+    pub last: u64,
+    pub width: u32,
+    pub used_through: Option<u64>,
+}
+
+/// A device's sign-in: a token limited to sync, the device, and the node's witness of it.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceSignedIn {
+    pub token: String,
+    pub expires_at: String,
+    pub device: Device,
+    pub sync: DeviceWitnessDoc,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceWitnessDoc {
+    pub high_water: u64,
+    pub leases: Vec<LeaseUseDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordChangeDoc {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetDoc {
+    pub new_password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleChangeDoc {
+    pub role: Role,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokedDoc {
+    /// Tokens that were live and are now revoked.
+    pub revoked: u64,
+}
+
+/// GS1 company prefixes (6 to 12 digits) an enterprise holds.
+#[derive(Serialize, ToSchema)]
+pub struct Gs1PrefixesDoc {
+    pub prefixes: Vec<String>,
+}
+
+/// One op of a workstation's outbox.
+#[derive(Serialize, ToSchema)]
+pub struct OperationDoc {
+    pub op_id: String,
+    pub device_id: String,
+    pub seq: u64,
+    /// Hybrid-logical-clock stamp.
+    pub hlc: String,
+    /// `instrument`.
+    pub entity: String,
+    pub entity_id: String,
+    /// `create`, `update`, `delete` or `undelete`.
+    pub kind: String,
+    /// The record (create), `{field: [before, after]}` (update), `{}` otherwise.
+    #[schema(value_type = Value)]
+    pub payload: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PushRequestDoc {
+    pub device_id: String,
+    pub ops: Vec<OperationDoc>,
+}
+
+/// An instrument record as the node holds it.
+#[derive(Serialize, ToSchema)]
+pub struct ServerRowDoc {
+    pub handle: String,
+    pub version: u64,
+    pub deleted: bool,
+    #[schema(value_type = Object)]
+    pub instrument: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpResultDoc {
+    pub op_id: String,
+    pub seq: u64,
+    /// `applied`, `duplicate`, `rejected` or `conflict`.
+    pub outcome: String,
+    pub reason_code: Option<String>,
+    pub reason: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub conflicts: Option<Vec<serde_json::Value>>,
+    pub server: Option<ServerRowDoc>,
+    pub applied_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PushResponseDoc {
+    pub results: Vec<OpResultDoc>,
+    pub high_water: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangeDoc {
+    pub cursor: u64,
+    pub row: ServerRowDoc,
+    /// The device whose op made the change; absent for Handle API changes.
+    pub origin_device: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PullResponseDoc {
+    pub changes: Vec<ChangeDoc>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+}
+
+/// 410: the cursor is older than the change log the node keeps; pull a snapshot.
+#[derive(Serialize, ToSchema)]
+pub struct MustRefetchDoc {
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+    pub min_cursor: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SnapshotPageDoc {
+    pub rows: Vec<ServerRowDoc>,
+    pub next_after: Option<String>,
+    pub cursor: u64,
+}
+
+/// Refusals of every endpoint that authenticates (Basic credentials are throttled and their
+/// hashing bounded).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum AuthRefusals {
+    #[response(status = 401, description = "not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(
+        status = 403,
+        description = "not allowed, account inactive or locked, password to change first, or a device"
+    )]
+    Forbidden(ErrorBody),
+    #[response(
+        status = 429,
+        description = "too many wrong passwords: wait (Retry-After)"
+    )]
+    Throttled(ErrorBody),
+    #[response(
+        status = 503,
+        description = "too many passwords being checked: retry (Retry-After)"
+    )]
+    Busy(ErrorBody),
+}
+
+/// An account change's refusals.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum ChangeRefusals {
+    #[response(status = 400, description = "invalid id or body")]
+    Invalid(ErrorBody),
+    #[response(status = 401, description = "not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(
+        status = 403,
+        description = "not allowed (another enterprise's administrator, one's own account, a device)"
+    )]
+    Forbidden(ErrorBody),
+    #[response(
+        status = 404,
+        description = "no such account (or another enterprise's)"
+    )]
+    NoAccount(ErrorBody),
+    #[response(status = 409, description = "already in that state")]
+    Decided(ErrorBody),
+    #[response(status = 413, description = "body too large")]
+    TooLarge,
+    #[response(status = 429, description = "too many wrong passwords: wait")]
+    Throttled(ErrorBody),
+    #[response(status = 503, description = "busy: retry")]
+    Busy(ErrorBody),
+}
+
+/// 429 and 503 from every endpoint that checks Basic credentials (throttled, hashing bounded).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum Slowed {
+    #[response(
+        status = 429,
+        description = "too many wrong passwords from this address or for this account: wait (Retry-After)"
+    )]
+    Throttled(ErrorBody),
+    #[response(
+        status = 503,
+        description = "too many passwords being checked: retry (Retry-After)"
+    )]
+    Busy(ErrorBody),
+}
+
+/// The same in the Handle envelope.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum HandleSlowed {
+    #[response(
+        status = 429,
+        description = "too many wrong passwords: wait (Retry-After)"
+    )]
+    Throttled(HandleFailure),
+    #[response(status = 503, description = "busy: retry (Retry-After)")]
+    Busy(HandleFailure),
 }
 
 /// 401 from every endpoint that needs a signed-in caller.
@@ -260,10 +505,17 @@ enum DecisionRefusals {
     NotOperator(ErrorBody),
     #[response(status = 404, description = "no such account")]
     NoAccount(ErrorBody),
-    #[response(status = 409, description = "already decided")]
+    #[response(
+        status = 409,
+        description = "already decided, or the enterprise was rejected"
+    )]
     Decided(ErrorBody),
     #[response(status = 413, description = "body too large")]
     TooLarge,
+    #[response(status = 429, description = "too many wrong passwords: wait")]
+    Throttled(ErrorBody),
+    #[response(status = 503, description = "busy: retry")]
+    Busy(ErrorBody),
 }
 
 struct Security;
@@ -287,17 +539,22 @@ impl Modify for Security {
     info(
         title = "IDStation node",
         description = "Handle-compatible registration and resolution, accounts with operator \
-                       approval, suffix leases and monitoring figures."
+                       approval and a lifecycle, devices, suffix leases, sync with \
+                       workstations and monitoring figures."
     ),
     paths(
         get_handle, put_handle, delete_handle, list_handles, resolve_scan,
-        register, list_accounts, approve, reject, login, logout, me, enterprises,
-        register_device, list_devices, device_leases, lease, daily_stats, metrics
+        register, list_accounts, approve, reject, disable, enable, set_role, reset_password,
+        revoke_tokens, unlock, login, device_login, logout, me, change_password, enterprises,
+        gs1_prefixes, set_gs1_prefixes, register_device, list_devices, device_leases,
+        revoke_device, lease, sync_push, sync_pull, sync_snapshot, sync_status, daily_stats,
+        metrics
     ),
     components(schemas(
         HandleValueDoc, ValueDataDoc, HandleRecord, HandleList, HandleWritten, HandleFailure, HandleValueInput,
         ErrorBody, Account, AccountStatus, Role, Enterprise, Device, Registration,
-        Event, DailyStats
+        Event, DailyStats, DeviceStatusDoc, DeviceSignedIn, PushRequestDoc, PushResponseDoc,
+        PullResponseDoc, SnapshotPageDoc, MustRefetchDoc
     )),
     modifiers(&Security)
 )]
@@ -314,6 +571,7 @@ pub struct ApiDoc;
         (status = 400, description = "invalid prefix or parameter, or a prefix this node is not responsible for", body = HandleFailure),
         (status = 401, description = "authentication needed (responseCode 402)", body = HandleFailure),
         (status = 403, description = "not the operator nor an account of the prefix's enterprise", body = HandleFailure),
+        HandleSlowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -341,11 +599,15 @@ fn resolve_scan() {}
         ("handle" = String, Path, description = "`<prefix>/<suffix>`; `/` may be sent as `%2F`", pattern = r"^88(\.[0-9]{1,6}){1,3}/[A-Za-z0-9.-]{1,32}$", example = "88.118.8/CAL-2026-000123"),
         ("index" = Option<String>, Query, description = "value indexes, repeated or comma-separated"),
         ("type" = Option<String>, Query, description = "value types, repeatable"),
+        ("publicOnly" = Option<bool>, Query, description = "false: every value (needs credentials of the owning enterprise or the operator)"),
     ),
     responses(
-        (status = 200, description = "the handle's values", body = HandleRecord),
+        (status = 200, description = "the handle's values: the public ones, or all of them for the enterprise that owns the handle and the operator when they authenticate", body = HandleRecord),
         (status = 400, description = "invalid handle or parameter", body = HandleFailure),
+        (status = 401, description = "publicOnly=false without credentials (responseCode 402)", body = HandleFailure),
+        (status = 403, description = "wrong credentials", body = HandleFailure),
         (status = 404, description = "no such handle (responseCode 100)", body = HandleFailure),
+        HandleSlowed,
     ))]
 #[allow(dead_code)]
 fn get_handle() {}
@@ -365,6 +627,7 @@ fn get_handle() {}
         (status = 403, description = "wrong credentials or not allowed", body = HandleFailure),
         (status = 409, description = "exists and overwrite=false, or a GS1 key another handle carries", body = HandleFailure),
         (status = 413, description = "body too large", body = HandleFailure),
+        HandleSlowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -381,6 +644,7 @@ fn put_handle() {}
         (status = 401, description = "authentication needed", body = HandleFailure),
         (status = 403, description = "wrong credentials or not allowed", body = HandleFailure),
         (status = 404, description = "no such handle", body = HandleFailure),
+        HandleSlowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -391,8 +655,10 @@ fn delete_handle() {}
     responses(
         (status = 201, description = "registered, pending the operator's approval", body = AccountEnvelope),
         (status = 400, description = "invalid registration", body = ErrorBody),
-        (status = 409, description = "user name taken", body = ErrorBody),
+        (status = 409, description = "user name taken, or the enterprise was rejected", body = ErrorBody),
         TooLarge,
+        (status = 429, description = "many registrations from this address: wait (Retry-After)", body = ErrorBody),
+        (status = 503, description = "too many registrations await approval, or busy: retry later", body = ErrorBody),
     ))]
 #[allow(dead_code)]
 fn register() {}
@@ -404,6 +670,7 @@ fn register() {}
         (status = 400, description = "invalid status", body = ErrorBody),
         NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -434,11 +701,13 @@ fn reject() {}
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts",
     request_body = LoginRequestDoc,
     responses(
-        (status = 200, description = "signed in", body = LoginAnswer),
+        (status = 200, description = "signed in (an account that must change its password gets a token that only does that)", body = LoginAnswer),
         (status = 400, description = "malformed request", body = ErrorBody),
         (status = 401, description = "wrong user name or password", body = ErrorBody),
-        (status = 403, description = "account pending, rejected or disabled", body = ErrorBody),
+        (status = 403, description = "account pending, rejected, disabled or locked", body = ErrorBody),
         TooLarge,
+        (status = 429, description = "too many wrong passwords: wait (Retry-After)", body = ErrorBody),
+        (status = 503, description = "too many passwords being checked: retry (Retry-After)", body = ErrorBody),
     ))]
 #[allow(dead_code)]
 fn login() {}
@@ -449,6 +718,7 @@ fn login() {}
         NotSignedIn,
         (status = 403, description = "not a token, or account inactive", body = ErrorBody),
         (status = 404, description = "token already revoked", body = ErrorBody),
+        Slowed,
     ),
     security(("bearer" = [])))]
 #[allow(dead_code)]
@@ -459,6 +729,7 @@ fn logout() {}
         (status = 200, description = "the caller", body = MeAnswer),
         NotSignedIn,
         (status = 403, description = "account inactive", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -469,6 +740,7 @@ fn me() {}
         (status = 200, description = "enterprises the caller may see", body = EnterpriseList),
         NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -482,6 +754,7 @@ fn enterprises() {}
         NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
         TooLarge,
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -492,6 +765,7 @@ fn register_device() {}
         (status = 200, description = "devices the caller may see", body = DeviceList),
         NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -505,6 +779,7 @@ fn list_devices() {}
         NotSignedIn,
         (status = 403, description = "not allowed", body = ErrorBody),
         (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -519,6 +794,7 @@ fn device_leases() {}
         (status = 403, description = "not allowed", body = ErrorBody),
         (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
         TooLarge,
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -531,6 +807,7 @@ fn lease() {}
         (status = 400, description = "invalid date", body = ErrorBody),
         NotSignedIn,
         (status = 403, description = "account inactive", body = ErrorBody),
+        Slowed,
     ),
     security(("basic" = []), ("bearer" = [])))]
 #[allow(dead_code)]
@@ -540,6 +817,184 @@ fn daily_stats() {}
     responses((status = 200, description = "Prometheus text exposition", content_type = "application/openmetrics-text")))]
 #[allow(dead_code)]
 fn metrics() {}
+
+#[utoipa::path(post, path = "/api/v1/login/device", tag = "devices",
+    description = "A registered workstation signs in with its device secret, as itself: a token \
+                   limited to sync (push, pull, snapshots, status, its own leases).",
+    request_body = DeviceLoginDoc,
+    responses(
+        (status = 200, description = "signed in as the device", body = DeviceSignedIn),
+        (status = 400, description = "malformed request", body = ErrorBody),
+        (status = 401, description = "no such device, or the wrong secret", body = ErrorBody),
+        (status = 403, description = "the device was revoked, or its enterprise is not active", body = ErrorBody),
+        TooLarge,
+        (status = 429, description = "too many wrong secrets from this address", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn device_login() {}
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
+    description = "Changes one's own password (the operator's first sign-in must). Every other \
+                   token of the account is revoked.",
+    request_body = PasswordChangeDoc,
+    responses(
+        (status = 200, description = "changed", body = AccountEnvelope),
+        (status = 400, description = "weak or unchanged new password, wrong current one", body = ErrorBody),
+        (status = 404, description = "the prefix administrator has no account", body = ErrorBody),
+        TooLarge,
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn change_password() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts",
+    description = "Disables an account and revokes its tokens (the operator; an enterprise's \
+                   administrator within it). Audited.",
+    params(("id" = i64, Path, description = "account id")),
+    responses((status = 200, description = "disabled", body = AccountEnvelope), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn disable() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", tag = "accounts",
+    params(("id" = i64, Path, description = "account id")),
+    responses((status = 200, description = "enabled again", body = AccountEnvelope), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn enable() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/role", tag = "accounts",
+    params(("id" = i64, Path, description = "account id")),
+    request_body = RoleChangeDoc,
+    responses((status = 200, description = "the new role", body = AccountEnvelope), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn set_role() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts",
+    description = "Resets someone's password: their tokens are revoked and their next sign-in \
+                   must set a new one.",
+    params(("id" = i64, Path, description = "account id")),
+    request_body = PasswordResetDoc,
+    responses((status = 200, description = "reset", body = AccountEnvelope), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn reset_password() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/revoke-tokens", tag = "accounts",
+    params(("id" = i64, Path, description = "account id")),
+    responses((status = 200, description = "signed out everywhere", body = RevokedDoc), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn revoke_tokens() {}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/unlock", tag = "accounts",
+    description = "Lifts the lock repeated wrong passwords put on an account.",
+    params(("id" = i64, Path, description = "account id")),
+    responses((status = 200, description = "unlocked", body = AccountEnvelope), ChangeRefusals),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn unlock() {}
+
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/gs1-prefixes", tag = "accounts",
+    params(("id" = i64, Path, description = "enterprise id")),
+    responses(
+        (status = 200, description = "the enterprise's GS1 company prefixes", body = Gs1PrefixesDoc),
+        (status = 400, description = "invalid id", body = ErrorBody),
+        (status = 404, description = "no such enterprise (or another's)", body = ErrorBody),
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn gs1_prefixes() {}
+
+#[utoipa::path(put, path = "/api/v1/enterprises/{id}/gs1-prefixes", tag = "accounts",
+    description = "The operator sets the GS1 company prefixes an enterprise holds; GS1 keys are \
+                   then accepted only on that enterprise's records.",
+    params(("id" = i64, Path, description = "enterprise id")),
+    request_body = Gs1PrefixesDoc,
+    responses(
+        (status = 200, description = "the prefixes now held", body = Gs1PrefixesDoc),
+        (status = 400, description = "invalid id or prefix", body = ErrorBody),
+        (status = 404, description = "no such enterprise", body = ErrorBody),
+        (status = 409, description = "a prefix (or one overlapping it) belongs to another enterprise", body = ErrorBody),
+        TooLarge,
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn set_gs1_prefixes() {}
+
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", tag = "devices",
+    params(("id" = String, Path, description = "device id")),
+    responses(
+        (status = 200, description = "revoked: its secret and tokens no longer work", body = DeviceEnvelope),
+        (status = 400, description = "invalid id", body = ErrorBody),
+        (status = 404, description = "no such device (or another enterprise's)", body = ErrorBody),
+        (status = 409, description = "revoked already", body = ErrorBody),
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn revoke_device() {}
+
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
+    description = "A device's outbox ops, in sequence order. Each op is applied once (by op id) \
+                   and its result stored; a replay gets the stored result. The caller is \
+                   known before the body is read.",
+    request_body = PushRequestDoc,
+    responses(
+        (status = 200, description = "each op's result and the device's high-water mark", body = PushResponseDoc),
+        (status = 400, description = "invalid body, another device's op, too many ops", body = ErrorBody),
+        (status = 404, description = "no such device (or not the caller's)", body = ErrorBody),
+        TooLarge,
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn sync_push() {}
+
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
+    params(
+        ("cursor" = Option<u64>, Query, description = "the last cursor the caller holds"),
+        ("limit" = Option<u32>, Query, description = "changes per page", minimum = 1, maximum = 1000),
+    ),
+    responses(
+        (status = 200, description = "changes after the cursor, within the caller's enterprise", body = PullResponseDoc),
+        (status = 400, description = "invalid cursor or limit", body = ErrorBody),
+        (status = 410, description = "the cursor is older than the change log: pull a snapshot", body = MustRefetchDoc),
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn sync_pull() {}
+
+#[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync",
+    params(
+        ("after" = Option<String>, Query, description = "resume after this handle"),
+        ("limit" = Option<u32>, Query, description = "records per page", minimum = 1, maximum = 1000),
+    ),
+    responses(
+        (status = 200, description = "records in handle order", body = SnapshotPageDoc),
+        (status = 400, description = "invalid limit", body = ErrorBody),
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn sync_snapshot() {}
+
+#[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync",
+    params(("device_id" = String, Query, description = "the device (a UUID)")),
+    responses(
+        (status = 200, description = "what the node has seen of the device", body = DeviceStatusDoc),
+        (status = 400, description = "invalid device id", body = ErrorBody),
+        (status = 404, description = "no such device (or not the caller's)", body = ErrorBody),
+        AuthRefusals,
+    ),
+    security(("basic" = []), ("bearer" = [])))]
+#[allow(dead_code)]
+fn sync_status() {}
 
 #[cfg(test)]
 mod tests {
@@ -558,6 +1013,16 @@ mod tests {
             "/api/v1/leases",
             "/api/v1/stats/daily",
             "/metrics",
+            "/api/v1/sync/push",
+            "/api/v1/sync/pull",
+            "/api/v1/sync/snapshot",
+            "/api/v1/sync/status",
+            "/api/v1/login/device",
+            "/api/v1/me/password",
+            "/api/v1/accounts/{id}/disable",
+            "/api/v1/accounts/{id}/unlock",
+            "/api/v1/enterprises/{id}/gs1-prefixes",
+            "/api/v1/devices/{id}/revoke",
         ] {
             assert!(paths.contains_key(p), "{p} missing");
         }

@@ -62,7 +62,11 @@ pub(crate) async fn resolve(State(state): State<AppState>, uri: Uri) -> Response
             };
             Ok(match store.get(&handle)? {
                 None => Outcome::NotFound,
-                Some(values) => match url(&values).filter(|u| is_web_url(u)) {
+                // A phone is anyone: it sees the publicly readable values only.
+                Some(mut values) => match {
+                    values.retain(|v| v.is_public());
+                    url(&values).filter(|u| is_web_url(u))
+                } {
                     Some(target) => Outcome::Redirect(target.to_owned()),
                     None => Outcome::Record { handle, values },
                 },

@@ -1,11 +1,12 @@
-//! What every handler shares: the store, the authenticator, the monitor and the node's settings,
-//! read once at start.
+//! What every handler shares: the store, the authenticator, the password guard, the monitor and
+//! the node's settings, read once at start.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::guard::Guard;
 use super::task::{blocking, TaskFailed};
 use crate::auth::Authenticator;
 use crate::config::Settings;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub(crate) auth: Arc<Authenticator>,
     pub(crate) settings: Arc<Settings>,
     pub(crate) monitor: Arc<Monitor>,
+    /// Bounded password hashing and sign-in throttling.
+    pub(crate) guard: Arc<Guard>,
     prefix: Arc<str>,
     /// Present while the node serves; found at start, it tells of an unclean stop.
     pub(crate) running_marker: Option<Arc<Path>>,
@@ -29,17 +32,34 @@ impl AppState {
         let config = store.config()?;
         let now = Utc::now();
         let today = store.load_day(&day_of(now).to_string())?;
-        Ok(AppState {
+        let state = AppState {
             monitor: Arc::new(Monitor::new(now, today)),
             auth: Arc::new(Authenticator::new(
                 &config.prefix,
                 &config.admin_secret_hash,
             )),
             store,
+            guard: Arc::new(Guard::new(settings.password_hashes)),
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
             running_marker: None,
-        })
+        };
+        state.refresh_buckets()?;
+        Ok(state)
+    }
+
+    /// Gives the node's prefix and each active enterprise's their own monitoring figures
+    /// (blocking: it reads the enterprises). Called at start and when an enterprise changes.
+    pub(crate) fn refresh_buckets(&self) -> Result<(), StorageError> {
+        let active = self
+            .store
+            .list_enterprises(None)?
+            .into_iter()
+            .filter(|e| e.status == "active")
+            .map(|e| e.prefix);
+        self.monitor
+            .set_buckets(std::iter::once(self.prefix.to_string()).chain(active));
+        Ok(())
     }
 
     /// Keeps the "running" marker in `data_dir` (see `serve::run`).

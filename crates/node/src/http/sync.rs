@@ -1,4 +1,5 @@
-//! `/api/v1/sync/…`: push ops, pull changes, snapshots after "must refetch", device status.
+//! `/api/v1/sync/…`: push ops, pull changes, snapshots after "must refetch", device status (the
+//! node's witness of what a device has used). Accounts and devices (as themselves) call these.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -11,15 +12,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{V1Error, V1Result};
-use super::extract::{query, Caller, JsonBody};
+use super::extract::{query, JsonBody, SyncCaller};
 use super::state::AppState;
 use super::task::acting;
 use crate::accounts::{AccountError, Denied, Invalid};
 use crate::sync::{check_push, PullOutcome, PushRejection};
 use crate::words::Message;
-
-/// A full push of [`MAX_PUSH_OPS`] registrations is a few MiB.
-pub const MAX_PUSH_BYTES: usize = 16 * 1024 * 1024;
 
 /// Records per pull or snapshot page when the client names no limit.
 const DEFAULT_PAGE: u32 = 500;
@@ -37,7 +35,7 @@ fn page_limit(limit: Option<u32>) -> V1Result<u32> {
 
 pub(crate) async fn push(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    SyncCaller(principal): SyncCaller,
     JsonBody(req): JsonBody<PushRequest>,
 ) -> V1Result {
     if req.ops.len() > MAX_PUSH_OPS {
@@ -50,8 +48,11 @@ pub(crate) async fn push(
         .with_store(move |store| -> V1Result<_> {
             let device = store
                 .device(&req.device_id.to_string())?
-                .filter(|d| principal.can_read_enterprise(d.enterprise_id))
+                .filter(|d| principal.acts_for_device(d))
                 .ok_or(AccountError::NotFound)?;
+            if device.revoked_at.is_some() {
+                return Err(AccountError::DeviceRevoked.into());
+            }
             check_push(&device.id, &req.ops)?;
             let template = MetadataTemplate::builtin_instrument();
             Ok(acting(&principal.username, |actor| {
@@ -71,11 +72,15 @@ pub(crate) struct PullQuery {
 
 pub(crate) async fn pull(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    SyncCaller(principal): SyncCaller,
     q: Result<Query<PullQuery>, QueryRejection>,
 ) -> V1Result {
     let q = query(q, "query")?;
     let limit = page_limit(q.limit)?;
+    if i64::try_from(q.cursor).is_err() {
+        let max = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
+        return Err(V1Error::invalid("cursor", Invalid::OutOfRange { max }));
+    }
     let scope = principal.prefix_scope()?;
     let outcome = state
         .with_store(move |store| store.pull(scope.as_deref(), q.cursor, limit))
@@ -103,7 +108,7 @@ pub(crate) struct SnapshotQuery {
 
 pub(crate) async fn snapshot(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    SyncCaller(principal): SyncCaller,
     q: Result<Query<SnapshotQuery>, QueryRejection>,
 ) -> V1Result {
     let q = query(q, "query")?;
@@ -122,23 +127,23 @@ pub(crate) struct StatusQuery {
 
 pub(crate) async fn status(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    SyncCaller(principal): SyncCaller,
     q: Result<Query<StatusQuery>, QueryRejection>,
 ) -> V1Result {
     let device_id = query(q, "device_id")?.device_id;
-    let high_water = state
-        .with_store(move |store| -> V1Result<u64> {
+    let status = state
+        .with_store(move |store| -> V1Result<DeviceStatus> {
             let id = device_id.to_string();
             store
                 .device(&id)?
-                .filter(|d| principal.can_read_enterprise(d.enterprise_id))
+                .filter(|d| principal.acts_for_device(d))
                 .ok_or(AccountError::NotFound)?;
-            Ok(store.high_water(&id)?)
+            Ok(DeviceStatus {
+                device_id,
+                high_water: store.high_water(&id)?,
+                leases: store.leases_in_use(&id)?,
+            })
         })
         .await??;
-    Ok(Json(DeviceStatus {
-        device_id,
-        high_water,
-    })
-    .into_response())
+    Ok(Json(status).into_response())
 }

@@ -10,10 +10,10 @@
 pub mod sqlite;
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
-use idstation_model::sync::{PushResponse, SnapshotPage};
+use idstation_model::sync::{LeaseUse, PushResponse, SnapshotPage};
 use idstation_model::{MetadataTemplate, Operation, SuffixLease};
 
-use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Principal};
+use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Principal, Role};
 use crate::monitor::DayFigures;
 use crate::sync::PullOutcome;
 use crate::values::{HandleValue, ValueError};
@@ -53,6 +53,22 @@ pub enum StorageError {
     UnknownEnterprise(String),
     #[error("the account was already decided")]
     AlreadyDecided,
+    /// Registrations awaiting approval are at their limit.
+    #[error("too many registrations await approval")]
+    TooManyPending,
+    /// The enterprise was rejected: nobody joins it.
+    #[error("the enterprise was rejected")]
+    EnterpriseRejected,
+    /// A GS1 company prefix (or one overlapping it) belongs to another enterprise.
+    #[error("GS1 company prefix {prefix} belongs to enterprise {enterprise}")]
+    Gs1PrefixTaken { prefix: String, enterprise: String },
+    /// A record carries a GS1 key outside the GS1 company prefixes of the enterprise that owns
+    /// the record's prefix.
+    #[error("GS1 key {key} is outside the GS1 company prefixes of enterprise {enterprise}")]
+    Gs1NotOwned { key: String, enterprise: String },
+    /// A write would leave a synced instrument record's values unreadable as an instrument.
+    #[error("the values are not a valid instrument record: {0}")]
+    NotAnInstrument(String),
     /// The account, device or token named does not exist (or the token is revoked already).
     #[error("not found")]
     NotFound,
@@ -101,16 +117,30 @@ pub trait HandleStore: Send + Sync + 'static {
     /// the node's hottest path, answers without parsing and re-serialising them. Called on the
     /// async threads, so it must return in microseconds (a backend that waits on a network
     /// puts a cache in front).
-    fn get_json(&self, handle: &str) -> Result<Option<String>, StorageError>;
+    /// `all`: every value (for the owning enterprise and the operator); otherwise only the
+    /// publicly readable ones (Handle permissions), kept as their own text.
+    fn get_json(&self, handle: &str, all: bool) -> Result<Option<String>, StorageError>;
+    /// Writes values as the Handle API sends them. A handle whose values describe an
+    /// instrument (or that holds a synced one) is written through its record, as sync writes
+    /// it: a new version in the change log, which workstations pull and merge against. A GS1
+    /// key outside the owning enterprise's company prefixes is refused.
     fn put(
         &self,
         handle: &str,
         values: Vec<HandleValue>,
         mode: &PutMode,
+        template: &MetadataTemplate,
         actor: &Actor<'_>,
     ) -> Result<PutOutcome, StorageError>;
-    /// Deletes the whole handle (empty `indexes`) or only those values.
-    fn delete(&self, handle: &str, indexes: &[u32], actor: &Actor<'_>) -> Result<(), StorageError>;
+    /// Deletes the whole handle (empty `indexes`) or only those values; a synced record is
+    /// deleted through the change log (see [`HandleStore::put`]).
+    fn delete(
+        &self,
+        handle: &str,
+        indexes: &[u32],
+        template: &MetadataTemplate,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError>;
     /// The handle carrying a GS1 key, given in its canonical Digital Link form.
     fn handle_of_gs1(&self, key: &str) -> Result<Option<String>, StorageError>;
     /// Handles with exactly this prefix, in order: how many there are, and `limit` of them
@@ -125,7 +155,8 @@ pub trait HandleStore: Send + Sync + 'static {
 
 /// Accounts, enterprises, tokens, devices and leases.
 pub trait AccountStore: Send + Sync + 'static {
-    /// The operator account `idstation-node init` creates.
+    /// The operator account `idstation-node init` creates; its first sign-in must set a new
+    /// password.
     fn create_operator(
         &self,
         username: &str,
@@ -157,7 +188,8 @@ pub trait AccountStore: Send + Sync + 'static {
         actor: &Actor<'_>,
     ) -> Result<(), StorageError>;
     /// The principal a token stands for, if the token exists, is unrevoked and unexpired at
-    /// `now`, and its account is active.
+    /// `now`, and its account is active (an account's token) or its device unrevoked (a
+    /// device's token).
     fn principal_for_token(
         &self,
         token_sha256: &str,
@@ -191,12 +223,54 @@ pub trait AccountStore: Send + Sync + 'static {
         secret_sha256: &str,
         actor: &Actor<'_>,
     ) -> Result<Device, StorageError>;
-    /// The account that registered the device, when `secret_sha256` is the device's.
-    fn device_account(
+    /// The device, and whether its enterprise is active, when `secret_sha256` is the device's.
+    fn device_for_login(
         &self,
         device_id: &str,
         secret_sha256: &str,
-    ) -> Result<Option<Account>, StorageError>;
+    ) -> Result<Option<(Device, bool)>, StorageError>;
+    /// Stores a token for a device's sign-in and audits it.
+    fn record_device_login(
+        &self,
+        device: &Device,
+        token_sha256: &str,
+        expires_at: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError>;
+    /// Enables (`Active`) or disables (`Disabled`) an account; disabling revokes its tokens.
+    fn set_account_status(
+        &self,
+        id: i64,
+        status: AccountStatus,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError>;
+    fn set_role(&self, id: i64, role: Role, actor: &Actor<'_>) -> Result<Account, StorageError>;
+    /// Sets a password (hashed). `must_change`: someone else set it (a reset), so its owner
+    /// replaces it at the next sign-in. Every token of the account is revoked but `keep_token`.
+    fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_token: Option<&str>,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError>;
+    /// Revokes every token of the account; returns how many were live.
+    fn revoke_tokens(&self, id: i64, actor: &Actor<'_>) -> Result<u64, StorageError>;
+    /// Locks an account after repeated wrong passwords (once; audited).
+    fn lock_account(&self, id: i64, actor: &Actor<'_>) -> Result<(), StorageError>;
+    fn unlock_account(&self, id: i64, actor: &Actor<'_>) -> Result<Account, StorageError>;
+    /// Revokes a device: its secret and its tokens stop working.
+    fn revoke_device(&self, id: &str, actor: &Actor<'_>) -> Result<Device, StorageError>;
+    /// Replaces the GS1 company prefixes of an enterprise; refused when one overlaps another
+    /// enterprise's.
+    fn set_gs1_prefixes(
+        &self,
+        enterprise_id: i64,
+        prefixes: &[String],
+        actor: &Actor<'_>,
+    ) -> Result<Vec<String>, StorageError>;
+    fn gs1_prefixes(&self, enterprise_id: i64) -> Result<Vec<String>, StorageError>;
     fn device(&self, id: &str) -> Result<Option<Device>, StorageError>;
     fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, StorageError>;
     /// Leases the next `count` numbers of `series` under the device's enterprise prefix.
@@ -226,6 +300,9 @@ pub trait SyncStore: Send + Sync + 'static {
         actor: &Actor<'_>,
     ) -> Result<PushResponse, StorageError>;
     fn high_water(&self, device_id: &str) -> Result<u64, StorageError>;
+    /// The device's leases, each with the highest number in it registered at the node (by
+    /// sync or the Handle API, deleted records included).
+    fn leases_in_use(&self, device_id: &str) -> Result<Vec<LeaseUse>, StorageError>;
     /// Changes after `cursor` to records at or below `scope` (every record when `None`).
     fn pull(
         &self,
@@ -251,12 +328,31 @@ pub trait MonitorStore: Send + Sync + 'static {
     /// How many handles exist under `prefix` (not below it).
     fn count_handles(&self, prefix: &str) -> Result<u64, StorageError>;
 
+    /// Stored days before `day` whose source addresses are still whole.
+    fn days_with_whole_ips(&self, before: &str) -> Result<Vec<String>, StorageError>;
+
     /// Fills in each prefix's total and writes the day.
     fn store_day(&self, day: NaiveDate, mut figures: DayFigures) -> Result<(), StorageError> {
         for (prefix, p) in figures.prefixes.iter_mut() {
-            p.total_registrations = self.count_handles(prefix)?;
+            if prefix != crate::monitor::OTHER_BUCKET {
+                p.total_registrations = self.count_handles(prefix)?;
+            }
         }
         let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         self.save_day(&day.to_string(), &figures, &at)
+    }
+
+    /// Cuts the source addresses of every day before `day` to their networks (the retention
+    /// period is over); returns how many days changed.
+    fn truncate_ips_before(&self, day: &str) -> Result<usize, StorageError> {
+        let days = self.days_with_whole_ips(day)?;
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        for d in &days {
+            if let Some(mut figures) = self.load_day(d)? {
+                figures.truncate_ips();
+                self.save_day(d, &figures, &at)?;
+            }
+        }
+        Ok(days.len())
     }
 }

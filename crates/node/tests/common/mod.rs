@@ -11,7 +11,15 @@ pub use serde_json::{json, Value};
 
 pub const PREFIX: &str = "88.118";
 pub const SECRET: &str = "correct horse battery staple";
+/// The password tests give the operator account in place of the admin secret it starts with.
+pub const OPERATOR_PASSWORD: &str = "operator-2026-own";
 pub const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
+
+/// The node binary the tests run: `IDSTATION_NODE_BIN` when set (the release build, or an older
+/// build to show a test failing before a fix), else the one cargo built for this test.
+pub fn node_bin() -> PathBuf {
+    std::env::var_os("IDSTATION_NODE_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from)
+}
 
 /// A running node; killed when dropped so a failing test leaves no process behind.
 pub struct Node {
@@ -22,10 +30,32 @@ pub struct Node {
 impl Node {
     /// `serve` on `listen`; `None` when the address cannot be bound (e.g. no IPv6 loopback).
     pub fn try_start(data_dir: &Path, listen: &str) -> Option<Node> {
-        let mut child = Command::new(BIN)
+        Node::try_start_with(data_dir, listen, &[])
+    }
+
+    /// `serve` on 127.0.0.1 with more arguments (e.g. `--config FILE`).
+    pub fn start_with(data_dir: &Path, args: &[&str]) -> Node {
+        Node::try_start_with(data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
+    }
+
+    /// `serve` on 127.0.0.1 run through `wrapper` (e.g. `prlimit --nofile=1024:20000`), which
+    /// execs the node (so the process id stays the node's).
+    pub fn start_wrapped(wrapper: &[&str], data_dir: &Path, args: &[&str]) -> Node {
+        let mut command = Command::new(wrapper[0]);
+        command.args(&wrapper[1..]).arg(node_bin());
+        Node::spawn(command, data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
+    }
+
+    pub fn try_start_with(data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
+        Node::spawn(Command::new(node_bin()), data_dir, listen, args)
+    }
+
+    fn spawn(mut command: Command, data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
+        let mut child = command
             .args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", listen])
+            .args(args)
             .env("IDSTATION_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -76,10 +106,11 @@ impl Drop for Node {
 
 pub fn init(dir: &Path) -> PathBuf {
     let data_dir = dir.join("node");
-    let out = Command::new(BIN)
+    let out = Command::new(node_bin())
         .args(["init", "--data-dir"])
         .arg(&data_dir)
-        .args(["--prefix", PREFIX, "--admin-secret", SECRET])
+        .args(["--prefix", PREFIX])
+        .env("IDSTATION_NODE_ADMIN_SECRET", SECRET)
         .output()
         .expect("run init");
     assert!(
@@ -108,6 +139,36 @@ pub fn client() -> Client {
 
 pub fn admin(req: RequestBuilder) -> RequestBuilder {
     req.basic_auth(format!("300:0.NA/{PREFIX}"), Some(SECRET))
+}
+
+/// A token of the operator account: its first sign-in (with the admin secret) must set its own
+/// password, so this sets [`OPERATOR_PASSWORD`] once and signs in with it.
+pub fn operator_token(c: &Client, node: &Node) -> String {
+    let login = |password: &str| {
+        done(
+            c.post(node.url("/api/v1/login"))
+                .json(&json!({"username": "operator", "password": password}))
+                .send()
+                .expect("login"),
+        )
+    };
+    let (status, body) = login(OPERATOR_PASSWORD);
+    if status == 200 {
+        return body["token"].as_str().expect("token").to_owned();
+    }
+    let (status, body) = login(SECRET);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["must_change_password"], true, "{body}");
+    let first = body["token"].as_str().expect("token").to_owned();
+    let (status, body) = done(
+        c.post(node.url("/api/v1/me/password"))
+            .bearer_auth(&first)
+            .json(&json!({"current_password": SECRET, "new_password": OPERATOR_PASSWORD}))
+            .send()
+            .expect("change password"),
+    );
+    assert_eq!(status, 200, "{body}");
+    first
 }
 
 /// Status and JSON body.

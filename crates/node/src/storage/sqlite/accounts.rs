@@ -10,7 +10,13 @@ use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Pr
 use crate::storage::{AccountStore, Actor, StorageError};
 
 const ACCOUNT_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.status, \
-     u.enterprise_id, e.prefix, u.created_at, u.decided_by, u.decided_at, u.decision_note";
+     u.enterprise_id, e.prefix, u.created_at, u.decided_by, u.decided_at, u.decision_note, \
+     e.status, u.locked_at, u.must_change_password";
+/// Registrations awaiting the operator at most: anyone may register, so the list is bounded.
+const MAX_PENDING_ACCOUNTS: i64 = 1_000;
+
+/// The column after [`ACCOUNT_COLUMNS`].
+const AFTER_ACCOUNT: usize = 14;
 
 fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     let role: String = r.get(3)?;
@@ -34,6 +40,9 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         decided_by: r.get(8)?,
         decided_at: r.get(9)?,
         decision_note: r.get(10)?,
+        enterprise_status: r.get(11)?,
+        locked_at: r.get(12)?,
+        must_change_password: r.get(13)?,
     })
 }
 
@@ -67,11 +76,42 @@ fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
         enterprise_prefix: r.get(2)?,
         name: r.get(3)?,
         registered_at: r.get(4)?,
+        revoked_at: r.get(5)?,
     })
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.enterprise_id, e.prefix, d.name, d.registered_at \
-     FROM devices d JOIN enterprises e ON e.id = d.enterprise_id";
+const DEVICE_SELECT: &str = "SELECT d.id, d.enterprise_id, e.prefix, d.name, d.registered_at, \
+     d.revoked_at, e.status FROM devices d JOIN enterprises e ON e.id = d.enterprise_id";
+
+fn device_by_id(conn: &Connection, id: &str) -> Result<Option<Device>, StorageError> {
+    Ok(conn
+        .query_row(
+            &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+            [id],
+            device_from_row,
+        )
+        .optional()?)
+}
+
+/// Revokes the live tokens of an account; returns how many.
+fn revoke_user_tokens(
+    conn: &Connection,
+    user_id: i64,
+    keep: Option<&str>,
+    at: &str,
+) -> Result<u64, StorageError> {
+    let n = conn.execute(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL \
+         AND (?3 IS NULL OR token_sha256 <> ?3)",
+        params![user_id, at, keep],
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The account (or `NotFound`), for a change inside a transaction.
+fn existing_account(conn: &Connection, id: i64) -> Result<Account, StorageError> {
+    account_by_id(conn, id)?.ok_or(StorageError::NotFound)
+}
 
 fn lease_from_row(r: &Row<'_>) -> rusqlite::Result<SuffixLease> {
     Ok(SuffixLease {
@@ -99,8 +139,8 @@ impl AccountStore for SqliteStore {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO users (username, display_name, password_hash, role, status, created_at) \
-             VALUES (?1, ?1, ?2, 'operator', 'active', ?3)",
+            "INSERT INTO users (username, display_name, password_hash, role, status, created_at, \
+             must_change_password) VALUES (?1, ?1, ?2, 'operator', 'active', ?3, 1)",
             params![username, password_hash, actor.at],
         )
         .map_err(|e| unique_violation(e, StorageError::UsernameTaken))?;
@@ -124,15 +164,26 @@ impl AccountStore for SqliteStore {
     ) -> Result<Account, StorageError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<i64> = tx
+        let pending: i64 = tx.query_row(
+            "SELECT count(*) FROM users WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        if pending >= MAX_PENDING_ACCOUNTS {
+            return Err(StorageError::TooManyPending);
+        }
+        let existing: Option<(i64, String)> = tx
             .query_row(
-                "SELECT id FROM enterprises WHERE prefix = ?1",
+                "SELECT id, status FROM enterprises WHERE prefix = ?1",
                 [&account.enterprise_prefix],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         let enterprise_id = match existing {
-            Some(id) => id,
+            Some((_, status)) if status == "rejected" => {
+                return Err(StorageError::EnterpriseRejected)
+            }
+            Some((id, _)) => id,
             None => {
                 let name = account.enterprise_name.as_deref().ok_or_else(|| {
                     StorageError::UnknownEnterprise(account.enterprise_prefix.clone())
@@ -190,7 +241,7 @@ impl AccountStore for SqliteStore {
                          WHERE u.username = ?1"
                     ),
                     [username],
-                    |r| Ok((account_from_row(r)?, r.get(11)?)),
+                    |r| Ok((account_from_row(r)?, r.get(AFTER_ACCOUNT)?)),
                 )
                 .optional()?)
         })
@@ -264,15 +315,25 @@ impl AccountStore for SqliteStore {
                 )
                 .optional()?)
         })?;
-        Ok(found
-            .filter(|a| a.status == AccountStatus::Active)
-            .map(|a| Principal {
-                user_id: Some(a.id),
-                username: a.username,
-                role: a.role,
-                enterprise_id: a.enterprise_id,
-                enterprise_prefix: a.enterprise_prefix,
-            }))
+        if let Some(account) = found {
+            return Ok(
+                (account.status == AccountStatus::Active).then(|| Principal::of_account(&account))
+            );
+        }
+        let device = self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "{DEVICE_SELECT} JOIN device_tokens t ON t.device_id = d.id \
+                         WHERE t.token_sha256 = ?1 AND t.revoked_at IS NULL \
+                         AND t.expires_at > ?2 AND d.revoked_at IS NULL"
+                    ),
+                    params![token_sha256, now],
+                    |r| Ok((device_from_row(r)?, r.get::<_, String>(6)?)),
+                )
+                .optional()?)
+        })?;
+        Ok(device.map(|(d, status)| Principal::of_device(&d, status == "active")))
     }
 
     fn revoke_token(&self, token_sha256: &str, actor: &Actor<'_>) -> Result<(), StorageError> {
@@ -280,6 +341,10 @@ impl AccountStore for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
             "UPDATE api_tokens SET revoked_at = ?2 WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+            params![token_sha256, actor.at],
+        )? + tx.execute(
+            "UPDATE device_tokens SET revoked_at = ?2 \
+             WHERE token_sha256 = ?1 AND revoked_at IS NULL",
             params![token_sha256, actor.at],
         )?;
         if changed == 0 {
@@ -322,6 +387,9 @@ impl AccountStore for SqliteStore {
         let account = account_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
         if account.status != AccountStatus::Pending {
             return Err(StorageError::AlreadyDecided);
+        }
+        if approve && account.enterprise_status.as_deref() == Some("rejected") {
+            return Err(StorageError::EnterpriseRejected);
         }
         let status = if approve { "active" } else { "rejected" };
         tx.execute(
@@ -416,48 +484,289 @@ impl AccountStore for SqliteStore {
             &id,
             &json!({"name": name, "enterprise_id": enterprise_id}).to_string(),
         )?;
-        let device = tx
-            .query_row(
-                &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
-                [&id],
-                device_from_row,
-            )
-            .optional()?
-            .ok_or(StorageError::NotFound)?;
+        let device = device_by_id(&tx, &id)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(device)
     }
 
-    fn device_account(
+    fn device_for_login(
         &self,
         device_id: &str,
         secret_sha256: &str,
-    ) -> Result<Option<Account>, StorageError> {
-        let user: Option<Option<i64>> = self.read(|conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT registered_by FROM devices WHERE id = ?1 AND secret_sha256 = ?2",
-                    params![device_id, secret_sha256],
-                    |r| r.get(0),
-                )
-                .optional()?)
-        })?;
-        match user.flatten() {
-            Some(id) => self.account(id),
-            None => Ok(None),
-        }
-    }
-
-    fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
+    ) -> Result<Option<(Device, bool)>, StorageError> {
         self.read(|conn| {
             Ok(conn
                 .query_row(
-                    &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
-                    [id],
-                    device_from_row,
+                    &format!("{DEVICE_SELECT} WHERE d.id = ?1 AND d.secret_sha256 = ?2"),
+                    params![device_id, secret_sha256],
+                    |r| Ok((device_from_row(r)?, r.get::<_, String>(6)? == "active")),
                 )
                 .optional()?)
         })
+    }
+
+    fn record_device_login(
+        &self,
+        device: &Device,
+        token_sha256: &str,
+        expires_at: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO device_tokens (token_sha256, device_id, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![token_sha256, device.id, actor.at, expires_at],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "device_login",
+            &device.id,
+            &json!({"expires_at": expires_at}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_account_status(
+        &self,
+        id: i64,
+        status: AccountStatus,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        let allowed = matches!(
+            (account.status, status),
+            (AccountStatus::Active, AccountStatus::Disabled)
+                | (AccountStatus::Disabled, AccountStatus::Active)
+        );
+        if !allowed {
+            return Err(StorageError::AlreadyDecided);
+        }
+        tx.execute(
+            "UPDATE users SET status = ?2 WHERE id = ?1",
+            params![id, status.as_str()],
+        )?;
+        let revoked = if status == AccountStatus::Disabled {
+            revoke_user_tokens(&tx, id, None, actor.at)?
+        } else {
+            0
+        };
+        let action = if status == AccountStatus::Disabled {
+            "account_disable"
+        } else {
+            "account_enable"
+        };
+        append_audit(
+            &tx,
+            actor,
+            action,
+            &account.username,
+            &json!({"tokens_revoked": revoked}).to_string(),
+        )?;
+        let changed = existing_account(&tx, id)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn set_role(&self, id: i64, role: Role, actor: &Actor<'_>) -> Result<Account, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        tx.execute(
+            "UPDATE users SET role = ?2 WHERE id = ?1",
+            params![id, role.as_str()],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "account_role",
+            &account.username,
+            &json!({"from": account.role.as_str(), "to": role.as_str()}).to_string(),
+        )?;
+        let changed = existing_account(&tx, id)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_token: Option<&str>,
+        actor: &Actor<'_>,
+    ) -> Result<Account, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        tx.execute(
+            "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+            params![id, password_hash, must_change],
+        )?;
+        let revoked = revoke_user_tokens(&tx, id, keep_token, actor.at)?;
+        let action = if must_change {
+            "password_reset"
+        } else {
+            "password_change"
+        };
+        append_audit(
+            &tx,
+            actor,
+            action,
+            &account.username,
+            &json!({"tokens_revoked": revoked}).to_string(),
+        )?;
+        let changed = existing_account(&tx, id)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn revoke_tokens(&self, id: i64, actor: &Actor<'_>) -> Result<u64, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        let revoked = revoke_user_tokens(&tx, id, None, actor.at)?;
+        append_audit(
+            &tx,
+            actor,
+            "tokens_revoke",
+            &account.username,
+            &json!({"tokens_revoked": revoked}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(revoked)
+    }
+
+    fn lock_account(&self, id: i64, actor: &Actor<'_>) -> Result<(), StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        if account.locked_at.is_some() {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE users SET locked_at = ?2 WHERE id = ?1",
+            params![id, actor.at],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "account_lock",
+            &account.username,
+            &json!({"reason": "wrong_passwords"}).to_string(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn unlock_account(&self, id: i64, actor: &Actor<'_>) -> Result<Account, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let account = existing_account(&tx, id)?;
+        if account.locked_at.is_none() {
+            return Err(StorageError::AlreadyDecided);
+        }
+        tx.execute("UPDATE users SET locked_at = NULL WHERE id = ?1", [id])?;
+        append_audit(&tx, actor, "account_unlock", &account.username, "{}")?;
+        let changed = existing_account(&tx, id)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn revoke_device(&self, id: &str, actor: &Actor<'_>) -> Result<Device, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let device = device_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
+        if device.revoked_at.is_some() {
+            return Err(StorageError::AlreadyDecided);
+        }
+        tx.execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1",
+            params![id, actor.at],
+        )?;
+        let revoked = tx.execute(
+            "UPDATE device_tokens SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+            params![id, actor.at],
+        )?;
+        append_audit(
+            &tx,
+            actor,
+            "device_revoke",
+            id,
+            &json!({"tokens_revoked": revoked}).to_string(),
+        )?;
+        let changed = device_by_id(&tx, id)?.ok_or(StorageError::NotFound)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    fn set_gs1_prefixes(
+        &self,
+        enterprise_id: i64,
+        prefixes: &[String],
+        actor: &Actor<'_>,
+    ) -> Result<Vec<String>, StorageError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let enterprise: String = tx
+            .query_row(
+                "SELECT prefix FROM enterprises WHERE id = ?1",
+                [enterprise_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StorageError::NotFound)?;
+        tx.execute(
+            "DELETE FROM gs1_prefixes WHERE enterprise_id = ?1",
+            [enterprise_id],
+        )?;
+        for prefix in prefixes {
+            // One prefix may not contain another's digits: each GS1 key has one owner.
+            let clash: Option<String> = tx
+                .query_row(
+                    "SELECT e.prefix FROM gs1_prefixes g JOIN enterprises e \
+                     ON e.id = g.enterprise_id \
+                     WHERE substr(?1, 1, length(g.company_prefix)) = g.company_prefix \
+                        OR substr(g.company_prefix, 1, length(?1)) = ?1",
+                    [prefix],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(enterprise) = clash {
+                return Err(StorageError::Gs1PrefixTaken {
+                    prefix: prefix.clone(),
+                    enterprise,
+                });
+            }
+            tx.execute(
+                "INSERT INTO gs1_prefixes (company_prefix, enterprise_id, assigned_at) \
+                 VALUES (?1, ?2, ?3)",
+                params![prefix, enterprise_id, actor.at],
+            )?;
+        }
+        append_audit(
+            &tx,
+            actor,
+            "gs1_prefixes",
+            &enterprise,
+            &json!({"prefixes": prefixes}).to_string(),
+        )?;
+        let stored = gs1_prefixes_of(&tx, enterprise_id)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn gs1_prefixes(&self, enterprise_id: i64) -> Result<Vec<String>, StorageError> {
+        self.read(|conn| gs1_prefixes_of(conn, enterprise_id))
+    }
+
+    fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
+        self.read(|conn| device_by_id(conn, id))
     }
 
     fn list_devices(&self, enterprise_id: Option<i64>) -> Result<Vec<Device>, StorageError> {
@@ -553,4 +862,12 @@ fn unique_violation(e: rusqlite::Error, taken: StorageError) -> StorageError {
         }
         _ => e.into(),
     }
+}
+
+fn gs1_prefixes_of(conn: &Connection, enterprise_id: i64) -> Result<Vec<String>, StorageError> {
+    let mut stmt = conn.prepare(
+        "SELECT company_prefix FROM gs1_prefixes WHERE enterprise_id = ?1 ORDER BY company_prefix",
+    )?;
+    let rows = stmt.query_map([enterprise_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }

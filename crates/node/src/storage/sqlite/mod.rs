@@ -28,6 +28,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0003_monitor.sql")),
     M::up(include_str!("../../../migrations/0004_sync.sql")),
     M::up(include_str!("../../../migrations/0005_gs1_index.sql")),
+    M::up(include_str!("../../../migrations/0006_hardening.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.
@@ -185,16 +186,9 @@ const READER_MMAP_BYTES: i64 = 1 << 34;
 mod tests {
     use super::*;
     use crate::storage::{PutMode, PutOutcome};
-    use crate::values::ValueData;
 
     fn value(index: u32, text: &str) -> HandleValue {
-        HandleValue {
-            index,
-            kind: "URL".to_owned(),
-            data: ValueData::string(text),
-            ttl: 86_400,
-            timestamp: "2026-01-01T00:00:00Z".to_owned(),
-        }
+        HandleValue::string(index, "URL", text, "2026-01-01T00:00:00Z")
     }
 
     fn store(dir: &Path) -> SqliteStore {
@@ -221,23 +215,24 @@ mod tests {
             overwrite: true,
             selected: vec![],
         };
-        let created = s.put("88.118/A", vec![value(1, "a")], &replace, &actor);
+        let t = idstation_model::MetadataTemplate::builtin_instrument();
+        let created = s.put("88.118/A", vec![value(1, "a")], &replace, &t, &actor);
         assert_eq!(created.expect("put"), PutOutcome::Created);
-        let modified = s.put("88.118/A", vec![value(1, "b")], &replace, &actor);
+        let modified = s.put("88.118/A", vec![value(1, "b")], &replace, &t, &actor);
         assert_eq!(modified.expect("put"), PutOutcome::Modified);
         let no_overwrite = PutMode {
             overwrite: false,
             selected: vec![],
         };
         assert!(matches!(
-            s.put("88.118/A", vec![value(1, "c")], &no_overwrite, &actor),
+            s.put("88.118/A", vec![value(1, "c")], &no_overwrite, &t, &actor),
             Err(StorageError::HandleExists)
         ));
         assert!(matches!(
-            s.delete("88.118/A", &[7], &actor),
+            s.delete("88.118/A", &[7], &t, &actor),
             Err(StorageError::ValueNotFound(7))
         ));
-        s.delete("88.118/A", &[], &actor).expect("delete");
+        s.delete("88.118/A", &[], &t, &actor).expect("delete");
         assert_eq!(s.get("88.118/A").expect("get"), None);
         // init, create, modify, delete: failed writes leave no entry.
         assert_eq!(s.verify_audit().expect("chain intact"), 4);

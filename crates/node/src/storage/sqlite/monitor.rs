@@ -35,6 +35,17 @@ impl MonitorStore for SqliteStore {
         .transpose()
     }
 
+    fn days_with_whole_ips(&self, before: &str) -> Result<Vec<String>, StorageError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT day FROM monitor_daily WHERE day < ?1 \
+                 AND coalesce(json_extract(figures, '$.ips_truncated'), 0) = 0 ORDER BY day",
+            )?;
+            let days = stmt.query_map([before], |r| r.get(0))?;
+            Ok(days.collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+    }
+
     fn count_handles(&self, prefix: &str) -> Result<u64, StorageError> {
         // `/` sorts just before `0`: the range is every handle `<prefix>/…`, read off the key.
         self.read(|conn| {

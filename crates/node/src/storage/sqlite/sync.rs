@@ -1,23 +1,28 @@
 //! [`SyncStore`] on the embedded SQLite database: a push is applied in one transaction; instrument
 //! records are kept as JSON for merging and as typed handle values so they resolve.
 
-use idstation_model::handle_record::to_values;
+use idstation_model::handle_record::{to_values, with_other_values};
+use idstation_model::identifier::Handle;
 use idstation_model::identifier::Identifier;
 use idstation_model::sync::{
-    merge_changes, Change, OpOutcome, OpResult, PullResponse, PushResponse, ServerRow, SnapshotPage,
+    merge_changes, Change, LeaseUse, OpOutcome, OpResult, PullResponse, PushResponse, ServerRow,
+    SnapshotPage,
 };
-use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation};
+use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation, SuffixLease};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::audit::AuditChain;
-use super::handles::{gs1_key_taken, write_values};
+use super::handles::{gs1_key_taken, gs1_not_owned, read_values, write_values};
 use super::{corrupt, SqliteStore};
 use crate::accounts::{is_at_or_below, Device, Principal};
-use crate::storage::{Actor, StorageError, SyncStore};
+use crate::storage::{AccountStore, Actor, StorageError, SyncStore};
 use crate::sync::PullOutcome;
 use crate::values::HandleValue;
 
-fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, StorageError> {
+pub(super) fn read_record(
+    conn: &Connection,
+    handle: &str,
+) -> Result<Option<ServerRow>, StorageError> {
     let row: Option<(i64, String, bool)> = conn
         .prepare_cached("SELECT version, body, deleted FROM records WHERE handle = ?1")?
         .query_row([handle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -34,13 +39,14 @@ fn read_record(conn: &Connection, handle: &str) -> Result<Option<ServerRow>, Sto
 }
 
 /// Writes a record's new state: the row, its handle values (`None` while deleted), and a
-/// change that supersedes the record's older changes.
-fn write_record(
+/// change that supersedes the record's older changes. `origin_device` is the device whose op
+/// made the change; `None` for a change through the Handle API.
+pub(super) fn write_record(
     conn: &Connection,
     row: &ServerRow,
     prefix: &str,
     values: Option<&[HandleValue]>,
-    origin_device: &str,
+    origin_device: Option<&str>,
     at: &str,
 ) -> Result<(), StorageError> {
     let body = serde_json::to_string(&row.instrument).map_err(corrupt)?;
@@ -67,6 +73,45 @@ fn write_record(
     )?
     .execute(params![prefix, row.handle, version, origin_device])?;
     Ok(())
+}
+
+/// The highest number of `lease` that names a record or a handle at the node. Numbers of one
+/// width sort as text, so that is the largest key in the lease's range; a lease whose numbers
+/// outgrow the width is read whole.
+fn highest_used(conn: &Connection, lease: &SuffixLease) -> Result<Option<u64>, StorageError> {
+    let (Some(Ok(lo)), Some(Ok(hi))) = (lease.handle(lease.first), lease.handle(lease.last)) else {
+        return Ok(None);
+    };
+    let (lo, hi) = (lo.to_string(), hi.to_string());
+    let number = |h: Option<String>| {
+        h.and_then(|h| h.parse::<Handle>().ok())
+            .and_then(|h| lease.number_of(&h))
+    };
+    if lo.len() == hi.len() {
+        let mut highest = None;
+        for table in ["records", "handles"] {
+            let found: Option<String> = conn
+                .prepare_cached(&format!(
+                    "SELECT max(handle) FROM {table} WHERE handle >= ?1 AND handle <= ?2"
+                ))?
+                .query_row(params![lo, hi], |r| r.get(0))?;
+            highest = highest.max(number(found));
+        }
+        return Ok(highest);
+    }
+    let from = format!("{}/{}-", lease.prefix, lease.series);
+    let to = format!("{}/{}.", lease.prefix, lease.series);
+    let mut highest = None;
+    for table in ["records", "handles"] {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT handle FROM {table} WHERE handle >= ?1 AND handle < ?2"
+        ))?;
+        let rows = stmt.query_map(params![from, to], |r| r.get::<_, String>(0))?;
+        for h in rows {
+            highest = highest.max(number(Some(h?)));
+        }
+    }
+    Ok(highest)
 }
 
 /// The last change cursor ever assigned (AUTOINCREMENT keeps it even when rows are pruned).
@@ -268,22 +313,32 @@ impl Applying<'_> {
                 (result(op, OpOutcome::Applied, at), next)
             }
         };
-        let values = (!next.deleted).then(|| to_values(&next.instrument, None, self.template, at));
-        if let Some((gs1, owner)) = values
-            .as_deref()
-            .map(|v| gs1_key_taken(self.conn, &key, v))
-            .transpose()?
-            .flatten()
-        {
-            let reason = format!("GS1 key {gs1} belongs to {owner} already");
-            return Ok(rejected(op, "gs1_taken", reason, at));
+        // Values a Handle client added beside the instrument's (a URL, a GS1 key) stay.
+        let values = if next.deleted {
+            None
+        } else {
+            let existing = read_values(self.conn, &key)?.unwrap_or_default();
+            let own = to_values(&next.instrument, None, self.template, at);
+            Some(with_other_values(own, &existing))
+        };
+        if let Some(values) = values.as_deref() {
+            if let Some((gs1, owner)) = gs1_key_taken(self.conn, &key, values)? {
+                let reason = format!("GS1 key {gs1} belongs to {owner} already");
+                return Ok(rejected(op, "gs1_taken", reason, at));
+            }
+            if let Some((gs1, enterprise)) = gs1_not_owned(self.conn, &key, values)? {
+                let reason = format!(
+                    "GS1 key {gs1} is outside the GS1 company prefixes of enterprise {enterprise}"
+                );
+                return Ok(rejected(op, "gs1_not_owned", reason, at));
+            }
         }
         write_record(
             self.conn,
             &next,
             &prefix,
             values.as_deref(),
-            &self.device.id,
+            Some(&self.device.id),
             at,
         )?;
         chain.append(
@@ -402,6 +457,22 @@ impl SyncStore for SqliteStore {
         })
     }
 
+    fn leases_in_use(&self, device_id: &str) -> Result<Vec<LeaseUse>, StorageError> {
+        let leases = self.leases_of_device(device_id)?;
+        self.read(|conn| {
+            leases
+                .into_iter()
+                .map(|lease| {
+                    let used_through = highest_used(conn, &lease)?;
+                    Ok(LeaseUse {
+                        lease,
+                        used_through,
+                    })
+                })
+                .collect()
+        })
+    }
+
     fn pull(
         &self,
         scope: Option<&str>,
@@ -414,7 +485,7 @@ impl SyncStore for SqliteStore {
                 conn.query_row("SELECT min_cursor FROM change_retention", [], |r| r.get(0))?;
             // A client at `cursor` has every change up to it; it misses pruned ones only when
             // changes after it but before `min` are gone.
-            if cursor_i + 1 < min {
+            if cursor_i.saturating_add(1) < min {
                 return Ok(PullOutcome::MustRefetch {
                     min_cursor: u64::try_from(min).unwrap_or(0),
                 });

@@ -1,0 +1,262 @@
+//! Password checks, the one place a request makes the node run argon2 (19 MiB and tens of
+//! milliseconds each, on purpose): a few hashing threads of their own, sized to the machine,
+//! with a short queue beyond which callers are told to come back ([`hashing`]), so memory for
+//! hashes is at most threads × 19 MiB however many sign-ins arrive; wrong passwords slow
+//! down their address and account ([`crate::throttle`]) and lock an account after repeated
+//! failures; refused sign-ins are audited only for accounts that exist, under their (valid)
+//! name, so no unauthenticated request writes more than a bounded amount.
+
+use std::net::IpAddr;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::state::AppState;
+use super::task::acting;
+use crate::accounts::{is_username, Account, AccountStatus, Principal};
+use crate::auth::AuthFailure;
+use crate::throttle::{Throttle, LOCK_AFTER};
+
+/// Memory one argon2 hash takes (the argon2 crate's default parameters).
+const HASH_BYTES: u64 = 19 * 1024 * 1024;
+/// Requests waiting for a hash at most; more are told to come back.
+const MAX_WAITING: usize = 64;
+/// Registrations from one address before each next one waits (1 s, 2 s, 4 s …; forgotten after
+/// an hour without one).
+const REGISTRATIONS_PER_ADDRESS: u32 = 20;
+/// How long a request waits for a hash before it is told to come back.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// A hash to compute on a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+pub(crate) struct Guard {
+    /// The queue of the hashing threads (bounded: a full queue is a busy node).
+    hashes: SyncSender<Job>,
+    /// Wrong passwords by address and by account.
+    pub(crate) throttle: Throttle,
+    /// Registrations by address (each slows the next ones from the same address).
+    pub(crate) registrations: Throttle,
+}
+
+impl Guard {
+    /// `permits`: hashes at once; `None` sizes them to the machine ([`hash_permits`]).
+    pub(crate) fn new(permits: Option<usize>) -> Guard {
+        let (hashes, jobs) = sync_channel::<Job>(MAX_WAITING);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for i in 0..permits.unwrap_or_else(hash_permits).max(1) {
+            let jobs = jobs.clone();
+            // Threads of their own, always the same few: each reuses its one argon2 buffer,
+            // where the blocking pool's many threads would each keep one.
+            let spawned = std::thread::Builder::new()
+                .name(format!("node-hasher-{i}"))
+                .spawn(move || hash_jobs(&jobs));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a hashing thread");
+            }
+        }
+        Guard {
+            hashes,
+            throttle: Throttle::default(),
+            registrations: Throttle::with_free(REGISTRATIONS_PER_ADDRESS, 0),
+        }
+    }
+}
+
+/// Runs jobs until the node drops its queue.
+fn hash_jobs(jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Hashes at once: one per core (hashing is all CPU), fewer when a quarter of the memory would
+/// not hold them.
+pub(crate) fn hash_permits() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let by_memory = total_memory().map_or(cores, |bytes| {
+        usize::try_from(bytes / 4 / HASH_BYTES).unwrap_or(cores)
+    });
+    cores.min(by_memory).max(1)
+}
+
+/// The machine's memory (Linux: `/proc/meminfo`).
+fn total_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Runs argon2 work `f` on a hashing thread; when too many wait already, or the wait is long,
+/// the caller is told the node is busy.
+pub(crate) async fn hashing<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AuthFailure> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(f());
+    });
+    match state.guard.hashes.try_send(job) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => return Err(AuthFailure::Busy),
+        Err(TrySendError::Disconnected(_)) => {
+            return Err(AuthFailure::Internal("no hashing thread".to_owned()))
+        }
+    }
+    match tokio::time::timeout(MAX_WAIT, result).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => Err(AuthFailure::Internal("a hashing job died".to_owned())),
+        Err(_) => Err(AuthFailure::Busy),
+    }
+}
+
+/// Seconds to wait, rounded up, as a `Retry-After` gives them.
+fn seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// Checks an account's user name and password for a sign-in: a name that cannot be a user
+/// name is refused before anything is looked up or recorded; a throttled address or account
+/// waits; a locked account is refused without hashing.
+pub(crate) async fn check_password(
+    state: &AppState,
+    ip: IpAddr,
+    username: &str,
+    password: &str,
+) -> Result<Account, AuthFailure> {
+    if !is_username(username) {
+        state.guard.throttle.note_address(ip, Instant::now());
+        return Err(AuthFailure::Rejected);
+    }
+    let wait = state.guard.throttle.wait(ip, username, Instant::now());
+    if !wait.is_zero() {
+        return Err(AuthFailure::Throttled(seconds(wait)));
+    }
+    let name = username.to_owned();
+    let found = state
+        .with_store(move |store| store.account_for_login(&name))
+        .await
+        .map_err(|e| AuthFailure::Internal(e.to_string()))??;
+    if found.as_ref().is_some_and(|(a, _)| a.locked_at.is_some()) {
+        return Err(AuthFailure::Locked);
+    }
+    let hash = found.as_ref().map(|(_, h)| h.clone());
+    let st = state.clone();
+    let (secret, name) = (password.to_owned(), username.to_owned());
+    let right = hashing(state, move || {
+        // Checked again with the permit held: requests that queued while others were failing
+        // do not each get a guess.
+        let wait = st.guard.throttle.wait(ip, &name, Instant::now());
+        if !wait.is_zero() {
+            return Err(AuthFailure::Throttled(seconds(wait)));
+        }
+        Ok(st.auth.verify_password(&secret, hash.as_deref()))
+    })
+    .await??;
+    let account = found.map(|(a, _)| a);
+    match account {
+        Some(account) if right => {
+            state.guard.throttle.succeeded(username);
+            if account.status != AccountStatus::Active {
+                refused(state, &account, account.status.as_str(), false).await?;
+                return Err(AuthFailure::Inactive(account.status));
+            }
+            Ok(account)
+        }
+        Some(account) => {
+            let in_a_row = state.guard.throttle.failed(ip, username, Instant::now());
+            refused(state, &account, "wrong_password", in_a_row >= LOCK_AFTER).await?;
+            Err(AuthFailure::Rejected)
+        }
+        None => {
+            // Unknown names are counted (throttle, monitor), not written anywhere.
+            state.guard.throttle.failed(ip, username, Instant::now());
+            Err(AuthFailure::Rejected)
+        }
+    }
+}
+
+/// Audits a refused sign-in of an existing account, and locks it when `lock`.
+async fn refused(
+    state: &AppState,
+    account: &Account,
+    reason: &'static str,
+    lock: bool,
+) -> Result<(), AuthFailure> {
+    let (id, name) = (account.id, account.username.clone());
+    state
+        .with_store(move |store| {
+            acting(&name, |actor| {
+                store.record_login_refused(&name, reason, actor)?;
+                if lock {
+                    store.lock_account(id, actor)?;
+                }
+                Ok::<_, crate::storage::StorageError>(())
+            })
+        })
+        .await
+        .map_err(|e| AuthFailure::Internal(e.to_string()))??;
+    if lock {
+        tracing::warn!(username = %account.username, "account locked after wrong passwords");
+    }
+    Ok(())
+}
+
+/// Checks HTTP Basic credentials: the prefix administrator's secret (throttled, never locked:
+/// it is how the operator gets back in) or an account's password.
+pub(crate) async fn check_basic(
+    state: &AppState,
+    ip: IpAddr,
+    user: &str,
+    secret: &str,
+) -> Result<Principal, AuthFailure> {
+    if !state.auth.is_admin_user(user) {
+        return check_password(state, ip, user, secret)
+            .await
+            .map(|a| Principal::of_account(&a));
+    }
+    let wait = state.guard.throttle.wait(ip, user, Instant::now());
+    if !wait.is_zero() {
+        return Err(AuthFailure::Throttled(seconds(wait)));
+    }
+    let st = state.clone();
+    let (secret, name) = (secret.to_owned(), user.to_owned());
+    let verified = hashing(state, move || {
+        let wait = st.guard.throttle.wait(ip, &name, Instant::now());
+        if !wait.is_zero() {
+            return Err(AuthFailure::Throttled(seconds(wait)));
+        }
+        st.auth.verify_admin(&secret)
+    });
+    match verified.await? {
+        Ok(()) => {
+            state.guard.throttle.succeeded(user);
+            Ok(state.auth.admin_principal())
+        }
+        Err(AuthFailure::Rejected) => {
+            state.guard.throttle.failed(ip, user, Instant::now());
+            Err(AuthFailure::Rejected)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Whether `ip` may register an account now: each registration slows the next ones from the
+/// same address, so nobody fills the pending list quickly.
+pub(crate) fn registration_wait(state: &AppState, ip: IpAddr) -> Option<u64> {
+    let wait = state.guard.registrations.wait_address(ip, Instant::now());
+    (!wait.is_zero()).then(|| seconds(wait))
+}
+
+pub(crate) fn registered(state: &AppState, ip: IpAddr) {
+    state.guard.registrations.note_address(ip, Instant::now());
+}
