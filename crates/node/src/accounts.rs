@@ -241,6 +241,8 @@ pub enum AccountError {
     NotFound,
     AlreadyDecided,
     DeviceTaken,
+    /// A write named a revision of a record that changed meanwhile (its current revision).
+    StaleRevision(u64),
 }
 
 /// Why a field of a request is not acceptable.
@@ -269,6 +271,8 @@ pub enum Invalid {
     /// A date that is not `YYYY-MM-DD`.
     Date(String),
     Push(PushRejection),
+    /// A docking record's field (see [`crate::entities`]).
+    Field(crate::entities::FieldProblem),
 }
 
 /// What a caller's role or enterprise does not allow.
@@ -301,6 +305,7 @@ impl AccountError {
             AccountError::NotFound => "not_found",
             AccountError::AlreadyDecided => "already_decided",
             AccountError::DeviceTaken => "device_taken",
+            AccountError::StaleRevision(_) => "stale_revision",
         }
     }
 }

@@ -180,6 +180,7 @@ impl From<StorageError> for V1Error {
             StorageError::AlreadyDecided => AccountError::AlreadyDecided,
             StorageError::UnknownEnterprise(p) => AccountError::UnknownEnterprise(p),
             StorageError::NotFound => AccountError::NotFound,
+            StorageError::StaleRevision(n) => AccountError::StaleRevision(n),
             other => return V1Error::Storage(other),
         };
         V1Error::Refused(refused)
@@ -217,7 +218,9 @@ impl V1Error {
         match self {
             V1Error::Refused(e) => match e {
                 InvalidInput { .. } | UnknownEnterprise(_) => StatusCode::BAD_REQUEST,
-                UsernameTaken | AlreadyDecided | DeviceTaken => StatusCode::CONFLICT,
+                UsernameTaken | AlreadyDecided | DeviceTaken | StaleRevision(_) => {
+                    StatusCode::CONFLICT
+                }
                 WrongCredentials | Unauthenticated | TokenExpired => StatusCode::UNAUTHORIZED,
                 AccountPending | AccountRejected | AccountDisabled | Forbidden(_) => {
                     StatusCode::FORBIDDEN
