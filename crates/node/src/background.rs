@@ -138,17 +138,20 @@ fn uplink_loop(state: &AppState, keys: &Keys, docking: &DockingSettings, stop: &
     }
 }
 
-/// Whether a job made every `every` is due, from the time of its newest result.
-fn due(newest: Option<SystemTime>, every: Duration) -> bool {
+/// Whether a job made every `every` is due, from the time of its newest result (or, before the
+/// first, from when the node started: a start is not a reason for a backup).
+fn due(newest: Option<SystemTime>, started: SystemTime, every: Duration) -> bool {
     newest
-        .and_then(|t| t.elapsed().ok())
-        .is_none_or(|age| age >= every)
+        .unwrap_or(started)
+        .elapsed()
+        .is_ok_and(|age| age >= every)
 }
 
 fn jobs_loop(state: &AppState, keys: &Keys, data_dir: &std::path::Path, docking: &DockingSettings, stop: &Stop) {
+    let started = SystemTime::now();
     loop {
         if let Some(every) = docking.backup.every {
-            if due(crate::backup::newest(&docking.backup.dir, "node-"), every) {
+            if due(crate::backup::newest(&docking.backup.dir, "node-"), started, every) {
                 match crate::backup::backup(data_dir, &docking.backup, keys, None) {
                     Ok(s) => tracing::info!(file = %s.info.file.display(), "scheduled backup verified"),
                     Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
@@ -156,7 +159,7 @@ fn jobs_loop(state: &AppState, keys: &Keys, data_dir: &std::path::Path, docking:
             }
         }
         if let Some(every) = docking.escrow.every {
-            if due(crate::backup::newest(&docking.escrow.dir, "escrow-"), every) {
+            if due(crate::backup::newest(&docking.escrow.dir, "escrow-"), started, every) {
                 match crate::escrow::export_to(state.store.as_ref(), keys, state.prefix(), &docking.escrow.dir) {
                     Ok((dir, m)) => {
                         let handles = m.part("handles").map_or(0, |p| p.rows);

@@ -19,9 +19,9 @@ use idstation_node::SqliteStore;
 /// docking settings: keys, backup and escrow folders, the uplink endpoint).
 #[derive(Args, Debug)]
 pub struct NodeArgs {
-    #[arg(long, env = "IDSTATION_NODE_DATA_DIR")]
+    #[arg(long, env = "IDSTATION_NODE_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
-    #[arg(long, env = "IDSTATION_NODE_CONFIG")]
+    #[arg(long, env = "IDSTATION_NODE_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]

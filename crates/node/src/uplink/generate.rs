@@ -309,7 +309,7 @@ impl Generator<'_> {
             .and_then(|t| t.and_local_timezone(cst()).single())
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| StorageError::Corrupt(format!("hour {label}")))?;
-        if start + Duration::hours(1) > now {
+        if scheduled && start + Duration::hours(1) > now {
             return Ok(Vec::new());
         }
         let (from, to) = (now_text(start), now_text(start + Duration::hours(1)));

@@ -22,8 +22,22 @@ pub struct Node {
 impl Node {
     /// `serve` on `listen`; `None` when the address cannot be bound (e.g. no IPv6 loopback).
     pub fn try_start(data_dir: &Path, listen: &str) -> Option<Node> {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--data-dir"])
+        Node::try_start_with(data_dir, listen, None)
+    }
+
+    /// `serve` with a configuration file as well.
+    pub fn start_with_config(data_dir: &Path, config: &Path) -> Node {
+        Node::try_start_with(data_dir, "127.0.0.1:0", Some(config)).expect("node starts")
+    }
+
+    fn try_start_with(data_dir: &Path, listen: &str, config: Option<&Path>) -> Option<Node> {
+        let mut cmd = Command::new(BIN);
+        if let Some(config) = config {
+            cmd.arg("serve").arg("--config").arg(config).arg("--data-dir");
+        } else {
+            cmd.args(["serve", "--data-dir"]);
+        }
+        let mut child = cmd
             .arg(data_dir)
             .args(["--listen", listen])
             .env("IDSTATION_LOG", "warn")
@@ -65,6 +79,21 @@ impl Node {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// SIGKILL: the node dies wherever it is, as in a power cut.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `idstation-node ARGS` to completion; its exit status and stdout.
+pub fn node_cli(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN).args(args).output().expect("run idstation-node");
+    if !out.status.success() {
+        eprintln!("idstation-node {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 impl Drop for Node {
