@@ -125,6 +125,7 @@ fn init_logging_with_files(
     } else {
         tracing_appender::rolling::Rotation::DAILY
     };
+    let _ = std::fs::create_dir_all(&files.dir);
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(rotation)
         .filename_prefix("node")
