@@ -155,7 +155,7 @@ fn init_logging_with_files(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Command::Init {
             data_dir,
             prefix,
@@ -163,13 +163,15 @@ fn main() -> ExitCode {
             operator,
         } => {
             init_logging("info");
-            idstation_node::init(&data_dir, &prefix, &operator, &admin_secret).map(|config| {
-                println!(
-                    "initialised node {} in {} (operator account: {operator})",
-                    config.prefix,
-                    data_dir.display()
-                );
-            })
+            idstation_node::init(&data_dir, &prefix, &operator, &admin_secret)
+                .map(|config| {
+                    println!(
+                        "initialised node {} in {} (operator account: {operator})",
+                        config.prefix,
+                        data_dir.display()
+                    );
+                })
+                .map_err(Into::into)
         }
         Command::Serve {
             config,
@@ -187,9 +189,9 @@ fn main() -> ExitCode {
             match load_config(config, overrides) {
                 Ok(config) => {
                     let _guard = init_logging_with_files(&config.log, &config.log_files);
-                    serve(config)
+                    serve(config).map_err(Into::into)
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             }
         }
         Command::Uplink { node, command } => tools::run(|| tools::uplink(&node, command)),

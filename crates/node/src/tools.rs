@@ -109,12 +109,9 @@ pub enum ToolError {
     Other(String),
 }
 
-/// Runs a command, turning its error into the node's error type for `main`.
-pub fn run(f: impl FnOnce() -> Result<(), ToolError>) -> Result<(), idstation_node::NodeError> {
-    f().map_err(|e| match e {
-        ToolError::Node(n) => n,
-        other => idstation_node::NodeError::Io(std::io::Error::other(other.to_string())),
-    })
+/// Runs a command; its error is what `main` prints.
+pub fn run(f: impl FnOnce() -> Result<(), ToolError>) -> Result<(), Box<dyn std::error::Error>> {
+    f().map_err(Into::into)
 }
 
 struct Opened {
@@ -227,9 +224,9 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
 }
 
 pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> {
-    let o = open(args)?;
     match command {
         EscrowCommand::Export { out } => {
+            let o = open(args)?;
             let store = SqliteStore::open(&o.data_dir)?;
             let keys = Keys::load_or_create(&o.docking.secrets_dir)?;
             let prefix = store.config()?.prefix;
@@ -247,6 +244,7 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
             }
         }
         EscrowCommand::Verify { dir, node, sample } => {
+            let json = args.json;
             let expected = match &node {
                 Some(url) => Some(node_key(url)?),
                 None => None,
@@ -256,7 +254,7 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
             if let Some(url) = &node {
                 compared = compare_handles(&dir, &manifest, url, sample)?;
             }
-            if o.json {
+            if json {
                 print_json(&serde_json::json!({"verified": true, "manifest": manifest, "handles_compared": compared}));
             } else {
                 println!("verified: {} parts, signature by {}", manifest.parts.len(), manifest.signer);
@@ -266,6 +264,7 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
             }
         }
         EscrowCommand::Import { dir } => {
+            let o = open(args)?;
             let store = SqliteStore::open(&o.data_dir)?;
             let manifest = escrow::verify(&dir, None)?;
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
