@@ -73,7 +73,7 @@ CREATE TABLE uplink_revisions (
 ) WITHOUT ROWID;
 
 -- Each restore of a backup starts an epoch: counters move above anything the lost state could
--- have issued, and sync cursors between `last_cursor` and `cursor_base` must refetch.
+-- have issued, and sync cursors above `last_cursor` and below `cursor_base` must refetch.
 CREATE TABLE restore_epochs (
     epoch         INTEGER PRIMARY KEY,
     restored_at   TEXT NOT NULL,
@@ -84,5 +84,6 @@ CREATE TABLE restore_epochs (
     lease_reserve INTEGER NOT NULL
 );
 
--- Master data (table 9) reports the handles written in each hour.
-CREATE INDEX handles_by_updated ON handles (updated_at);
+-- Master data (table 9) reports the handles written in each hour, page by page along this
+-- index (the handle in it lets a page start exactly after the last one).
+CREATE INDEX handles_by_updated ON handles (updated_at, handle);

@@ -110,6 +110,7 @@ fn uplink_loop(state: &AppState, keys: &Keys, docking: &DockingSettings, stop: &
         store: store.as_ref(),
         keys,
         node: state.prefix(),
+        stop: Some(&stop.flag),
     };
     let mut last_periodic: Option<Instant> = None;
     while !stop.is_stopped() {

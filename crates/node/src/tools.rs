@@ -203,7 +203,7 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
         UplinkCommand::Generate { item, period } => {
             let keys = Keys::load_or_create(&o.docking.secrets_dir)?;
             let prefix = store.config()?.prefix;
-            let g = Generator { store: &store, keys: &keys, node: &prefix };
+            let g = Generator { store: &store, keys: &keys, node: &prefix, stop: None };
             let code = idstation_node::docking::schema()
                 .item(&item)
                 .map(|i| i.code.clone())
@@ -337,10 +337,9 @@ fn compare_handles(dir: &Path, manifest: &escrow::Manifest, url: &str, sample: u
 }
 
 pub fn backup(args: &NodeArgs, out: Option<&Path>, verify: Option<&Path>) -> Result<(), ToolError> {
-    let o = open(args)?;
     if let Some(file) = verify {
         let (sidecar, info) = idstation_node::backup::verify(file)?;
-        if o.json {
+        if args.json {
             print_json(&serde_json::json!({"verified": true, "info": info, "signed": sidecar.is_some()}));
         } else {
             println!(
@@ -354,6 +353,7 @@ pub fn backup(args: &NodeArgs, out: Option<&Path>, verify: Option<&Path>) -> Res
         }
         return Ok(());
     }
+    let o = open(args)?;
     let keys = Keys::load_or_create(&o.docking.secrets_dir)?;
     let sidecar = idstation_node::backup::backup(&o.data_dir, &o.docking.backup, &keys, out)?;
     if o.json {

@@ -340,7 +340,8 @@ impl<T: Transport> SyncEngine<T> {
         let mut refetches = 0;
         let mut rewound = false;
         let device_id = store.device().device_id.to_string();
-        let pushed_through = u64::try_from(store.sync_status()?.pushed_through_seq).unwrap_or(0);
+        let mut pushed_through =
+            u64::try_from(store.sync_status()?.pushed_through_seq).unwrap_or(0);
         loop {
             let (cursor, refetch) = store.pull_position()?;
             if let Some(after) = refetch {
@@ -364,6 +365,7 @@ impl<T: Transport> SyncEngine<T> {
                 PullReply::MustRefetch { high_water } => {
                     if let Some(h) = high_water.filter(|h| *h < pushed_through) {
                         store.rewind_pushed_through(h)?;
+                        pushed_through = h;
                         rewound = true;
                     }
                     // A snapshot ends at a cursor the node keeps; a second demand is a node bug,

@@ -102,7 +102,7 @@ pub(crate) async fn generate(
         .with_store(move |store| -> V1Result<Vec<String>> {
             let now = Utc::now();
             let (day, today) = st.monitor.today();
-            let g = Generator { store, keys: &keys, node: st.prefix() };
+            let g = Generator { store, keys: &keys, node: st.prefix(), stop: None };
             g.on_demand(&code, &body.period, now, Some((day, &today))).map_err(|e| match e {
                 StorageError::Corrupt(_) => V1Error::invalid("period", Invalid::Date(body.period.clone())),
                 other => other.into(),

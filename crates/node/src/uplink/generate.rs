@@ -9,6 +9,7 @@
 //! makes it twice; a report asked for on demand is a new revision of its period.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
@@ -31,6 +32,9 @@ pub struct Generator<'a> {
     pub store: &'a dyn NodeStore,
     pub keys: &'a Keys,
     pub node: &'a str,
+    /// Set when the node stops: long generation (a busy hour's master data) ends early and
+    /// resumes at the next start, its finished parts marked.
+    pub stop: Option<&'a AtomicBool>,
 }
 
 fn item(code: &str) -> Result<&'static Item, StorageError> {
@@ -78,6 +82,10 @@ fn event_type(category: &str) -> &'static str {
 }
 
 impl Generator<'_> {
+    fn stopping(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::SeqCst))
+    }
+
     fn actor<'b>(&self, at: &'b str) -> Actor<'b> {
         Actor { user: "uplink", at }
     }
@@ -113,6 +121,9 @@ impl Generator<'_> {
         let mut made = Vec::new();
         let day = day_of(now);
         for back in 1..=CATCH_UP_DAYS {
+            if self.stopping() {
+                return Ok(made);
+            }
             let d = day - Duration::days(back);
             for code in ["T03", "T08", "A2-1", "A2-2"] {
                 if self.store.mark(code, &d.to_string())?.is_some() {
@@ -132,6 +143,9 @@ impl Generator<'_> {
             made.extend(self.events(day, today, now)?);
         }
         for back in 1..=CATCH_UP_HOURS {
+            if self.stopping() {
+                return Ok(made);
+            }
             let hour = now - Duration::hours(back);
             made.extend(self.master_data(hour, true, now)?);
         }
@@ -317,6 +331,9 @@ impl Generator<'_> {
         let mut after: Option<(String, String)> = None;
         let mut chunk = 0;
         loop {
+            if self.stopping() {
+                break;
+            }
             let rows = self.store.handles_written(
                 &from,
                 &to,

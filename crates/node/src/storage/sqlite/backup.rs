@@ -77,7 +77,23 @@ impl SqliteStore {
             let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
             // All pages in one step: one read transaction, so the copy is one consistent moment
             // even while writers commit (copying in steps would restart on every commit).
-            backup.run_to_completion(-1, std::time::Duration::ZERO, None)?;
+            use rusqlite::backup::StepResult;
+            let mut waits = 0;
+            loop {
+                match backup.step(-1)? {
+                    StepResult::Done => break,
+                    StepResult::More => {}
+                    StepResult::Busy | StepResult::Locked if waits < 600 => {
+                        waits += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    _ => {
+                        return Err(StorageError::Corrupt(
+                            "the database stayed locked for the backup".into(),
+                        ))
+                    }
+                }
+            }
         }
         restrict(&tmp)?;
         let info = verify_file(&tmp, taken_at)?;

@@ -16,7 +16,7 @@ use crate::storage::{Actor, EscrowStore, HandleStore, StorageError};
 use crate::values::HandleValue;
 
 /// Rows an import applies per transaction: bounded work per commit, bounded WAL growth.
-const IMPORT_BATCH: usize = 20_000;
+const IMPORT_BATCH: usize = 2_000;
 
 /// Appends `"name":` and the JSON string `value` to `line`.
 fn put_str(line: &mut Vec<u8>, name: &str, value: &str) -> Result<(), StorageError> {

@@ -424,7 +424,7 @@ impl SyncStore for SqliteStore {
             let restored: Option<i64> = conn
                 .prepare_cached(
                     "SELECT cursor_base FROM restore_epochs \
-                     WHERE ?1 > last_cursor AND ?1 <= cursor_base ORDER BY epoch DESC LIMIT 1",
+                     WHERE ?1 > last_cursor AND ?1 < cursor_base ORDER BY epoch DESC LIMIT 1",
                 )?
                 .query_row([cursor_i], |r| r.get(0))
                 .optional()?;
