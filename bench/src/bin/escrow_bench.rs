@@ -39,7 +39,10 @@ fn timed(node: &Path, args: &[&str]) -> (f64, u64, String) {
         .output()
         .expect("/usr/bin/time (Debian package `time`)");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "idstation-node {args:?} failed: {stderr}");
+    assert!(
+        out.status.success(),
+        "idstation-node {args:?} failed: {stderr}"
+    );
     let line = stderr
         .lines()
         .rev()
@@ -94,13 +97,24 @@ fn main() {
     let t = Instant::now();
     engine.sync(&mut store, &mut |_| {}).expect("sync");
     let pushed = t.elapsed().as_secs_f64();
-    eprintln!("{} instruments: workstation import {imported:.1} s, push {pushed:.1} s", args.count);
+    eprintln!(
+        "{} instruments: workstation import {imported:.1} s, push {pushed:.1} s",
+        args.count
+    );
 
     let data_s = data.to_str().expect("path");
     let out = args.work.join("exports");
     let (export_s, export_rss, stdout) = timed(
         &args.node,
-        &["escrow", "export", "--json", "--out", out.to_str().expect("path"), "--data-dir", data_s],
+        &[
+            "escrow",
+            "export",
+            "--json",
+            "--out",
+            out.to_str().expect("path"),
+            "--data-dir",
+            data_s,
+        ],
     );
     let exported: serde_json::Value = serde_json::from_str(&stdout).expect("export JSON");
     let dir = exported["dir"].as_str().expect("dir").to_owned();
@@ -119,7 +133,9 @@ fn main() {
         .unwrap_or(0);
     let (verify_s, verify_rss, _) = timed(
         &args.node,
-        &["escrow", "verify", &dir, "--node", &node.url, "--sample", "1000"],
+        &[
+            "escrow", "verify", &dir, "--node", &node.url, "--sample", "1000",
+        ],
     );
     drop(node);
 

@@ -128,7 +128,12 @@ fn uplink_loop(state: &AppState, keys: &Keys, docking: &DockingSettings, stop: &
         }
         match sender.pass(store.as_ref(), keys) {
             Ok(pass) if pass.acked + pass.failed + pass.filed > 0 => {
-                tracing::info!(acked = pass.acked, failed = pass.failed, filed = pass.filed, "uplink pass");
+                tracing::info!(
+                    acked = pass.acked,
+                    failed = pass.failed,
+                    filed = pass.filed,
+                    "uplink pass"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "uplink pass failed"),
@@ -148,24 +153,50 @@ fn due(newest: Option<SystemTime>, started: SystemTime, every: Duration) -> bool
         .is_ok_and(|age| age >= every)
 }
 
-fn jobs_loop(state: &AppState, keys: &Keys, data_dir: &std::path::Path, docking: &DockingSettings, stop: &Stop) {
+fn jobs_loop(
+    state: &AppState,
+    keys: &Keys,
+    data_dir: &std::path::Path,
+    docking: &DockingSettings,
+    stop: &Stop,
+) {
     let started = SystemTime::now();
     loop {
         if let Some(every) = docking.backup.every {
-            if due(crate::backup::newest(&docking.backup.dir, "node-"), started, every) {
+            if due(
+                crate::backup::newest(&docking.backup.dir, "node-"),
+                started,
+                every,
+            ) {
                 match crate::backup::backup(data_dir, &docking.backup, keys, None) {
-                    Ok(s) => tracing::info!(file = %s.info.file.display(), "scheduled backup verified"),
+                    Ok(s) => {
+                        tracing::info!(file = %s.info.file.display(), "scheduled backup verified")
+                    }
                     Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
                 }
             }
         }
         if let Some(every) = docking.escrow.every {
-            if due(crate::backup::newest(&docking.escrow.dir, "escrow-"), started, every) {
-                match crate::escrow::export_to(state.store.as_ref(), keys, state.prefix(), &docking.escrow.dir) {
+            if due(
+                crate::backup::newest(&docking.escrow.dir, "escrow-"),
+                started,
+                every,
+            ) {
+                match crate::escrow::export_to(
+                    state.store.as_ref(),
+                    keys,
+                    state.prefix(),
+                    &docking.escrow.dir,
+                ) {
                     Ok((dir, m)) => {
                         let handles = m.part("handles").map_or(0, |p| p.rows);
                         tracing::info!(dir = %dir.display(), handles, "scheduled escrow export");
-                        crate::backup::prune(&docking.escrow.dir, "escrow-", "", docking.escrow.keep);
+                        crate::backup::prune(
+                            &docking.escrow.dir,
+                            "escrow-",
+                            "",
+                            docking.escrow.keep,
+                        );
                     }
                     Err(e) => tracing::error!(error = %e, "scheduled escrow export failed"),
                 }

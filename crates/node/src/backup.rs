@@ -47,7 +47,12 @@ fn stamp_of(at: &str) -> String {
 
 /// Takes a verified backup of the (possibly serving) node in `data_dir` into `schedule.dir`,
 /// writes its signed sidecar and keeps the newest `schedule.keep` backups.
-pub fn backup(data_dir: &Path, schedule: &Schedule, keys: &Keys, out: Option<&Path>) -> Result<Sidecar, BackupError> {
+pub fn backup(
+    data_dir: &Path,
+    schedule: &Schedule,
+    keys: &Keys,
+    out: Option<&Path>,
+) -> Result<Sidecar, BackupError> {
     let store = SqliteStore::open(data_dir)?;
     let prefix = crate::storage::HandleStore::config(&store)?.prefix;
     let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
@@ -61,11 +66,16 @@ pub fn backup(data_dir: &Path, schedule: &Schedule, keys: &Keys, out: Option<&Pa
         info,
         signer: hex::encode(keys.public_key().as_bytes()),
     };
-    let json = serde_json::to_vec_pretty(&sidecar).map_err(|e| BackupError::Sidecar(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(&sidecar).map_err(|e| BackupError::Sidecar(e.to_string()))?;
     let path = sidecar_path(&dest);
-    secrets::write_private(&path, &json).map_err(|source| BackupError::Io { path: path.clone(), source })?;
+    secrets::write_private(&path, &json).map_err(|source| BackupError::Io {
+        path: path.clone(),
+        source,
+    })?;
     let sig = path.with_extension("json.sig");
-    secrets::write_private(&sig, keys.sign(&json).as_bytes()).map_err(|source| BackupError::Io { path: sig, source })?;
+    secrets::write_private(&sig, keys.sign(&json).as_bytes())
+        .map_err(|source| BackupError::Io { path: sig, source })?;
     if out.is_none() {
         prune(&schedule.dir, "node-", ".sqlite", schedule.keep);
     }
@@ -84,13 +94,17 @@ pub fn read_sidecar(file: &Path) -> Result<Option<Sidecar>, BackupError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(BackupError::Io { path, source }),
     };
-    let sidecar: Sidecar = serde_json::from_slice(&text).map_err(|e| BackupError::Sidecar(e.to_string()))?;
+    let sidecar: Sidecar =
+        serde_json::from_slice(&text).map_err(|e| BackupError::Sidecar(e.to_string()))?;
     let sig = std::fs::read_to_string(path.with_extension("json.sig")).unwrap_or_default();
     secrets::verify_signature(&sidecar.signer, &text, sig.trim())
         .map_err(|_| BackupError::Sidecar("the signature does not verify".into()))?;
     let (bytes, sha) = db::file_sha256(file)?;
     if bytes != sidecar.info.bytes || sha != sidecar.info.sha256 {
-        return Err(BackupError::Sidecar(format!("file SHA-256 {sha}, sidecar {}", sidecar.info.sha256)));
+        return Err(BackupError::Sidecar(format!(
+            "file SHA-256 {sha}, sidecar {}",
+            sidecar.info.sha256
+        )));
     }
     Ok(Some(sidecar))
 }
@@ -98,7 +112,9 @@ pub fn read_sidecar(file: &Path) -> Result<Option<Sidecar>, BackupError> {
 /// Verifies a backup file: its sidecar (when there is one) and the database inside.
 pub fn verify(file: &Path) -> Result<(Option<Sidecar>, BackupInfo), BackupError> {
     let sidecar = read_sidecar(file)?;
-    let at = sidecar.as_ref().map_or_else(String::new, |s| s.info.taken_at.clone());
+    let at = sidecar
+        .as_ref()
+        .map_or_else(String::new, |s| s.info.taken_at.clone());
     Ok((sidecar, db::verify_file(file, &at)?))
 }
 
@@ -110,7 +126,11 @@ pub fn running_pid(data_dir: &Path) -> Option<String> {
 }
 
 /// Restores a verified backup into the stopped node in `data_dir`, starting a restore epoch.
-pub fn restore(data_dir: &Path, from: &Path, lease_reserve: i64) -> Result<RestoreInfo, BackupError> {
+pub fn restore(
+    data_dir: &Path,
+    from: &Path,
+    lease_reserve: i64,
+) -> Result<RestoreInfo, BackupError> {
     if let Some(pid) = running_pid(data_dir) {
         return Err(BackupError::Running(pid));
     }

@@ -183,11 +183,15 @@ impl DockingSettings {
         let u = file.uplink.clone().unwrap_or_default();
         if let Some(e) = &u.endpoint {
             if !(e.starts_with("https://") || e.starts_with("http://")) {
-                return Err(ConfigError::Docking(format!("uplink.endpoint {e}: expected https://…")));
+                return Err(ConfigError::Docking(format!(
+                    "uplink.endpoint {e}: expected https://…"
+                )));
             }
         }
         let mut uplink = UplinkConfig::files_in(
-            u.outbox_dir.clone().unwrap_or_else(|| data_dir.join("uplink-outbox")),
+            u.outbox_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("uplink-outbox")),
         );
         uplink.endpoint = u.endpoint;
         uplink.token = u.token;

@@ -267,14 +267,27 @@ mod tests {
         // Table 1 has the annex's 45 fields, table 6 its 43 plus the verification result.
         assert_eq!(s.item("T01").expect("T01").fields.len(), 45);
         let t6 = s.item("6").expect("T06");
-        assert_eq!(t6.fields.iter().filter(|f| !f.code.contains('V')).count(), 43);
+        assert_eq!(
+            t6.fields.iter().filter(|f| !f.code.contains('V')).count(),
+            43
+        );
         let mut codes = BTreeSet::new();
         for item in &s.items {
             let mut names = BTreeSet::new();
             for f in &item.fields {
                 assert!(codes.insert(f.code.clone()), "code {} twice", f.code);
-                assert!(names.insert(f.name.clone()), "{} twice in {}", f.name, item.code);
-                assert!(f.code.starts_with(&item.code), "{} in {}", f.code, item.code);
+                assert!(
+                    names.insert(f.name.clone()),
+                    "{} twice in {}",
+                    f.name,
+                    item.code
+                );
+                assert!(
+                    f.code.starts_with(&item.code),
+                    "{} in {}",
+                    f.code,
+                    item.code
+                );
                 if f.kind == FieldType::Enum {
                     let e = f.enumeration.as_deref().expect("an enum names its values");
                     assert!(s.enumeration(e).is_some(), "no enum {e}");
@@ -284,7 +297,11 @@ mod tests {
                 }
             }
             for k in &item.key {
-                assert!(item.field(k).is_some(), "{}: key {k} is no field", item.code);
+                assert!(
+                    item.field(k).is_some(),
+                    "{}: key {k} is no field",
+                    item.code
+                );
             }
         }
     }
@@ -295,10 +312,18 @@ mod tests {
         let count = |l: u8| t.values().filter(|i| i.level == l).count();
         assert_eq!(count(1), 20);
         assert_eq!(count(2), 97);
-        assert!(count(3) > 460 && count(4) > 1370, "{} {}", count(3), count(4));
+        assert!(
+            count(3) > 460 && count(4) > 1370,
+            "{} {}",
+            count(3),
+            count(4)
+        );
         assert_eq!(industry("C4015").map(|i| i.level), Some(4));
         assert_eq!(industry("4015").map(|i| i.code.as_str()), Some("C4015"));
-        assert_eq!(industry("i65").map(|i| i.name.as_str()), Some("软件和信息技术服务业"));
+        assert_eq!(
+            industry("i65").map(|i| i.name.as_str()),
+            Some("软件和信息技术服务业")
+        );
         assert!(industry("Z99").is_none());
         for i in t.values().filter(|i| i.level > 1) {
             let parent = &i.code[..i.code.len() - if i.level == 2 { 2 } else { 1 }];

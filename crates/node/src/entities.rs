@@ -23,10 +23,16 @@ pub enum FieldProblem {
     /// Set by the node, never by a request.
     System,
     WrongJsonType,
-    TooLong { max: usize },
-    NotInEnum { allowed: Vec<String> },
+    TooLong {
+        max: usize,
+    },
+    NotInEnum {
+        allowed: Vec<String>,
+    },
     Uscc,
-    UsccCheck { expected: char },
+    UsccCheck {
+        expected: char,
+    },
     IdNumber,
     Mobile,
     Phone,
@@ -37,9 +43,13 @@ pub enum FieldProblem {
     Int,
     Decimal,
     Industry,
-    IndustryLevel { level: u8 },
+    IndustryLevel {
+        level: u8,
+    },
     /// The class is not under the one given at the level above it.
-    IndustryParent { parent: String },
+    IndustryParent {
+        parent: String,
+    },
     Prefix,
     Ip,
     /// The address is not of the IP type given.
@@ -54,7 +64,9 @@ pub enum FieldProblem {
     AttachmentUnknown,
     /// An uploaded file is not of a kept type (by its magic bytes).
     FileType,
-    FileTooLarge { max: usize },
+    FileTooLarge {
+        max: usize,
+    },
     /// A record verified as passing must be complete.
     NotComplete,
 }
@@ -290,7 +302,9 @@ pub fn check_value(item: &'static Item, name: &str, value: &Value) -> Result<Val
         // The ID type decides the rule; `cross_check` applies it once both are known.
         FieldType::IdNumber => {
             let t = t.to_ascii_uppercase();
-            if (5..=30).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            if (5..=30).contains(&t.len())
+                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
                 s(&t)
             } else {
                 bad(FieldProblem::IdNumber)
@@ -347,7 +361,10 @@ pub fn check_value(item: &'static Item, name: &str, value: &Value) -> Result<Val
                 .enumeration
                 .as_deref()
                 .and_then(|e| schema().enumeration(e));
-            let allowed = || e.map(|e| e.values.iter().map(|v| v.code.clone()).collect()).unwrap_or_default();
+            let allowed = || {
+                e.map(|e| e.values.iter().map(|v| v.code.clone()).collect())
+                    .unwrap_or_default()
+            };
             // The code, or its Chinese label as a form shows it.
             match e.and_then(|e| e.values.iter().find(|v| v.code == t || v.zh == t)) {
                 Some(v) => s(&v.code),
@@ -435,12 +452,16 @@ fn cross_check(item: &'static Item, fields: &Map<String, Value>) -> Result<(), R
             FieldType::Industry if f.level.is_some_and(|l| l > 1) => {
                 let Some(code) = get(&f.name) else { continue };
                 let above = item.fields.iter().find(|g| {
-                    g.kind == FieldType::Industry && g.level.zip(f.level).is_some_and(|(a, b)| a + 1 == b)
+                    g.kind == FieldType::Industry
+                        && g.level.zip(f.level).is_some_and(|(a, b)| a + 1 == b)
                 });
                 if let Some(parent) = above.and_then(|g| get(&g.name)) {
                     if !code.starts_with(parent) {
                         let parent = parent.to_owned();
-                        return Err(refuse(f.name.as_str(), FieldProblem::IndustryParent { parent }));
+                        return Err(refuse(
+                            f.name.as_str(),
+                            FieldProblem::IndustryParent { parent },
+                        ));
                     }
                 }
             }
@@ -449,7 +470,8 @@ fn cross_check(item: &'static Item, fields: &Map<String, Value>) -> Result<(), R
                     continue;
                 };
                 let wanted = get("ipType");
-                if (wanted == Some("4") && !ip.is_ipv4()) || (wanted == Some("6") && !ip.is_ipv6()) {
+                if (wanted == Some("4") && !ip.is_ipv4()) || (wanted == Some("6") && !ip.is_ipv6())
+                {
                     return Err(refuse(f.name.as_str(), FieldProblem::IpType));
                 }
             }
@@ -462,7 +484,9 @@ fn cross_check(item: &'static Item, fields: &Map<String, Value>) -> Result<(), R
 /// The characters of a 统一社会信用代码 and their values (GB 32100-2015: digits and capital
 /// letters without I, O, Z, S, V).
 const USCC_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// The check character a 17-character 统一社会信用代码 body needs.
 pub fn uscc_check_char(body: &str) -> Option<char> {
@@ -522,8 +546,11 @@ fn mobile(t: &str) -> Option<String> {
         .trim()
         .replace([' ', '-'], "");
     let b = t.as_bytes();
-    (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit))
-        .then_some(t)
+    (b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit))
+    .then_some(t)
 }
 
 /// A landline: area code 0xx(x), 7–8 digits, an optional extension.
@@ -531,9 +558,13 @@ fn landline(t: &str) -> bool {
     let mut parts = t.split('-');
     let (Some(area), Some(number)) = (parts.next(), parts.next()) else {
         let digits = t.len();
-        return (10..=12).contains(&digits) && t.starts_with('0') && t.bytes().all(|b| b.is_ascii_digit());
+        return (10..=12).contains(&digits)
+            && t.starts_with('0')
+            && t.bytes().all(|b| b.is_ascii_digit());
     };
-    let ext_ok = parts.next().is_none_or(|e| (1..=6).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit()));
+    let ext_ok = parts
+        .next()
+        .is_none_or(|e| (1..=6).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit()));
     parts.next().is_none()
         && ext_ok
         && (3..=4).contains(&area.len())
@@ -556,7 +587,9 @@ fn email(t: &str) -> bool {
     };
     (1..=64).contains(&local.len())
         && t.len() <= 254
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && domain.contains('.')
@@ -652,9 +685,9 @@ pub fn split_personal(
     item: &Item,
     fields: Map<String, Value>,
 ) -> (Map<String, Value>, Map<String, Value>) {
-    fields.into_iter().partition(|(name, _)| {
-        !item.field(name).is_some_and(|f| f.personal)
-    })
+    fields
+        .into_iter()
+        .partition(|(name, _)| !item.field(name).is_some_and(|f| f.personal))
 }
 
 /// Whether `principal` sees the personal fields of a record of `enterprise_prefix` unmasked:
@@ -698,7 +731,12 @@ pub fn mask(item: &Item, fields: &mut Map<String, Value>) {
 pub fn schema_document() -> Value {
     let industries: BTreeMap<&str, Value> = crate::docking::industries()
         .values()
-        .map(|i| (i.code.as_str(), serde_json::json!({"level": i.level, "name": i.name})))
+        .map(|i| {
+            (
+                i.code.as_str(),
+                serde_json::json!({"level": i.level, "name": i.name}),
+            )
+        })
         .collect();
     serde_json::json!({
         "enums": schema().enums,
@@ -734,10 +772,21 @@ mod tests {
         let mut wrong = good.clone();
         let last = wrong.pop().expect("char");
         wrong.push(if last == '0' { '1' } else { '0' });
-        assert!(matches!(check_uscc(&wrong), Err(FieldProblem::UsccCheck { .. })));
-        assert_eq!(check_uscc("91350100M000100I43"), Err(FieldProblem::Uscc), "I is no code character");
+        assert!(matches!(
+            check_uscc(&wrong),
+            Err(FieldProblem::UsccCheck { .. })
+        ));
+        assert_eq!(
+            check_uscc("91350100M000100I43"),
+            Err(FieldProblem::Uscc),
+            "I is no code character"
+        );
         assert_eq!(check_uscc("9135010"), Err(FieldProblem::Uscc));
-        assert_eq!(check_uscc("91ABCDEFM000100Y43"), Err(FieldProblem::Uscc), "places 3-8 are a division code");
+        assert_eq!(
+            check_uscc("91ABCDEFM000100Y43"),
+            Err(FieldProblem::Uscc),
+            "places 3-8 are a division code"
+        );
     }
 
     #[test]
@@ -769,7 +818,9 @@ mod tests {
         assert_eq!(out["orgNature"], "3");
         assert_eq!(out["industryDivision"], "M74");
         assert_eq!(out["contactMobile"], "13800138000");
-        assert!(out["creditCode"].as_str().is_some_and(|c| c.ends_with(|c: char| !c.is_lowercase())));
+        assert!(out["creditCode"]
+            .as_str()
+            .is_some_and(|c| c.ends_with(|c: char| !c.is_lowercase())));
         assert_eq!(record_key(t6, &out).expect("key"), "88.118.8");
         // Not yet complete for verification.
         assert_eq!(
@@ -779,14 +830,38 @@ mod tests {
 
         type Case = (&'static str, Value, FieldProblem);
         let cases: Vec<Case> = vec![
-            ("creditCode", json!("91350100M000100Y44"), FieldProblem::UsccCheck { expected: '3' }),
+            (
+                "creditCode",
+                json!("91350100M000100Y44"),
+                FieldProblem::UsccCheck { expected: '3' },
+            ),
             ("contactMobile", json!("12345678901"), FieldProblem::Mobile),
-            ("contactEmail", json!("li.si@localhost"), FieldProblem::Email),
+            (
+                "contactEmail",
+                json!("li.si@localhost"),
+                FieldProblem::Email,
+            ),
             ("establishedDate", json!("2026-02-30"), FieldProblem::Date),
-            ("orgNature", json!("个体户"), FieldProblem::NotInEnum { allowed: vec![] }),
-            ("industryDivision", json!("M"), FieldProblem::IndustryLevel { level: 2 }),
-            ("industryDivision", json!("C40"), FieldProblem::IndustryParent { parent: "M".into() }),
-            ("enterpriseName", json!("x".repeat(101)), FieldProblem::TooLong { max: 100 }),
+            (
+                "orgNature",
+                json!("个体户"),
+                FieldProblem::NotInEnum { allowed: vec![] },
+            ),
+            (
+                "industryDivision",
+                json!("M"),
+                FieldProblem::IndustryLevel { level: 2 },
+            ),
+            (
+                "industryDivision",
+                json!("C40"),
+                FieldProblem::IndustryParent { parent: "M".into() },
+            ),
+            (
+                "enterpriseName",
+                json!("x".repeat(101)),
+                FieldProblem::TooLong { max: 100 },
+            ),
             ("verifyResult", json!("1"), FieldProblem::System),
             ("nonsense", json!("1"), FieldProblem::Unknown),
             ("legalRepIdType", json!("1"), FieldProblem::IdNumber),
@@ -804,7 +879,11 @@ mod tests {
                 (FieldProblem::NotInEnum { .. }, FieldProblem::NotInEnum { .. }) => {}
                 _ => assert_eq!(got.problem, problem, "{field}"),
             }
-            let named = if field == "legalRepIdType" { "legalRepIdNumber" } else { field };
+            let named = if field == "legalRepIdType" {
+                "legalRepIdNumber"
+            } else {
+                field
+            };
             if field != "nonsense" {
                 assert_eq!(got.field, named);
             }
@@ -814,38 +893,62 @@ mod tests {
     #[test]
     fn routing_checks_the_address_against_its_ip_type() {
         let t7 = item("T07");
-        let row = obj(json!({"codeType": "Handle", "prefix": "88.118.8", "ipType": "6",
-                             "address": "192.0.2.10", "protocol": "TCP", "port": 2641}));
-        assert_eq!(validate(t7, &row, None, Stage::Save).expect_err("v4 as v6").problem, FieldProblem::IpType);
+        let row = obj(
+            json!({"codeType": "Handle", "prefix": "88.118.8", "ipType": "6",
+                             "address": "192.0.2.10", "protocol": "TCP", "port": 2641}),
+        );
+        assert_eq!(
+            validate(t7, &row, None, Stage::Save)
+                .expect_err("v4 as v6")
+                .problem,
+            FieldProblem::IpType
+        );
         let mut ok = row.clone();
         ok.insert("address".into(), json!("2001:db8::10"));
         let out = validate(t7, &ok, None, Stage::Save).expect("valid");
-        assert_eq!(record_key(t7, &out).expect("key"), "88.118.8|2001:db8::10|TCP|2641");
+        assert_eq!(
+            record_key(t7, &out).expect("key"),
+            "88.118.8|2001:db8::10|TCP|2641"
+        );
         let mut port = ok.clone();
         port.insert("port".into(), json!(70000));
-        assert_eq!(validate(t7, &port, None, Stage::Save).expect_err("port").problem, FieldProblem::Port);
+        assert_eq!(
+            validate(t7, &port, None, Stage::Save)
+                .expect_err("port")
+                .problem,
+            FieldProblem::Port
+        );
     }
 
     #[test]
     fn templates_list_their_attributes() {
         let t11 = item("T11");
-        let row = obj(json!({"enterprisePrefix": "88.118.8", "templateCode": "CAL-INSTR",
+        let row = obj(
+            json!({"enterprisePrefix": "88.118.8", "templateCode": "CAL-INSTR",
             "industryClass": "M7452", "version": "1.0", "objectType": "计量器具",
             "attributes": [{"enName": "serialNo", "zhAlias": "出厂编号", "dataType": "字符串", "length": 64},
-                           {"enName": "calDate", "zhAlias": "校准日期", "dataType": "date"}]}));
+                           {"enName": "calDate", "zhAlias": "校准日期", "dataType": "date"}]}),
+        );
         let out = validate(t11, &row, None, Stage::Save).expect("valid");
         assert_eq!(out["attributes"][0]["dataType"], "string");
         let mut dup = row.clone();
         dup.insert("attributes".into(), json!([{"enName": "a", "zhAlias": "甲", "dataType": "int"},
                                                 {"enName": "a", "zhAlias": "乙", "dataType": "int"}]));
-        assert!(matches!(validate(t11, &dup, None, Stage::Save).expect_err("dup").problem, FieldProblem::Attributes(_)));
+        assert!(matches!(
+            validate(t11, &dup, None, Stage::Save)
+                .expect_err("dup")
+                .problem,
+            FieldProblem::Attributes(_)
+        ));
     }
 
     #[test]
     fn personal_fields_are_split_off_and_masked() {
         let t6 = item("T06");
-        let fields = obj(json!({"enterpriseName": "甲", "contactMobile": "13800138000",
-                                "legalRepIdNumber": "11010519491231002X", "contactIdPhoto": "ab"}));
+        let fields = obj(
+            json!({"enterpriseName": "甲", "contactMobile": "13800138000",
+                                "legalRepIdNumber": "11010519491231002X", "contactIdPhoto": "ab"}),
+        );
         let (plain, personal) = split_personal(t6, fields.clone());
         assert!(plain.contains_key("enterpriseName") && !plain.contains_key("contactMobile"));
         assert_eq!(personal.len(), 3);

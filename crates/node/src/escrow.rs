@@ -178,7 +178,12 @@ impl FolderSink {
     }
 
     /// Closes the last part, writes the manifest and its signature.
-    pub fn finish(mut self, keys: &Keys, node_prefix: &str, created_at: &str) -> Result<Manifest, EscrowError> {
+    pub fn finish(
+        mut self,
+        keys: &Keys,
+        node_prefix: &str,
+        created_at: &str,
+    ) -> Result<Manifest, EscrowError> {
         self.close_part()?;
         let manifest = Manifest {
             format: FORMAT.to_owned(),
@@ -189,7 +194,8 @@ impl FolderSink {
             parts: self.parts.clone(),
             signer: hex::encode(keys.public_key().as_bytes()),
         };
-        let text = serde_json::to_vec_pretty(&manifest).map_err(|e| EscrowError::Manifest(e.to_string()))?;
+        let text = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| EscrowError::Manifest(e.to_string()))?;
         let path = self.dir.join(MANIFEST);
         secrets::write_private(&path, &text).map_err(io_err(&path))?;
         let sig = self.dir.join(SIGNATURE);
@@ -228,7 +234,9 @@ impl EscrowSink for FolderSink {
 
     fn row(&mut self, json: &[u8]) -> Result<(), StorageError> {
         let Some((_, rows, w)) = self.current.as_mut() else {
-            return Err(StorageError::Corrupt("an escrow row before its part".into()));
+            return Err(StorageError::Corrupt(
+                "an escrow row before its part".into(),
+            ));
         };
         w.write_all(json).map_err(backend)?;
         w.write_all(b"\n").map_err(backend)?;
@@ -255,7 +263,10 @@ pub fn read_manifest(dir: &Path, expected_signer: Option<&str>) -> Result<Manife
     let manifest: Manifest =
         serde_json::from_slice(&text).map_err(|e| EscrowError::Manifest(e.to_string()))?;
     if manifest.format != FORMAT {
-        return Err(EscrowError::Manifest(format!("unknown format {}", manifest.format)));
+        return Err(EscrowError::Manifest(format!(
+            "unknown format {}",
+            manifest.format
+        )));
     }
     secrets::verify_signature(&manifest.signer, &text, sig.trim())
         .map_err(|_| EscrowError::Signature)?;
@@ -298,7 +309,10 @@ pub fn verify(dir: &Path, expected_signer: Option<&str>) -> Result<Manifest, Esc
         let problem = if sha != part.sha256 {
             Some(format!("SHA-256 {sha}, the manifest says {}", part.sha256))
         } else if bytes != part.bytes || rows != part.rows {
-            Some(format!("{rows} rows in {bytes} bytes, the manifest says {} in {}", part.rows, part.bytes))
+            Some(format!(
+                "{rows} rows in {bytes} bytes, the manifest says {} in {}",
+                part.rows, part.bytes
+            ))
         } else {
             None
         };
@@ -353,15 +367,20 @@ pub fn read_rows(
         .filter_map(|p| manifest.part(p).map(|info| (*p, dir.join(&info.file))))
         .collect();
     files.into_iter().flat_map(|(part, path)| {
-        let lines: Box<dyn Iterator<Item = Result<ImportRow, StorageError>>> = match File::open(&path) {
-            Err(e) => Box::new(std::iter::once(Err(backend(e)))),
-            Ok(f) => Box::new(BufReader::with_capacity(1 << 20, f).lines().map(move |line| {
-                let line = line.map_err(backend)?;
-                let row = serde_json::from_str(&line)
-                    .map_err(|e| StorageError::Corrupt(format!("{part}: {e}")))?;
-                Ok(ImportRow { part, row })
-            })),
-        };
+        let lines: Box<dyn Iterator<Item = Result<ImportRow, StorageError>>> =
+            match File::open(&path) {
+                Err(e) => Box::new(std::iter::once(Err(backend(e)))),
+                Ok(f) => Box::new(
+                    BufReader::with_capacity(1 << 20, f)
+                        .lines()
+                        .map(move |line| {
+                            let line = line.map_err(backend)?;
+                            let row = serde_json::from_str(&line)
+                                .map_err(|e| StorageError::Corrupt(format!("{part}: {e}")))?;
+                            Ok(ImportRow { part, row })
+                        }),
+                ),
+            };
         lines
     })
 }
@@ -403,7 +422,9 @@ mod tests {
             sink.row(br#"{"a":1}"#).expect("row");
         }
         sink.state(7, "abc", 0);
-        let m = sink.finish(&keys, "88.118", "2026-12-01T00:00:00Z").expect("finish");
+        let m = sink
+            .finish(&keys, "88.118", "2026-12-01T00:00:00Z")
+            .expect("finish");
         assert_eq!(m.part("handles").map(|p| p.rows), Some(1));
         verify(&out, None).expect("verifies");
         let rows: Vec<_> = read_rows(&out, &m).collect::<Result<_, _>>().expect("rows");
@@ -412,7 +433,10 @@ mod tests {
 
         let other = Keys::load_or_create(&dir.path().join("other")).expect("keys");
         let expected = hex::encode(other.public_key().as_bytes());
-        assert!(matches!(verify(&out, Some(&expected)), Err(EscrowError::Signer { .. })));
+        assert!(matches!(
+            verify(&out, Some(&expected)),
+            Err(EscrowError::Signer { .. })
+        ));
 
         std::fs::write(out.join("handles.jsonl"), b"{\"a\":2}\n").expect("tamper");
         assert!(matches!(verify(&out, None), Err(EscrowError::Part { .. })));

@@ -142,7 +142,10 @@ fn init_logging_with_files(
                 .json()
                 .with_writer(writer)
                 .with_filter(filter(default));
-            tracing_subscriber::registry().with(console).with(json).init();
+            tracing_subscriber::registry()
+                .with(console)
+                .with(json)
+                .init();
             Some(guard)
         }
         Err(e) => {

@@ -120,7 +120,11 @@ impl Keys {
 }
 
 /// Checks a hex signature by a hex public key.
-pub fn verify_signature(public_hex: &str, message: &[u8], sig_hex: &str) -> Result<(), SecretError> {
+pub fn verify_signature(
+    public_hex: &str,
+    message: &[u8],
+    sig_hex: &str,
+) -> Result<(), SecretError> {
     let public: [u8; 32] = hex::decode(public_hex)
         .ok()
         .and_then(|b| b.try_into().ok())
@@ -216,8 +220,14 @@ mod tests {
         assert_eq!(keys.public_key(), again.public_key());
         let sealed = keys.seal("T06|88.118.8", b"13800138000");
         assert!(!sealed.windows(11).any(|w| w == b"13800138000"));
-        assert_eq!(again.unseal("T06|88.118.8", &sealed).expect("opens"), b"13800138000");
-        assert!(matches!(again.unseal("T06|88.118.9", &sealed), Err(SecretError::Unseal)));
+        assert_eq!(
+            again.unseal("T06|88.118.8", &sealed).expect("opens"),
+            b"13800138000"
+        );
+        assert!(matches!(
+            again.unseal("T06|88.118.9", &sealed),
+            Err(SecretError::Unseal)
+        ));
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;

@@ -149,7 +149,10 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
         UplinkCommand::Status => {
             let s = store.uplink_summary()?;
             let mode = o.docking.uplink.endpoint.clone().unwrap_or_else(|| {
-                format!("files for manual upload in {}", o.docking.uplink.outbox_dir.display())
+                format!(
+                    "files for manual upload in {}",
+                    o.docking.uplink.outbox_dir.display()
+                )
             });
             if o.json {
                 print_json(&serde_json::json!({"summary": s, "endpoint": mode}));
@@ -172,7 +175,9 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
         }
         UplinkCommand::List { state, item, limit } => {
             let state = state
-                .map(|s| ReportState::parse(&s).ok_or(ToolError::Other(format!("unknown state {s}"))))
+                .map(|s| {
+                    ReportState::parse(&s).ok_or(ToolError::Other(format!("unknown state {s}")))
+                })
                 .transpose()?;
             let rows = store.reports(&ReportQuery { state, item, limit })?;
             if o.json {
@@ -196,14 +201,22 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
                 return Err(ToolError::Other("name a report's key, or --failed".into()));
             }
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let actor = idstation_node::storage::Actor { user: "operator (cli)", at: &at };
+            let actor = idstation_node::storage::Actor {
+                user: "operator (cli)",
+                at: &at,
+            };
             let n = store.resend(key.as_deref(), &actor)?;
             println!("{n} report(s) pending again");
         }
         UplinkCommand::Generate { item, period } => {
             let keys = Keys::load_or_create(&o.docking.secrets_dir)?;
             let prefix = store.config()?.prefix;
-            let g = Generator { store: &store, keys: &keys, node: &prefix, stop: None };
+            let g = Generator {
+                store: &store,
+                keys: &keys,
+                node: &prefix,
+                stop: None,
+            };
             let code = idstation_node::docking::schema()
                 .item(&item)
                 .map(|i| i.code.clone())
@@ -215,9 +228,15 @@ pub fn uplink(args: &NodeArgs, command: UplinkCommand) -> Result<(), ToolError> 
         }
         UplinkCommand::Send => {
             let keys = Keys::load_or_create(&o.docking.secrets_dir)?;
-            let sender = Sender::new(o.docking.uplink.clone()).map_err(|e| ToolError::Other(e.to_string()))?;
-            let pass = sender.pass(&store, &keys).map_err(|e| ToolError::Other(e.to_string()))?;
-            println!("acknowledged {}, failed {}, filed {}", pass.acked, pass.failed, pass.filed);
+            let sender = Sender::new(o.docking.uplink.clone())
+                .map_err(|e| ToolError::Other(e.to_string()))?;
+            let pass = sender
+                .pass(&store, &keys)
+                .map_err(|e| ToolError::Other(e.to_string()))?;
+            println!(
+                "acknowledged {}, failed {}, filed {}",
+                pass.acked, pass.failed, pass.filed
+            );
         }
     }
     Ok(())
@@ -234,13 +253,21 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
             let started = std::time::Instant::now();
             let (dir, manifest) = escrow::export_to(&store, &keys, &prefix, &parent)?;
             if o.json {
-                print_json(&serde_json::json!({"dir": dir, "manifest": manifest, "seconds": started.elapsed().as_secs_f64()}));
+                print_json(
+                    &serde_json::json!({"dir": dir, "manifest": manifest, "seconds": started.elapsed().as_secs_f64()}),
+                );
             } else {
                 println!("{}", dir.display());
                 for p in &manifest.parts {
-                    println!("  {:<15} {:>10} rows {:>14} bytes  {}", p.name, p.rows, p.bytes, p.sha256);
+                    println!(
+                        "  {:<15} {:>10} rows {:>14} bytes  {}",
+                        p.name, p.rows, p.bytes, p.sha256
+                    );
                 }
-                println!("audit head {} ({}), signed by {}", manifest.audit_head.seq, manifest.audit_head.hash, manifest.signer);
+                println!(
+                    "audit head {} ({}), signed by {}",
+                    manifest.audit_head.seq, manifest.audit_head.hash, manifest.signer
+                );
             }
         }
         EscrowCommand::Verify { dir, node, sample } => {
@@ -255,9 +282,15 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
                 compared = compare_handles(&dir, &manifest, url, sample)?;
             }
             if json {
-                print_json(&serde_json::json!({"verified": true, "manifest": manifest, "handles_compared": compared}));
+                print_json(
+                    &serde_json::json!({"verified": true, "manifest": manifest, "handles_compared": compared}),
+                );
             } else {
-                println!("verified: {} parts, signature by {}", manifest.parts.len(), manifest.signer);
+                println!(
+                    "verified: {} parts, signature by {}",
+                    manifest.parts.len(),
+                    manifest.signer
+                );
                 if node.is_some() {
                     println!("{compared} handle(s) resolve at the node exactly as exported");
                 }
@@ -268,13 +301,20 @@ pub fn escrow(args: &NodeArgs, command: EscrowCommand) -> Result<(), ToolError> 
             let store = SqliteStore::open(&o.data_dir)?;
             let manifest = escrow::verify(&dir, None)?;
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let actor = idstation_node::storage::Actor { user: "escrow import", at: &at };
+            let actor = idstation_node::storage::Actor {
+                user: "escrow import",
+                at: &at,
+            };
             let mut rows = escrow::read_rows(&dir, &manifest);
-            let tally = idstation_node::storage::EscrowStore::import_escrow(&store, &mut rows, &actor)?;
+            let tally =
+                idstation_node::storage::EscrowStore::import_escrow(&store, &mut rows, &actor)?;
             if o.json {
                 print_json(&tally);
             } else {
-                println!("added {:?}\nupdated {:?}\nkept (local is as new or newer) {:?}", tally.added, tally.updated, tally.kept);
+                println!(
+                    "added {:?}\nupdated {:?}\nkept (local is as new or newer) {:?}",
+                    tally.added, tally.updated, tally.kept
+                );
             }
         }
     }
@@ -301,35 +341,56 @@ fn node_key(url: &str) -> Result<String, ToolError> {
 
 /// Compares exported handles with what the node answers for them (every `n`-th, or all):
 /// the Handle API's `values` must be the exported values, byte for byte.
-fn compare_handles(dir: &Path, manifest: &escrow::Manifest, url: &str, sample: u64) -> Result<u64, ToolError> {
+fn compare_handles(
+    dir: &Path,
+    manifest: &escrow::Manifest,
+    url: &str,
+    sample: u64,
+) -> Result<u64, ToolError> {
     use std::io::BufRead as _;
-    let Some(part) = manifest.part("handles") else { return Ok(0) };
-    let every = if sample == 0 { 1 } else { (part.rows / sample).max(1) };
+    let Some(part) = manifest.part("handles") else {
+        return Ok(0);
+    };
+    let every = if sample == 0 {
+        1
+    } else {
+        (part.rows / sample).max(1)
+    };
     let client = reqwest::blocking::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .map_err(|e| ToolError::Other(e.to_string()))?;
-    let file = std::fs::File::open(dir.join(&part.file)).map_err(|e| ToolError::Other(e.to_string()))?;
+    let file =
+        std::fs::File::open(dir.join(&part.file)).map_err(|e| ToolError::Other(e.to_string()))?;
     let mut compared = 0;
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         if (i as u64) % every != 0 {
             continue;
         }
         let line = line.map_err(|e| ToolError::Other(e.to_string()))?;
-        let row: serde_json::Value = serde_json::from_str(&line).map_err(|e| ToolError::Other(e.to_string()))?;
+        let row: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| ToolError::Other(e.to_string()))?;
         let handle = row["handle"].as_str().unwrap_or_default();
         let encoded: String = handle
             .split('/')
-            .map(|s| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string())
+            .map(|s| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            })
             .collect::<Vec<_>>()
             .join("/");
         let answer: serde_json::Value = client
-            .get(format!("{}/api/handles/{encoded}", url.trim_end_matches('/')))
+            .get(format!(
+                "{}/api/handles/{encoded}",
+                url.trim_end_matches('/')
+            ))
             .send()
             .and_then(|r| r.json())
             .map_err(|e| ToolError::Other(format!("{handle}: {e}")))?;
         if answer["values"] != row["values"] {
-            return Err(ToolError::Other(format!("{handle} resolves differently at {url}")));
+            return Err(ToolError::Other(format!(
+                "{handle} resolves differently at {url}"
+            )));
         }
         compared += 1;
     }
@@ -340,7 +401,9 @@ pub fn backup(args: &NodeArgs, out: Option<&Path>, verify: Option<&Path>) -> Res
     if let Some(file) = verify {
         let (sidecar, info) = idstation_node::backup::verify(file)?;
         if args.json {
-            print_json(&serde_json::json!({"verified": true, "info": info, "signed": sidecar.is_some()}));
+            print_json(
+                &serde_json::json!({"verified": true, "info": info, "signed": sidecar.is_some()}),
+            );
         } else {
             println!(
                 "verified: schema {}, {} audit entries (head {}), {} handles{}",
@@ -348,7 +411,11 @@ pub fn backup(args: &NodeArgs, out: Option<&Path>, verify: Option<&Path>) -> Res
                 info.audit_entries,
                 info.audit_head,
                 info.handles,
-                if sidecar.is_some() { ", sidecar signature and SHA-256 match" } else { "" }
+                if sidecar.is_some() {
+                    ", sidecar signature and SHA-256 match"
+                } else {
+                    ""
+                }
             );
         }
         return Ok(());
@@ -362,7 +429,10 @@ pub fn backup(args: &NodeArgs, out: Option<&Path>, verify: Option<&Path>) -> Res
         println!("{}", sidecar.info.file.display());
         println!(
             "verified: integrity ok, schema {}, {} audit entries, {} handles, SHA-256 {}",
-            sidecar.info.schema_version, sidecar.info.audit_entries, sidecar.info.handles, sidecar.info.sha256
+            sidecar.info.schema_version,
+            sidecar.info.audit_entries,
+            sidecar.info.handles,
+            sidecar.info.sha256
         );
     }
     Ok(())
@@ -392,7 +462,10 @@ fn bound(s: &str) -> Result<String, ToolError> {
         return Ok(format!("{d}T00:00:00Z"));
     }
     chrono::DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
         .map_err(|_| ToolError::Other(format!("{s}: expected YYYY-MM-DD or an RFC 3339 time")))
 }
 
@@ -410,11 +483,16 @@ pub fn audit(args: &NodeArgs, command: AuditCommand) -> Result<(), ToolError> {
         }
         AuditCommand::Export { from, to, out } => {
             let from = from.as_deref().map(bound).transpose()?.unwrap_or_default();
-            let to = to.as_deref().map(bound).transpose()?.unwrap_or_else(|| "9999".into());
+            let to = to
+                .as_deref()
+                .map(bound)
+                .transpose()?
+                .unwrap_or_else(|| "9999".into());
             let n = match out {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(
-                        std::fs::File::create(&path).map_err(|e| ToolError::Other(format!("{}: {e}", path.display())))?,
+                        std::fs::File::create(&path)
+                            .map_err(|e| ToolError::Other(format!("{}: {e}", path.display())))?,
                     );
                     let n = store.export_audit(&from, &to, &mut f)?;
                     f.flush().map_err(|e| ToolError::Other(e.to_string()))?;

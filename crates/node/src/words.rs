@@ -156,7 +156,9 @@ impl AccountError {
             ),
             StaleRevision(n) => Words::new(
                 format!("记录已被他人修改（当前版本 {n}），请刷新后再保存"),
-                format!("the record changed meanwhile (now at revision {n}); reload it and save again"),
+                format!(
+                    "the record changed meanwhile (now at revision {n}); reload it and save again"
+                ),
             ),
         }
     }
@@ -432,7 +434,9 @@ mod tests {
             Invalid::Field(FieldProblem::System),
             Invalid::Field(FieldProblem::WrongJsonType),
             Invalid::Field(FieldProblem::TooLong { max: 100 }),
-            Invalid::Field(FieldProblem::NotInEnum { allowed: vec!["1".into(), "2".into()] }),
+            Invalid::Field(FieldProblem::NotInEnum {
+                allowed: vec!["1".into(), "2".into()],
+            }),
             Invalid::Field(FieldProblem::Uscc),
             Invalid::Field(FieldProblem::UsccCheck { expected: 'Y' }),
             Invalid::Field(FieldProblem::IdNumber),

@@ -25,21 +25,28 @@ fn technician(node: &Node) {
     let c = client();
     let (status, body) = done(
         c.post(node.url("/api/v1/accounts"))
-            .json(&json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
+            .json(
+                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
                           "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}))
+                          "enterprise_name": "华东计量"}),
+            )
             .send()
             .expect("register"),
     );
     assert_eq!(status, 201, "{body}");
     let id = body["account"]["id"].as_i64().expect("id");
-    let (status, _) = done(admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve")))).send().expect("approve"));
+    let (status, _) = done(
+        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
+            .send()
+            .expect("approve"),
+    );
     assert_eq!(status, 200);
 }
 
 fn workstation(dir: &Path, name: &str, node: &Node) -> Workstation {
     let mut ws = Workstation::init(&dir.join(name), "88.118.8", name).expect("init workstation");
-    ws.sync_login(&node.base, "tech", PASSWORD, name).expect("sign in");
+    ws.sync_login(&node.base, "tech", PASSWORD, name)
+        .expect("sign in");
     ws
 }
 
@@ -53,22 +60,41 @@ fn input(name: &str) -> InstrumentInput {
 
 /// Every lease the node gave to any device: (device, first, last).
 fn leases(c: &Client, node: &Node) -> Vec<(String, u64, u64)> {
-    let (status, body) = done(admin(c.get(node.url("/api/v1/devices"))).send().expect("devices"));
+    let (status, body) = done(
+        admin(c.get(node.url("/api/v1/devices")))
+            .send()
+            .expect("devices"),
+    );
     assert_eq!(status, 200, "{body}");
     let mut out = Vec::new();
     for d in body["devices"].as_array().expect("devices") {
         let id = d["id"].as_str().expect("id");
-        let (_, l) = done(admin(c.get(node.url(&format!("/api/v1/devices/{id}/leases")))).send().expect("leases"));
+        let (_, l) = done(
+            admin(c.get(node.url(&format!("/api/v1/devices/{id}/leases"))))
+                .send()
+                .expect("leases"),
+        );
         for lease in l["leases"].as_array().expect("leases") {
-            out.push((id.to_owned(), lease["first"].as_u64().expect("first"), lease["last"].as_u64().expect("last")));
+            out.push((
+                id.to_owned(),
+                lease["first"].as_u64().expect("first"),
+                lease["last"].as_u64().expect("last"),
+            ));
         }
     }
     out
 }
 
 fn node_count(c: &Client, node: &Node) -> u64 {
-    let (_, body) = done(admin(c.get(node.url("/api/handles?prefix=88.118.8&pageSize=0"))).send().expect("count"));
-    body["totalCount"].as_str().and_then(|t| t.parse().ok()).expect("count")
+    let (_, body) = done(
+        admin(c.get(node.url("/api/handles?prefix=88.118.8&pageSize=0")))
+            .send()
+            .expect("count"),
+    );
+    body["totalCount"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("count")
 }
 
 #[test]
@@ -86,7 +112,14 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
 
     // `n` registrations: some from the lease (minted), the rest imported with given ids.
     let minted: Vec<String> = (0..40)
-        .map(|i| pusher.register_minted(&input(&format!("万用表 {i}"))).expect("register").instrument.identifier.to_string())
+        .map(|i| {
+            pusher
+                .register_minted(&input(&format!("万用表 {i}")))
+                .expect("register")
+                .instrument
+                .identifier
+                .to_string()
+        })
         .collect();
     let imported: Vec<_> = (0..n - minted.len())
         .map(|i| {
@@ -95,7 +128,9 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
             pusher.validate(&inp).expect("valid")
         })
         .collect();
-    pusher.import_instruments(&imported, &mut |_, _| {}).expect("import");
+    pusher
+        .import_instruments(&imported, &mut |_, _| {})
+        .expect("import");
 
     // The push runs in its own thread; the backup is taken while it runs.
     let backup = dir.path().join("node-during-push.sqlite");
@@ -107,13 +142,23 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     while node_count(&c, &node) < 100.min(n as u64 / 10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (ok, out) = node_cli(&["backup", "--json", "--out", backup.to_str().expect("path"), "--data-dir", data2.to_str().expect("path")]);
+    let (ok, out) = node_cli(&[
+        "backup",
+        "--json",
+        "--out",
+        backup.to_str().expect("path"),
+        "--data-dir",
+        data2.to_str().expect("path"),
+    ]);
     assert!(ok, "backup while serving failed");
     let sidecar: Value = serde_json::from_str(&out).expect("JSON");
     let in_backup = sidecar["handles"].as_u64().expect("handles");
     let (mut pusher, report) = pushing.join().expect("push thread");
     assert_eq!(report.pushed.applied as usize, n, "{report:?}");
-    assert!(in_backup < n as u64, "the backup was taken before the push ended ({in_backup} of {n})");
+    assert!(
+        in_backup < n as u64,
+        "the backup was taken before the push ended ({in_backup} of {n})"
+    );
     let (ok, _) = node_cli(&["backup", "--verify", backup.to_str().expect("path")]);
     assert!(ok, "the backup verifies");
 
@@ -122,10 +167,24 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     assert!(reader.sync_status().expect("status").pull_cursor as u64 >= n as u64);
     let mut later = minted.clone();
     while pusher.sync_status().expect("status").lease_numbers_left > 0 {
-        later.push(pusher.register_minted(&input("卡尺")).expect("mint").instrument.identifier.to_string());
+        later.push(
+            pusher
+                .register_minted(&input("卡尺"))
+                .expect("mint")
+                .instrument
+                .identifier
+                .to_string(),
+        );
     }
     pusher.sync_now(&mut |_| {}).expect("sync: lease more");
-    later.push(pusher.register_minted(&input("天平")).expect("mint").instrument.identifier.to_string());
+    later.push(
+        pusher
+            .register_minted(&input("天平"))
+            .expect("mint")
+            .instrument
+            .identifier
+            .to_string(),
+    );
     pusher.sync_now(&mut |_| {}).expect("sync");
     let before = leases(&c, &node);
     let issued_max = before.iter().map(|l| l.2).max().expect("leases");
@@ -134,7 +193,14 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     node.terminate();
 
     // Restore the backup taken mid-push (the node is stopped; a running node is refused).
-    let (ok, out) = node_cli(&["restore", "--json", "--from", backup.to_str().expect("path"), "--data-dir", data.to_str().expect("path")]);
+    let (ok, out) = node_cli(&[
+        "restore",
+        "--json",
+        "--from",
+        backup.to_str().expect("path"),
+        "--data-dir",
+        data.to_str().expect("path"),
+    ]);
     assert!(ok, "restore failed");
     let restored: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(restored["epoch"], 1);
@@ -149,7 +215,11 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     assert_eq!(status.pending_ops, 0);
     assert_eq!(status.rejected_ops, 0, "ops rejected after the restore");
     let total = n + later.len() - minted.len();
-    assert_eq!(node_count(&c, &node), total as u64, "every op at the node once");
+    assert_eq!(
+        node_count(&c, &node),
+        total as u64,
+        "every op at the node once"
+    );
 
     // The reader's cursor was past the restored state: it refetches and has every record.
     let report = reader.sync_now(&mut |_| {}).expect("reader after restore");
@@ -158,15 +228,26 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
         .iter()
         .take(60)
         .cloned()
-        .chain(["88.118.8/B-0000000".to_owned(), format!("88.118.8/B-{:07}", n - minted.len() - 1)])
+        .chain([
+            "88.118.8/B-0000000".to_owned(),
+            format!("88.118.8/B-{:07}", n - minted.len() - 1),
+        ])
         .collect();
     for h in &check {
-        let got = reader.find(h).unwrap_or_else(|e| panic!("the reader misses {h}: {e:?}"));
+        let got = reader
+            .find(h)
+            .unwrap_or_else(|e| panic!("the reader misses {h}: {e:?}"));
         assert_eq!(&got.instrument.identifier.to_string(), h);
     }
 
     // A change made after the restore reaches the reader.
-    pusher.edit(&later[0], &[(Field::Location, "二楼恒温室".to_owned())], None).expect("edit");
+    pusher
+        .edit(
+            &later[0],
+            &[(Field::Location, "二楼恒温室".to_owned())],
+            None,
+        )
+        .expect("edit");
     pusher.sync_now(&mut |_| {}).expect("push the edit");
     reader.sync_now(&mut |_| {}).expect("pull the edit");
     let got = reader.find(&later[0]).expect("find");
@@ -178,8 +259,16 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     let after = leases(&c, &node);
     let fresh: Vec<_> = after.iter().filter(|l| !before.contains(l)).collect();
     assert!(!fresh.is_empty());
-    assert!(fresh.iter().all(|l| l.1 > issued_max), "a lease overlaps one given before the restore: {fresh:?} vs {issued_max}");
-    let id = third.register_minted(&input("温度计")).expect("mint").instrument.identifier.to_string();
+    assert!(
+        fresh.iter().all(|l| l.1 > issued_max),
+        "a lease overlaps one given before the restore: {fresh:?} vs {issued_max}"
+    );
+    let id = third
+        .register_minted(&input("温度计"))
+        .expect("mint")
+        .instrument
+        .identifier
+        .to_string();
     assert!(!later.contains(&id));
     third.sync_now(&mut |_| {}).expect("push");
     assert_eq!(third.sync_status().expect("status").rejected_ops, 0);

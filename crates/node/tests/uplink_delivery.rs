@@ -103,8 +103,10 @@ fn route(c: &Client, node: &Node, port: u16) {
     let (status, body) = done(
         c.post(node.url("/api/v1/docking/T02/records"))
             .basic_auth("operator", Some(SECRET))
-            .json(&json!({"fields": {"codeType": "Handle", "prefix": PREFIX, "ipType": "4",
-                                     "address": "192.0.2.10", "protocol": "TCP", "port": port}}))
+            .json(
+                &json!({"fields": {"codeType": "Handle", "prefix": PREFIX, "ipType": "4",
+                                     "address": "192.0.2.10", "protocol": "TCP", "port": port}}),
+            )
             .send()
             .expect("put"),
     );
@@ -112,7 +114,15 @@ fn route(c: &Client, node: &Node, port: u16) {
 }
 
 fn outbox(data_dir: &Path) -> Vec<Value> {
-    let (ok, out) = node_cli(&["uplink", "list", "--json", "--limit", "1000", "--data-dir", data_dir.to_str().expect("path")]);
+    let (ok, out) = node_cli(&[
+        "uplink",
+        "list",
+        "--json",
+        "--limit",
+        "1000",
+        "--data-dir",
+        data_dir.to_str().expect("path"),
+    ]);
     assert!(ok);
     serde_json::from_str(&out).expect("JSON")
 }
@@ -139,7 +149,8 @@ fn every_report_arrives_once_by_key_through_failures_timeouts_and_a_kill() {
     }
     // The 12th request is held: the node dies while sending it.
     let t = std::time::Instant::now();
-    held.recv_timeout(Duration::from_secs(120)).expect("the node reached the 12th request");
+    held.recv_timeout(Duration::from_secs(120))
+        .expect("the node reached the 12th request");
     eprintln!("held after {:?}", t.elapsed());
     node.kill();
     let node = Node::start_with_config(&data_dir, &config);
@@ -157,7 +168,11 @@ fn every_report_arrives_once_by_key_through_failures_timeouts_and_a_kill() {
     }
     // 40 routing changes, and the events of the unclean stop.
     eprintln!("all acknowledged after {:?}", t.elapsed());
-    assert_eq!(rows.iter().filter(|r| r["item"] == "T02").count(), 40, "{rows:?}");
+    assert_eq!(
+        rows.iter().filter(|r| r["item"] == "T02").count(),
+        40,
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|r| r["state"] == "acked"), "{rows:?}");
     node.terminate();
 
@@ -167,16 +182,25 @@ fn every_report_arrives_once_by_key_through_failures_timeouts_and_a_kill() {
         by_key.entry(key.clone()).or_default().insert(sha.clone());
     }
     // Every report arrived; a report delivered twice was the same bytes both times.
-    let keys: BTreeSet<String> = rows.iter().map(|r| r["key"].as_str().expect("key").to_owned()).collect();
+    let keys: BTreeSet<String> = rows
+        .iter()
+        .map(|r| r["key"].as_str().expect("key").to_owned())
+        .collect();
     assert_eq!(by_key.keys().cloned().collect::<BTreeSet<_>>(), keys);
     for (key, shas) in &by_key {
         assert_eq!(shas.len(), 1, "{key} arrived as different reports");
         let stored = rows.iter().find(|r| r["key"] == key.as_str()).expect("row");
-        assert_eq!(stored["sha256"].as_str(), shas.iter().next().map(String::as_str));
+        assert_eq!(
+            stored["sha256"].as_str(),
+            shas.iter().next().map(String::as_str)
+        );
     }
     // The slow answers were retried: their keys arrived more than once, and nothing else did
     // beyond the retries.
-    assert!(deliveries.len() > keys.len(), "no retry reached the receiver");
+    assert!(
+        deliveries.len() > keys.len(),
+        "no retry reached the receiver"
+    );
     assert!(rx.seen.requests.load(Ordering::SeqCst) >= keys.len() + 4 + 2 + 1);
     assert!(rows.iter().any(|r| r["attempts"].as_u64() > Some(1)));
     assert!(audit_entries(&data_dir) >= 40);

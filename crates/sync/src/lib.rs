@@ -55,7 +55,9 @@ pub enum PullReply {
     Page(PullResponse),
     /// Pull a snapshot instead. `high_water`: the node has this device's ops only up to here
     /// (it was restored from a backup): push again from there.
-    MustRefetch { high_water: Option<u64> },
+    MustRefetch {
+        high_water: Option<u64>,
+    },
 }
 
 /// Who pulls, so the node can tell a workstation that it lost some of its ops (a restore):

@@ -57,7 +57,10 @@ fn entered(item: &'static Item) -> V1Result<&'static Item> {
     if item.is_entered() {
         Ok(item)
     } else {
-        Err(V1Error::invalid("item", Invalid::Field(FieldProblem::System)))
+        Err(V1Error::invalid(
+            "item",
+            Invalid::Field(FieldProblem::System),
+        ))
     }
 }
 
@@ -117,7 +120,10 @@ fn reported_now(
         _ if item.cadence == Cadence::Monthly => {
             // A month already reported gets the correction at once; the current month is
             // reported when it ends.
-            let month = fields.get("statMonth").and_then(Value::as_str).unwrap_or_default();
+            let month = fields
+                .get("statMonth")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             store
                 .mark(&item.code, month)?
                 .map(|_| Some(month.to_owned()))
@@ -163,8 +169,17 @@ impl Write<'_> {
     }
 
     /// Checks that every attachment the fields name is stored.
-    fn attachments_exist(&self, store: &dyn NodeStore, fields: &Map<String, Value>) -> V1Result<()> {
-        for f in self.item.fields.iter().filter(|f| f.kind == FieldType::Attachment) {
+    fn attachments_exist(
+        &self,
+        store: &dyn NodeStore,
+        fields: &Map<String, Value>,
+    ) -> V1Result<()> {
+        for f in self
+            .item
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Attachment)
+        {
             if let Some(sha) = fields.get(&f.name).and_then(Value::as_str) {
                 if store.attachment(sha)?.is_none() {
                     return Err(Refused {
@@ -243,7 +258,12 @@ pub(crate) async fn put_record(
     let st = state.clone();
     let record = state
         .with_store(move |store| -> V1Result<EntityRecord> {
-            let w = Write { state: &st, keys: &keys, principal: &principal, item };
+            let w = Write {
+                state: &st,
+                keys: &keys,
+                principal: &principal,
+                item,
+            };
             // The key comes from the fields given (they must name it).
             let given = validate(item, &body.fields, None, Stage::Patch)?;
             let key = record_key(item, &given)?;
@@ -256,7 +276,12 @@ pub(crate) async fn put_record(
             } else {
                 Stage::Save
             };
-            let mut fields = validate(item, &body.fields, current.as_ref().map(|c| &c.fields), stage)?;
+            let mut fields = validate(
+                item,
+                &body.fields,
+                current.as_ref().map(|c| &c.fields),
+                stage,
+            )?;
             let owner = w.owner(store, &fields)?;
             w.attachments_exist(store, &fields)?;
             let status = match (&current, item.code.as_str()) {
@@ -297,7 +322,12 @@ pub(crate) async fn list_records(
                 (Scope::Node, _) => None,
                 (Scope::Enterprise, Some(own)) => Some(own),
                 (Scope::Enterprise, None) => match &q.enterprise_prefix {
-                    Some(p) => Some(store.enterprise_by_prefix(p)?.ok_or(AccountError::NotFound)?.id),
+                    Some(p) => Some(
+                        store
+                            .enterprise_by_prefix(p)?
+                            .ok_or(AccountError::NotFound)?
+                            .id,
+                    ),
                     None => None,
                 },
             };
@@ -361,7 +391,12 @@ pub(crate) async fn delete_record(
     state
         .with_store(move |store| -> V1Result<()> {
             let record = visible(store, &keys, item, &key, &principal)?;
-            let w = Write { state: &st, keys: &keys, principal: &principal, item };
+            let w = Write {
+                state: &st,
+                keys: &keys,
+                principal: &principal,
+                item,
+            };
             w.owner(store, &record.fields)?;
             let reported = reported_now(store, item, &record.fields, record.status)?.is_some();
             let at = now();
@@ -376,7 +411,9 @@ pub(crate) async fn delete_record(
             };
             let make = |stamp| content.seal(&keys, stamp);
             let maker: Option<&crate::uplink::ReportMaker<'_>> = reported.then_some(&make);
-            Ok(acting(&principal.username, |actor| store.delete_entity(&item.code, &key, maker, actor))?)
+            Ok(acting(&principal.username, |actor| {
+                store.delete_entity(&item.code, &key, maker, actor)
+            })?)
         })
         .await??;
     Ok(Json(json!({ "deleted": true })).into_response())
@@ -400,14 +437,20 @@ pub(crate) async fn verify_record(
     let (item, key) = path(p, "key")?;
     let item = item_of(&item)?;
     if item.code != "T06" {
-        return Err(V1Error::invalid("item", Invalid::Field(FieldProblem::Unknown)));
+        return Err(V1Error::invalid(
+            "item",
+            Invalid::Field(FieldProblem::Unknown),
+        ));
     }
     let passed = match verdict.result.as_str() {
         "1" => true,
         "2" => false,
         _ => {
             let allowed = vec!["1".into(), "2".into()];
-            return Err(V1Error::invalid("result", Invalid::Field(FieldProblem::NotInEnum { allowed })));
+            return Err(V1Error::invalid(
+                "result",
+                Invalid::Field(FieldProblem::NotInEnum { allowed }),
+            ));
         }
     };
     let opinion = verdict
@@ -428,21 +471,40 @@ pub(crate) async fn verify_record(
             let current = visible(store, &keys, item, &key, &principal)?;
             let mut fields = current.fields;
             if passed {
-                validate(item, &Map::new(), Some(&fields), Stage::Verify).map_err(|r| match r.problem {
-                    FieldProblem::Missing => V1Error::invalid(r.field, Invalid::Field(FieldProblem::NotComplete)),
-                    _ => r.into(),
+                validate(item, &Map::new(), Some(&fields), Stage::Verify).map_err(|r| {
+                    match r.problem {
+                        FieldProblem::Missing => {
+                            V1Error::invalid(r.field, Invalid::Field(FieldProblem::NotComplete))
+                        }
+                        _ => r.into(),
+                    }
                 })?;
             }
             let at = Utc::now().with_timezone(&cst());
             fields.insert("verifyResult".into(), json!(if passed { "1" } else { "2" }));
-            fields.insert("verifyOpinion".into(), opinion.map_or(Value::Null, Value::String));
+            fields.insert(
+                "verifyOpinion".into(),
+                opinion.map_or(Value::Null, Value::String),
+            );
             fields.insert("verifiedBy".into(), json!(principal.username));
-            fields.insert("verifiedAt".into(), json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+            fields.insert(
+                "verifiedAt".into(),
+                json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            );
             if passed && !fields.contains_key("accessedAt") {
                 fields.insert("accessedAt".into(), json!(at.date_naive().to_string()));
             }
-            let status = if passed { RecordStatus::Verified } else { RecordStatus::Rejected };
-            let w = Write { state: &st, keys: &keys, principal: &principal, item };
+            let status = if passed {
+                RecordStatus::Verified
+            } else {
+                RecordStatus::Rejected
+            };
+            let w = Write {
+                state: &st,
+                keys: &keys,
+                principal: &principal,
+                item,
+            };
             let owner = w.owner(store, &fields)?;
             let stored = w.store(store, &key, owner, fields, status, Some(current.revision))?;
             present(&keys, item, stored, Some(&principal))
@@ -467,18 +529,33 @@ pub(crate) async fn apply(
     let item = item_of("T06")?;
     app.account.validate(state.prefix())?;
     if app.account.role != Role::EnterpriseAdmin {
-        return Err(V1Error::invalid("role", Invalid::Field(FieldProblem::NotInEnum {
-            allowed: vec!["enterprise_admin".into()],
-        })));
+        return Err(V1Error::invalid(
+            "role",
+            Invalid::Field(FieldProblem::NotInEnum {
+                allowed: vec!["enterprise_admin".into()],
+            }),
+        ));
     }
     let mut fields = validate(item, &app.record, None, Stage::Apply)?;
     // The record is the applicant's own enterprise.
     if owner_prefix(item, &fields).as_deref() != Some(app.account.enterprise_prefix.as_str()) {
-        return Err(Refused { field: "enterprisePrefix", problem: FieldProblem::Prefix }.into());
+        return Err(Refused {
+            field: "enterprisePrefix",
+            problem: FieldProblem::Prefix,
+        }
+        .into());
     }
-    if let Some(f) = item.fields.iter().find(|f| f.kind == FieldType::Attachment && fields.contains_key(&f.name)) {
+    if let Some(f) = item
+        .fields
+        .iter()
+        .find(|f| f.kind == FieldType::Attachment && fields.contains_key(&f.name))
+    {
         // Attachments come after approval: an unauthenticated request uploads nothing.
-        return Err(Refused { field: f.name.as_str(), problem: FieldProblem::AttachmentUnknown }.into());
+        return Err(Refused {
+            field: f.name.as_str(),
+            problem: FieldProblem::AttachmentUnknown,
+        }
+        .into());
     }
     let key = record_key(item, &fields)?;
     fields.insert("appliedAt".into(), json!(day_of(Utc::now()).to_string()));
@@ -504,10 +581,14 @@ pub(crate) async fn apply(
                 password_hash,
                 role: reg.role,
                 enterprise_prefix: reg.enterprise_prefix.clone(),
-                enterprise_name: enterprise_name.map(|n| check_name("enterprise_name", &n)).transpose()?,
+                enterprise_name: enterprise_name
+                    .map(|n| check_name("enterprise_name", &n))
+                    .transpose()?,
             };
             let account = acting(&reg.username, |actor| store.register_account(&new, actor))?;
-            let owner = store.enterprise_by_prefix(&reg.enterprise_prefix)?.map(|e| e.id);
+            let owner = store
+                .enterprise_by_prefix(&reg.enterprise_prefix)?
+                .map(|e| e.id);
             let applicant = Principal {
                 user_id: Some(account.id),
                 username: account.username.clone(),
@@ -515,12 +596,21 @@ pub(crate) async fn apply(
                 enterprise_id: owner,
                 enterprise_prefix: Some(reg.enterprise_prefix.clone()),
             };
-            let w = Write { state: &st, keys: &keys, principal: &applicant, item };
+            let w = Write {
+                state: &st,
+                keys: &keys,
+                principal: &applicant,
+                item,
+            };
             let stored = w.store(store, &key, owner, fields, RecordStatus::Submitted, Some(0))?;
             Ok((account, present(&keys, item, stored, Some(&applicant))?))
         })
         .await??;
-    Ok((StatusCode::CREATED, Json(json!({ "account": account, "record": record }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "account": account, "record": record })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -540,9 +630,17 @@ pub(crate) async fn upload(
     let q = query(q, "query")?;
     let bytes = body.map_err(|e| V1Error::malformed("body", e.body_text()))?;
     if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(V1Error::invalid("file", Invalid::Field(FieldProblem::FileTooLarge { max: MAX_ATTACHMENT_BYTES })));
+        return Err(V1Error::invalid(
+            "file",
+            Invalid::Field(FieldProblem::FileTooLarge {
+                max: MAX_ATTACHMENT_BYTES,
+            }),
+        ));
     }
-    let mime = attachment_type(&bytes).ok_or(V1Error::invalid("file", Invalid::Field(FieldProblem::FileType)))?;
+    let mime = attachment_type(&bytes).ok_or(V1Error::invalid(
+        "file",
+        Invalid::Field(FieldProblem::FileType),
+    ))?;
     if !(principal.is_operator() || principal.role == Role::EnterpriseAdmin) {
         return Err(AccountError::Forbidden(Denied::OperatorsOnly).into());
     }
@@ -560,17 +658,24 @@ pub(crate) async fn upload(
         .with_store(move |store| -> V1Result<Attachment> {
             let enterprise_id = match (principal.enterprise_scope()?, &q.enterprise_prefix) {
                 (Some(own), _) => Some(own),
-                (None, Some(p)) => Some(store.enterprise_by_prefix(p)?.ok_or(AccountError::NotFound)?.id),
+                (None, Some(p)) => Some(
+                    store
+                        .enterprise_by_prefix(p)?
+                        .ok_or(AccountError::NotFound)?
+                        .id,
+                ),
                 (None, None) => None,
             };
             let sha = hex::encode(Sha256::digest(&bytes));
             let path = attachment_path(&dir, &sha);
             if !path.exists() {
                 if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| V1Error::Internal(e.to_string()))?;
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| V1Error::Internal(e.to_string()))?;
                 }
                 let sealed = keys.seal(&attachment_context(&sha), &bytes);
-                crate::secrets::write_private(&path, &sealed).map_err(|e| V1Error::Internal(e.to_string()))?;
+                crate::secrets::write_private(&path, &sealed)
+                    .map_err(|e| V1Error::Internal(e.to_string()))?;
             }
             let meta = Attachment {
                 sha256: sha,
@@ -581,11 +686,17 @@ pub(crate) async fn upload(
                 uploaded_by: principal.username.clone(),
                 uploaded_at: now(),
             };
-            acting(&principal.username, |actor| store.put_attachment(&meta, actor))?;
+            acting(&principal.username, |actor| {
+                store.put_attachment(&meta, actor)
+            })?;
             Ok(store.attachment(&meta.sha256)?.unwrap_or(meta))
         })
         .await??;
-    Ok((StatusCode::CREATED, Json(json!({ "attachment": attachment }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "attachment": attachment })),
+    )
+        .into_response())
 }
 
 /// A route's body limit for uploads: the largest attachment and a little.
@@ -608,7 +719,10 @@ pub(crate) async fn download(
 ) -> V1Result {
     let sha = path(p, "file")?.to_ascii_lowercase();
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(V1Error::invalid("file", Invalid::Field(FieldProblem::Attachment)));
+        return Err(V1Error::invalid(
+            "file",
+            Invalid::Field(FieldProblem::Attachment),
+        ));
     }
     let keys = keys(&state)?;
     let dir = state
@@ -621,11 +735,14 @@ pub(crate) async fn download(
             let meta = store.attachment(&sha)?.ok_or(AccountError::NotFound)?;
             let allowed = principal.is_operator()
                 || (principal.role == Role::EnterpriseAdmin
-                    && meta.enterprise_id.is_some_and(|e| principal.can_read_enterprise(e)));
+                    && meta
+                        .enterprise_id
+                        .is_some_and(|e| principal.can_read_enterprise(e)));
             if !allowed {
                 return Err(AccountError::NotFound.into());
             }
-            let sealed = std::fs::read(attachment_path(&dir, &sha)).map_err(|e| V1Error::Internal(e.to_string()))?;
+            let sealed = std::fs::read(attachment_path(&dir, &sha))
+                .map_err(|e| V1Error::Internal(e.to_string()))?;
             let bytes = keys
                 .unseal(&attachment_context(&sha), &sealed)
                 .map_err(|e| V1Error::Internal(e.to_string()))?;

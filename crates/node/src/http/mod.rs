@@ -68,7 +68,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/docking/attachments",
             post(docking::upload).layer(DefaultBodyLimit::max(docking::UPLOAD_LIMIT)),
         )
-        .route("/api/v1/docking/attachments/{sha256}", get(docking::download))
+        .route(
+            "/api/v1/docking/attachments/{sha256}",
+            get(docking::download),
+        )
         .route(
             "/api/v1/docking/{item}/records",
             get(docking::list_records).post(docking::put_record),

@@ -105,15 +105,43 @@ pub struct PublicKey {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        schema_document, apply, upload, download, list_records, put_record, get_record,
-        delete_record, verify_record, uplink_status, uplink_reports, uplink_resend,
-        uplink_generate, escrow_key
+        schema_document,
+        apply,
+        upload,
+        download,
+        list_records,
+        put_record,
+        get_record,
+        delete_record,
+        verify_record,
+        uplink_status,
+        uplink_reports,
+        uplink_resend,
+        uplink_generate,
+        escrow_key
     ),
     components(schemas(
-        EntityRecord, RecordStatus, Attachment, ReportRow, ReportState, UplinkSummary,
-        RecordEnvelope, RecordList, RecordWriteDoc, VerdictDoc, ApplicationDoc, ApplicationAnswer,
-        AttachmentEnvelope, Deleted, UplinkStatus, ReportList, ResendDoc, Resent, GenerateDoc,
-        Generated, PublicKey
+        EntityRecord,
+        RecordStatus,
+        Attachment,
+        ReportRow,
+        ReportState,
+        UplinkSummary,
+        RecordEnvelope,
+        RecordList,
+        RecordWriteDoc,
+        VerdictDoc,
+        ApplicationDoc,
+        ApplicationAnswer,
+        AttachmentEnvelope,
+        Deleted,
+        UplinkStatus,
+        ReportList,
+        ResendDoc,
+        Resent,
+        GenerateDoc,
+        Generated,
+        PublicKey
     ))
 )]
 pub struct DockingDoc;
@@ -313,3 +341,30 @@ fn uplink_generate() {}
     ))]
 #[allow(dead_code)]
 fn escrow_key() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_every_docking_route() {
+        let doc = serde_json::to_value(DockingDoc::openapi()).expect("json");
+        let paths = doc["paths"].as_object().expect("paths");
+        for p in [
+            "/api/v1/docking/schema",
+            "/api/v1/docking/applications",
+            "/api/v1/docking/attachments",
+            "/api/v1/docking/attachments/{sha256}",
+            "/api/v1/docking/{item}/records",
+            "/api/v1/docking/{item}/records/{key}",
+            "/api/v1/docking/{item}/records/{key}/verify",
+            "/api/v1/uplink/status",
+            "/api/v1/uplink/reports",
+            "/api/v1/uplink/resend",
+            "/api/v1/uplink/generate",
+            "/api/v1/escrow/key",
+        ] {
+            assert!(paths.contains_key(p), "{p} missing");
+        }
+    }
+}

@@ -90,7 +90,11 @@ pub(crate) async fn pull(
                     let readable = store
                         .device(&id)?
                         .is_some_and(|d| principal.can_read_enterprise(d.enterprise_id));
-                    let high_water = if readable { store.high_water(&id)? } else { pushed };
+                    let high_water = if readable {
+                        store.high_water(&id)?
+                    } else {
+                        pushed
+                    };
                     (high_water < pushed).then_some(high_water)
                 }
                 _ => None,

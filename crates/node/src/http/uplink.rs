@@ -24,7 +24,9 @@ use crate::uplink::{ReportQuery, ReportState};
 /// `GET /api/v1/uplink/status`: counts by state, the oldest pending, the last error.
 pub(crate) async fn status(State(state): State<AppState>, Operator(_): Operator) -> V1Result {
     let (summary, epoch) = state
-        .with_store(|store| -> V1Result<_> { Ok((store.uplink_summary()?, store.restore_epoch()?)) })
+        .with_store(|store| -> V1Result<_> {
+            Ok((store.uplink_summary()?, store.restore_epoch()?))
+        })
         .await??;
     Ok(Json(json!({ "summary": summary, "restore_epoch": epoch })).into_response())
 }
@@ -46,14 +48,23 @@ pub(crate) async fn reports(
     let report_state = q
         .state
         .as_deref()
-        .map(|s| ReportState::parse(s).ok_or_else(|| V1Error::invalid("state", Invalid::UnknownStatus(s.to_owned()))))
+        .map(|s| {
+            ReportState::parse(s)
+                .ok_or_else(|| V1Error::invalid("state", Invalid::UnknownStatus(s.to_owned())))
+        })
         .transpose()?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(V1Error::invalid("limit", Invalid::OutOfRange { max: 1000 }));
     }
-    let query = ReportQuery { state: report_state, item: q.item, limit };
-    let rows = state.with_store(move |store| store.reports(&query)).await??;
+    let query = ReportQuery {
+        state: report_state,
+        item: q.item,
+        limit,
+    };
+    let rows = state
+        .with_store(move |store| store.reports(&query))
+        .await??;
     Ok(Json(json!({ "reports": rows })).into_response())
 }
 
@@ -70,7 +81,11 @@ pub(crate) async fn resend(
     JsonBody(body): JsonBody<ResendBody>,
 ) -> V1Result {
     let n = state
-        .with_store(move |store| acting(&principal.username, |actor| store.resend(body.key.as_deref(), actor)))
+        .with_store(move |store| {
+            acting(&principal.username, |actor| {
+                store.resend(body.key.as_deref(), actor)
+            })
+        })
         .await??;
     Ok(Json(json!({ "resent": n })).into_response())
 }
@@ -91,7 +106,10 @@ pub(crate) async fn generate(
     let item = schema()
         .item(&body.item)
         .filter(|i| !i.is_entered() || i.cadence == crate::docking::Cadence::Monthly)
-        .ok_or(V1Error::invalid("item", Invalid::Field(FieldProblem::Unknown)))?;
+        .ok_or(V1Error::invalid(
+            "item",
+            Invalid::Field(FieldProblem::Unknown),
+        ))?;
     let keys = state
         .keys
         .clone()
@@ -102,11 +120,19 @@ pub(crate) async fn generate(
         .with_store(move |store| -> V1Result<Vec<String>> {
             let now = Utc::now();
             let (day, today) = st.monitor.today();
-            let g = Generator { store, keys: &keys, node: st.prefix(), stop: None };
-            g.on_demand(&code, &body.period, now, Some((day, &today))).map_err(|e| match e {
-                StorageError::Corrupt(_) => V1Error::invalid("period", Invalid::Date(body.period.clone())),
-                other => other.into(),
-            })
+            let g = Generator {
+                store,
+                keys: &keys,
+                node: st.prefix(),
+                stop: None,
+            };
+            g.on_demand(&code, &body.period, now, Some((day, &today)))
+                .map_err(|e| match e {
+                    StorageError::Corrupt(_) => {
+                        V1Error::invalid("period", Invalid::Date(body.period.clone()))
+                    }
+                    other => other.into(),
+                })
         })
         .await??;
     Ok(Json(json!({ "generated": made })).into_response())
@@ -115,7 +141,10 @@ pub(crate) async fn generate(
 /// `GET /api/v1/escrow/key`: the node's ed25519 public key (hex).
 pub(crate) async fn escrow_key(State(state): State<AppState>) -> Response {
     match &state.keys {
-        Some(k) => Json(json!({ "public_key": hex::encode(k.public_key().as_bytes()), "algorithm": "ed25519" })).into_response(),
+        Some(k) => Json(
+            json!({ "public_key": hex::encode(k.public_key().as_bytes()), "algorithm": "ed25519" }),
+        )
+        .into_response(),
         None => V1Error::Refused(AccountError::NotFound).into_response(),
     }
 }

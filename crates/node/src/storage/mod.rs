@@ -18,7 +18,9 @@ use crate::entities::{Attachment, EntityWrite, StoredEntity};
 use crate::escrow::{EscrowSink, ImportRow, ImportTally};
 use crate::monitor::DayFigures;
 use crate::sync::PullOutcome;
-use crate::uplink::{DueReport, Mark, ReportMaker, ReportQuery, ReportRow, SendOutcome, UplinkSummary};
+use crate::uplink::{
+    DueReport, Mark, ReportMaker, ReportQuery, ReportRow, SendOutcome, UplinkSummary,
+};
 use crate::values::{HandleValue, ValueError};
 
 /// Why a storage call failed, the same for every backend: either a refusal the caller can act

@@ -117,7 +117,11 @@ impl Generator<'_> {
     }
 
     /// Everything scheduled that is due at `now`, and the events of `today` (the live figures).
-    pub fn run_due(&self, now: DateTime<Utc>, today: Option<&DayFigures>) -> Result<Vec<String>, StorageError> {
+    pub fn run_due(
+        &self,
+        now: DateTime<Utc>,
+        today: Option<&DayFigures>,
+    ) -> Result<Vec<String>, StorageError> {
         let mut made = Vec::new();
         let day = day_of(now);
         for back in 1..=CATCH_UP_DAYS {
@@ -150,7 +154,9 @@ impl Generator<'_> {
             made.extend(self.master_data(hour, true, now)?);
         }
         let this_month = day.with_day(1).unwrap_or(day);
-        let last_month = (this_month - Duration::days(1)).with_day(1).unwrap_or(this_month);
+        let last_month = (this_month - Duration::days(1))
+            .with_day(1)
+            .unwrap_or(this_month);
         for code in ["T05", "T10"] {
             made.extend(self.monthly(code, last_month, true, now)?);
         }
@@ -158,13 +164,23 @@ impl Generator<'_> {
     }
 
     /// The real-time items: today's events not reported yet.
-    pub fn realtime(&self, now: DateTime<Utc>, today: &DayFigures) -> Result<Vec<String>, StorageError> {
+    pub fn realtime(
+        &self,
+        now: DateTime<Utc>,
+        today: &DayFigures,
+    ) -> Result<Vec<String>, StorageError> {
         self.events(day_of(now), today, now)
     }
 
     /// Makes `code`'s report for `period` now (on demand): `YYYY-MM-DD` for daily items,
     /// `YYYY-MM` for monthly ones, `YYYY-MM-DDTHH` (China time) for table 9.
-    pub fn on_demand(&self, code: &str, period: &str, now: DateTime<Utc>, live: Option<(NaiveDate, &DayFigures)>) -> Result<Vec<String>, StorageError> {
+    pub fn on_demand(
+        &self,
+        code: &str,
+        period: &str,
+        now: DateTime<Utc>,
+        live: Option<(NaiveDate, &DayFigures)>,
+    ) -> Result<Vec<String>, StorageError> {
         let bad = || StorageError::Corrupt(format!("{code} has no period {period}"));
         match code {
             "T03" | "T08" | "A2-1" | "A2-2" => {
@@ -177,16 +193,20 @@ impl Generator<'_> {
                 self.daily(code, d, &figures, false, now)
             }
             "T05" | "T10" => {
-                let m = NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+                let m = NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d")
+                    .map_err(|_| bad())?;
                 self.monthly(code, m, false, now)
             }
             "T09" => {
-                let start = chrono::NaiveDateTime::parse_from_str(&format!("{period}:00:00"), "%Y-%m-%dT%H:%M:%S")
-                    .map_err(|_| bad())?
-                    .and_local_timezone(cst())
-                    .single()
-                    .ok_or_else(bad)?
-                    .with_timezone(&Utc);
+                let start = chrono::NaiveDateTime::parse_from_str(
+                    &format!("{period}:00:00"),
+                    "%Y-%m-%dT%H:%M:%S",
+                )
+                .map_err(|_| bad())?
+                .and_local_timezone(cst())
+                .single()
+                .ok_or_else(bad)?
+                .with_timezone(&Utc);
                 self.master_data(start, false, now)
             }
             "A2-3" => {
@@ -211,7 +231,14 @@ impl Generator<'_> {
             .collect())
     }
 
-    fn daily(&self, code: &str, d: NaiveDate, f: &DayFigures, scheduled: bool, now: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    fn daily(
+        &self,
+        code: &str,
+        d: NaiveDate,
+        f: &DayFigures,
+        scheduled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let it = item(code)?;
         let date = d.to_string();
         let enterprises = self.enterprises()?;
@@ -227,16 +254,21 @@ impl Generator<'_> {
                 for e in &enterprises {
                     total += self.store.count_handles(e)?;
                 }
-                let sum = |g: fn(&crate::monitor::PrefixFigures) -> u64| f.prefixes.values().map(g).sum::<u64>();
-                vec![(date.clone(), obj(json!({
-                    "statDate": date, "nodePrefix": self.node,
-                    "newRegistrations": sum(|p| p.new_registrations),
-                    "totalRegistrations": total,
-                    "resolutionRequests": sum(|p| p.resolution_requests),
-                    "successfulResponses": sum(|p| p.successful_responses),
-                    "enterpriseNodes": enterprises.len(),
-                    "sourceIps": ips.iter().map(|(ip, n)| json!({"ip": ip, "count": n})).collect::<Vec<_>>(),
-                })))]
+                let sum = |g: fn(&crate::monitor::PrefixFigures) -> u64| {
+                    f.prefixes.values().map(g).sum::<u64>()
+                };
+                vec![(
+                    date.clone(),
+                    obj(json!({
+                        "statDate": date, "nodePrefix": self.node,
+                        "newRegistrations": sum(|p| p.new_registrations),
+                        "totalRegistrations": total,
+                        "resolutionRequests": sum(|p| p.resolution_requests),
+                        "successfulResponses": sum(|p| p.successful_responses),
+                        "enterpriseNodes": enterprises.len(),
+                        "sourceIps": ips.iter().map(|(ip, n)| json!({"ip": ip, "count": n})).collect::<Vec<_>>(),
+                    })),
+                )]
             }
             "T08" | "A2-2" => {
                 let mut rows = Vec::new();
@@ -264,39 +296,75 @@ impl Generator<'_> {
                 }
                 rows
             }
-            "A2-1" => vec![(date.clone(), obj(json!({
-                "statDate": date, "nodePrefix": self.node,
-                "resolutionAvgMs": avg_ms(&f.resolution), "resolutionMaxMs": ms(f.resolution.max_us),
-                "resolutionMaxAt": f.resolution.max_at, "resolutionMinMs": ms(f.resolution.min_us),
-                "resolutionMinAt": f.resolution.min_at,
-                "registrationAvgMs": avg_ms(&f.registration), "registrationMaxMs": ms(f.registration.max_us),
-                "registrationMaxAt": f.registration.max_at, "registrationMinMs": ms(f.registration.min_us),
-                "registrationMinAt": f.registration.min_at,
-                "maxQps": f.max_qps, "maxQpsAt": f.max_qps_at,
-            })))],
+            "A2-1" => vec![(
+                date.clone(),
+                obj(json!({
+                    "statDate": date, "nodePrefix": self.node,
+                    "resolutionAvgMs": avg_ms(&f.resolution), "resolutionMaxMs": ms(f.resolution.max_us),
+                    "resolutionMaxAt": f.resolution.max_at, "resolutionMinMs": ms(f.resolution.min_us),
+                    "resolutionMinAt": f.resolution.min_at,
+                    "registrationAvgMs": avg_ms(&f.registration), "registrationMaxMs": ms(f.registration.max_us),
+                    "registrationMaxAt": f.registration.max_at, "registrationMinMs": ms(f.registration.min_us),
+                    "registrationMinAt": f.registration.min_at,
+                    "maxQps": f.max_qps, "maxQpsAt": f.max_qps_at,
+                })),
+            )],
             _ => return Err(StorageError::Corrupt(format!("{code} is not daily"))),
         };
-        let mark = scheduled.then(|| Mark { item: code.to_owned(), period: date.clone(), done: 1 });
-        Ok(self.report(it, &date, Some(&date), records, mark, now)?.into_iter().collect())
+        let mark = scheduled.then(|| Mark {
+            item: code.to_owned(),
+            period: date.clone(),
+            done: 1,
+        });
+        Ok(self
+            .report(it, &date, Some(&date), records, mark, now)?
+            .into_iter()
+            .collect())
     }
 
     /// One report per event not reported yet; an event's number is its place in its day.
-    fn events(&self, d: NaiveDate, f: &DayFigures, now: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    fn events(
+        &self,
+        d: NaiveDate,
+        f: &DayFigures,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let it = item("A2-3")?;
         let day = d.to_string();
         let done = self.store.mark("A2-3", &day)?.unwrap_or(0);
         let mut made = Vec::new();
-        for (n, e) in f.events.iter().enumerate().skip(usize::try_from(done).unwrap_or(0)) {
+        for (n, e) in f
+            .events
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(done).unwrap_or(0))
+        {
             let id = event_id(d, n);
-            let Event { at, kind, category, detail } = e;
+            let Event {
+                at,
+                kind,
+                category,
+                detail,
+            } = e;
             let fields = obj(json!({
                 "eventId": id, "nodePrefix": self.node, "eventTime": at,
                 "eventKind": if kind == "recovered" { "2" } else { "1" },
                 "eventType": event_type(category), "cause": detail,
             }));
             // The day's mark counts the events taken, moved with each event's report.
-            let mark = Mark { item: "A2-3".into(), period: format!("{day}#{}", n + 1), done: 1 };
-            if let Some(key) = self.report(it, &id, Some(&day), vec![(id.clone(), fields)], Some(mark), now)? {
+            let mark = Mark {
+                item: "A2-3".into(),
+                period: format!("{day}#{}", n + 1),
+                done: 1,
+            };
+            if let Some(key) = self.report(
+                it,
+                &id,
+                Some(&day),
+                vec![(id.clone(), fields)],
+                Some(mark),
+                now,
+            )? {
                 made.push(key);
             }
             self.store.set_mark(&Mark {
@@ -310,7 +378,12 @@ impl Generator<'_> {
 
     /// Table 9 for the hour (China time) that holds `hour`: the handles written in it, in
     /// chunks.
-    fn master_data(&self, hour: DateTime<Utc>, scheduled: bool, now: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    fn master_data(
+        &self,
+        hour: DateTime<Utc>,
+        scheduled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let it = item("T09")?;
         let local = hour.with_timezone(&cst());
         let label = local.format("%Y-%m-%dT%H").to_string();
@@ -357,22 +430,34 @@ impl Generator<'_> {
                         .and_then(|vs| vs.iter().find(|v| v["type"] == "IDS.TEMPLATE"))
                         .and_then(|v| v["data"]["value"].as_str())
                         .map(str::to_owned);
-                    let (code, version) = match template.as_deref().and_then(|t| t.rsplit_once('@')) {
+                    let (code, version) = match template.as_deref().and_then(|t| t.rsplit_once('@'))
+                    {
                         Some((c, v)) => (Some(c.to_owned()), Some(v.to_owned())),
                         None => (template, None),
                     };
-                    (handle.clone(), obj(json!({
-                        "identifier": handle, "enterprisePrefix": prefix,
-                        "templateCode": code, "templateVersion": version,
-                        "registeredAt": created, "updatedAt": updated, "status": "1",
-                        "data": values,
-                    })))
+                    (
+                        handle.clone(),
+                        obj(json!({
+                            "identifier": handle, "enterprisePrefix": prefix,
+                            "templateCode": code, "templateVersion": version,
+                            "registeredAt": created, "updatedAt": updated, "status": "1",
+                            "data": values,
+                        })),
+                    )
                 })
                 .collect();
             let subject = format!("{label}#{chunk}");
             // The last chunk marks the hour; the ones before mark themselves.
-            let period = if last_page { label.clone() } else { subject.clone() };
-            let mark = scheduled.then(|| Mark { item: "T09".into(), period, done: chunk });
+            let period = if last_page {
+                label.clone()
+            } else {
+                subject.clone()
+            };
+            let mark = scheduled.then(|| Mark {
+                item: "T09".into(),
+                period,
+                done: chunk,
+            });
             if records.is_empty() && last_page && chunk == 1 {
                 // A quiet hour: marked, nothing to send.
                 if let Some(m) = mark {
@@ -388,7 +473,13 @@ impl Generator<'_> {
         Ok(made)
     }
 
-    fn monthly(&self, code: &str, month: NaiveDate, scheduled: bool, now: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    fn monthly(
+        &self,
+        code: &str,
+        month: NaiveDate,
+        scheduled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let label = month.format("%Y-%m").to_string();
         if scheduled && self.store.mark(code, &label)?.is_some() {
             return Ok(Vec::new());
@@ -452,8 +543,15 @@ impl Generator<'_> {
             }
             rows
         };
-        let mark = scheduled.then(|| Mark { item: code.to_owned(), period: label.clone(), done: 1 });
-        Ok(self.report(it, &label, Some(&label), records, mark, now)?.into_iter().collect())
+        let mark = scheduled.then(|| Mark {
+            item: code.to_owned(),
+            period: label.clone(),
+            done: 1,
+        });
+        Ok(self
+            .report(it, &label, Some(&label), records, mark, now)?
+            .into_iter()
+            .collect())
     }
 }
 

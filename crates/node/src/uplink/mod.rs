@@ -297,7 +297,14 @@ mod tests {
         let list = body["records"][0]["fields"].as_array().expect("fields");
         assert_eq!(list.len(), item.fields.len());
         let port = list.iter().find(|f| f["code"] == "T02-06").expect("port");
-        assert_eq!((port["name"].as_str(), port["value"].as_u64()), (Some("port"), Some(2641)));
-        assert!(list.iter().find(|f| f["code"] == "T02-01").expect("code type")["value"].is_null());
+        assert_eq!(
+            (port["name"].as_str(), port["value"].as_u64()),
+            (Some("port"), Some(2641))
+        );
+        assert!(list
+            .iter()
+            .find(|f| f["code"] == "T02-01")
+            .expect("code type")["value"]
+            .is_null());
     }
 }

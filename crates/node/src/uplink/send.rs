@@ -84,8 +84,10 @@ impl Sender {
                     .connect_timeout(config.timeout.min(Duration::from_secs(10)))
                     .use_rustls_tls();
                 if let Some(ca) = &config.ca_cert {
-                    let pem = std::fs::read(ca).map_err(|e| SendError::Client(format!("{}: {e}", ca.display())))?;
-                    let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| SendError::Client(e.to_string()))?;
+                    let pem = std::fs::read(ca)
+                        .map_err(|e| SendError::Client(format!("{}: {e}", ca.display())))?;
+                    let cert = reqwest::Certificate::from_pem(&pem)
+                        .map_err(|e| SendError::Client(e.to_string()))?;
                     b = b.add_root_certificate(cert);
                 }
                 Some(b.build().map_err(|e| SendError::Client(e.to_string()))?)
@@ -126,7 +128,14 @@ impl Sender {
             Ok(b) if hex::encode(Sha256::digest(&b)) == report.sha256 => b,
             // A stored body that does not open (another node's key, a damaged row) is never
             // sent as something else: it fails and waits for the operator.
-            _ => return self.failed(report, "the stored report does not open with this node's key", now, true),
+            _ => {
+                return self.failed(
+                    report,
+                    "the stored report does not open with this node's key",
+                    now,
+                    true,
+                )
+            }
         };
         let (Some(endpoint), Some(client)) = (&self.config.endpoint, &self.client) else {
             return self.file(report, &body, now);
@@ -144,20 +153,32 @@ impl Sender {
             req = req.basic_auth(user, self.config.password.as_deref());
         }
         match req.send() {
-            Ok(resp) if resp.status().is_success() || resp.status().as_u16() == 409 => SendOutcome::Acked,
+            Ok(resp) if resp.status().is_success() || resp.status().as_u16() == 409 => {
+                SendOutcome::Acked
+            }
             Ok(resp) => {
                 let status = resp.status();
                 let text: String = resp.text().unwrap_or_default().chars().take(200).collect();
                 self.failed(report, &format!("HTTP {status}: {text}"), now, false)
             }
             Err(e) => {
-                let what = if e.is_timeout() { "timed out" } else { "not reached" };
+                let what = if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "not reached"
+                };
                 self.failed(report, &format!("{what}: {e}"), now, false)
             }
         }
     }
 
-    fn failed(&self, report: &DueReport, error: &str, now: DateTime<Utc>, give_up: bool) -> SendOutcome {
+    fn failed(
+        &self,
+        report: &DueReport,
+        error: &str,
+        now: DateTime<Utc>,
+        give_up: bool,
+    ) -> SendOutcome {
         let attempts = report.attempts + 1;
         let give_up = give_up || attempts >= self.config.max_attempts;
         SendOutcome::Failed {
@@ -171,7 +192,13 @@ impl Sender {
         let name: String = report
             .key
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let dir = &self.config.outbox_dir;
         let path = dir.join(format!("{name}.json"));
@@ -180,7 +207,12 @@ impl Sender {
             Ok(()) => SendOutcome::Filed {
                 file: path.display().to_string(),
             },
-            Err(e) => self.failed(report, &format!("cannot write {}: {e}", path.display()), now, false),
+            Err(e) => self.failed(
+                report,
+                &format!("cannot write {}: {e}", path.display()),
+                now,
+                false,
+            ),
         }
     }
 }
@@ -188,7 +220,8 @@ impl Sender {
 /// Time before attempt `attempts + 1`: doubling from the first backoff, capped, with ±25 %
 /// jitter so many nodes recovering together do not retry in step.
 pub fn backoff(config: &UplinkConfig, attempts: u32) -> chrono::Duration {
-    let base = config.first_backoff.as_secs_f64() * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
+    let base =
+        config.first_backoff.as_secs_f64() * 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
     let capped = base.min(config.max_backoff.as_secs_f64());
     let jitter = rand::thread_rng().gen_range(0.75..=1.25);
     chrono::Duration::milliseconds((capped * jitter * 1000.0) as i64)

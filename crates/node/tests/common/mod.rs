@@ -33,7 +33,10 @@ impl Node {
     fn try_start_with(data_dir: &Path, listen: &str, config: Option<&Path>) -> Option<Node> {
         let mut cmd = Command::new(BIN);
         if let Some(config) = config {
-            cmd.arg("serve").arg("--config").arg(config).arg("--data-dir");
+            cmd.arg("serve")
+                .arg("--config")
+                .arg(config)
+                .arg("--data-dir");
         } else {
             cmd.args(["serve", "--data-dir"]);
         }
@@ -89,11 +92,20 @@ impl Node {
 
 /// Runs `idstation-node ARGS` to completion; its exit status and stdout.
 pub fn node_cli(args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN).args(args).output().expect("run idstation-node");
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run idstation-node");
     if !out.status.success() {
-        eprintln!("idstation-node {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "idstation-node {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 impl Drop for Node {

@@ -63,7 +63,10 @@ impl SqliteStore {
     /// not blocked), then verifies the copy.
     pub fn backup_to(&self, dest: &Path, taken_at: &str) -> Result<BackupInfo, StorageError> {
         if dest.exists() {
-            return Err(StorageError::Corrupt(format!("{} exists already", dest.display())));
+            return Err(StorageError::Corrupt(format!(
+                "{} exists already",
+                dest.display()
+            )));
         }
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -119,7 +122,11 @@ impl SqliteStore {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
-            let (Some(p), Some(s), Some(n)) = (v["prefix"].as_str(), v["series"].as_str(), v["next"].as_i64()) else {
+            let (Some(p), Some(s), Some(n)) = (
+                v["prefix"].as_str(),
+                v["series"].as_str(),
+                v["next"].as_i64(),
+            ) else {
                 continue;
             };
             let e = marks.entry((p.to_owned(), s.to_owned())).or_insert(n);
@@ -129,7 +136,12 @@ impl SqliteStore {
     }
 
     /// Notes a lease counter's new value in the journal, synced, before the lease is given out.
-    pub(super) fn journal_lease(&self, prefix: &str, series: &str, next: i64) -> Result<(), StorageError> {
+    pub(super) fn journal_lease(
+        &self,
+        prefix: &str,
+        series: &str,
+        next: i64,
+    ) -> Result<(), StorageError> {
         let path = self.path.with_file_name(LEASE_JOURNAL);
         let mut file = std::fs::OpenOptions::new()
             .create(true)
@@ -137,7 +149,8 @@ impl SqliteStore {
             .open(&path)
             .map_err(io(&path))?;
         let line = json!({"prefix": prefix, "series": series, "next": next}).to_string();
-        file.write_all(format!("{line}\n").as_bytes()).map_err(io(&path))?;
+        file.write_all(format!("{line}\n").as_bytes())
+            .map_err(io(&path))?;
         file.sync_data().map_err(io(&path))
     }
 
@@ -206,7 +219,11 @@ pub fn verify_file(file: &Path, taken_at: &str) -> Result<BackupInfo, StorageErr
 
 fn last_cursor(conn: &Connection) -> Result<i64, StorageError> {
     Ok(conn
-        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0))
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(0))
 }
@@ -256,16 +273,24 @@ pub fn restore(
     let replaced = if live.exists() {
         let aside = data_dir.join(format!(
             "{DB_FILE}.replaced-{}",
-            at.chars().filter(char::is_ascii_alphanumeric).collect::<String>()
+            at.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
         ));
         std::fs::rename(&live, &aside).map_err(io(&live))?;
         for ext in ["-wal", "-shm"] {
             let side = data_dir.join(format!("{DB_FILE}{ext}"));
             if side.exists() {
-                let _ = std::fs::rename(&side, aside.with_file_name(format!(
-                    "{}{ext}",
-                    aside.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                )));
+                let _ = std::fs::rename(
+                    &side,
+                    aside.with_file_name(format!(
+                        "{}{ext}",
+                        aside
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    )),
+                );
             }
         }
         Some(aside)
@@ -291,13 +316,23 @@ fn start_epoch(
     at: &str,
 ) -> Result<RestoreInfo, StorageError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let epoch: i64 = tx.query_row("SELECT coalesce(max(epoch), 0) + 1 FROM restore_epochs", [], |r| r.get(0))?;
+    let epoch: i64 = tx.query_row(
+        "SELECT coalesce(max(epoch), 0) + 1 FROM restore_epochs",
+        [],
+        |r| r.get(0),
+    )?;
     let last = last_cursor(&tx)?;
     let base = last + CURSOR_GAP;
     // AUTOINCREMENT takes the next cursor above sqlite_sequence's value.
-    let moved = tx.execute("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'changes'", [base])?;
+    let moved = tx.execute(
+        "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'changes'",
+        [base],
+    )?;
     if moved == 0 {
-        tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('changes', ?1)", [base])?;
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('changes', ?1)",
+            [base],
+        )?;
     }
     let mut counters = Vec::new();
     let mut current: BTreeMap<(String, String), i64> = BTreeMap::new();
@@ -312,7 +347,10 @@ fn start_epoch(
         current.entry(k.clone()).or_insert(1);
     }
     for ((prefix, series), next) in &current {
-        let journaled = journal.get(&(prefix.clone(), series.clone())).copied().unwrap_or(0);
+        let journaled = journal
+            .get(&(prefix.clone(), series.clone()))
+            .copied()
+            .unwrap_or(0);
         let moved_to = (*next).max(journaled) + lease_reserve;
         tx.execute(
             "INSERT INTO lease_counters (prefix, series, next) VALUES (?1, ?2, ?3) \
@@ -324,14 +362,31 @@ fn start_epoch(
     tx.execute(
         "INSERT INTO restore_epochs (epoch, restored_at, backup_file, backup_at, last_cursor, \
          cursor_base, lease_reserve) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![epoch, at, from.display().to_string(), info.taken_at, last, base, lease_reserve],
+        params![
+            epoch,
+            at,
+            from.display().to_string(),
+            info.taken_at,
+            last,
+            base,
+            lease_reserve
+        ],
     )?;
     let detail = json!({
         "epoch": epoch, "backup": from.display().to_string(), "backup_sha256": info.sha256,
         "last_cursor": last, "cursor_base": base, "lease_reserve": lease_reserve,
         "counters": counters,
     });
-    append_audit(&tx, &Actor { user: "restore", at }, "restore", &format!("epoch {epoch}"), &detail.to_string())?;
+    append_audit(
+        &tx,
+        &Actor {
+            user: "restore",
+            at,
+        },
+        "restore",
+        &format!("epoch {epoch}"),
+        &detail.to_string(),
+    )?;
     tx.commit()?;
     Ok(RestoreInfo {
         epoch: u64::try_from(epoch).map_err(corrupt)?,

@@ -43,7 +43,11 @@ fn finish(row: (StoredEntity, String)) -> Result<StoredEntity, StorageError> {
     Ok(e)
 }
 
-fn read_entity(conn: &Connection, item: &str, key: &str) -> Result<Option<StoredEntity>, StorageError> {
+fn read_entity(
+    conn: &Connection,
+    item: &str,
+    key: &str,
+) -> Result<Option<StoredEntity>, StorageError> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM entity_records r LEFT JOIN enterprises e ON e.id = r.enterprise_id \
          WHERE r.item = ?1 AND r.key = ?2"
@@ -123,8 +127,18 @@ impl EntityStore for SqliteStore {
             "personal": write.personal_names,
             "report": reported,
         });
-        let action = if current.is_some() { "entity_update" } else { "entity_create" };
-        append_audit(&tx, actor, action, &format!("{}/{}", write.item, write.key), &detail.to_string())?;
+        let action = if current.is_some() {
+            "entity_update"
+        } else {
+            "entity_create"
+        };
+        append_audit(
+            &tx,
+            actor,
+            action,
+            &format!("{}/{}", write.item, write.key),
+            &detail.to_string(),
+        )?;
         let stored = read_entity(&tx, &write.item, &write.key)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(stored)
@@ -150,7 +164,13 @@ impl EntityStore for SqliteStore {
             None => None,
         };
         let detail = json!({ "report": reported }).to_string();
-        append_audit(&tx, actor, "entity_delete", &format!("{item}/{key}"), &detail)?;
+        append_audit(
+            &tx,
+            actor,
+            "entity_delete",
+            &format!("{item}/{key}"),
+            &detail,
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -59,7 +59,11 @@ fn stream(
                 put_raw(&mut line, name, raw.as_deref().unwrap_or("null"));
             } else if let Some(name) = col.strip_prefix('#') {
                 let n: Option<i64> = r.get(i)?;
-                put_raw(&mut line, name, &n.map_or("null".to_owned(), |n| n.to_string()));
+                put_raw(
+                    &mut line,
+                    name,
+                    &n.map_or("null".to_owned(), |n| n.to_string()),
+                );
             } else {
                 let v: Option<String> = r.get(i)?;
                 match v {
@@ -110,48 +114,129 @@ impl EscrowStore for SqliteStore {
 
 fn export(conn: &Connection, sink: &mut dyn EscrowSink) -> Result<(), StorageError> {
     let (seq, hash): (i64, String) = conn
-        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?
         .unwrap_or((0, String::new()));
     sink.state(u64::try_from(seq).unwrap_or(0), &hash, current_epoch(conn)?);
-    stream(conn, sink, "node",
+    stream(
+        conn,
+        sink,
+        "node",
         "SELECT prefix, admin_secret_hash, created_at FROM node_config",
-        &["prefix", "admin_secret_hash", "created_at"])?;
-    stream(conn, sink, "enterprises",
+        &["prefix", "admin_secret_hash", "created_at"],
+    )?;
+    stream(
+        conn,
+        sink,
+        "enterprises",
         "SELECT prefix, name, status, created_at FROM enterprises ORDER BY prefix",
-        &["prefix", "name", "status", "created_at"])?;
-    stream(conn, sink, "accounts",
+        &["prefix", "name", "status", "created_at"],
+    )?;
+    stream(
+        conn,
+        sink,
+        "accounts",
         "SELECT u.username, u.display_name, u.password_hash, u.role, e.prefix, u.status, \
          u.created_at, u.decided_by, u.decided_at, u.decision_note \
          FROM users u LEFT JOIN enterprises e ON e.id = u.enterprise_id ORDER BY u.id",
-        &["username", "display_name", "password_hash", "role", "enterprise_prefix", "status",
-          "created_at", "decided_by", "decided_at", "decision_note"])?;
-    stream(conn, sink, "devices",
+        &[
+            "username",
+            "display_name",
+            "password_hash",
+            "role",
+            "enterprise_prefix",
+            "status",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ],
+    )?;
+    stream(
+        conn,
+        sink,
+        "devices",
         "SELECT d.id, e.prefix, d.name, d.secret_sha256, d.registered_at, u.username \
          FROM devices d JOIN enterprises e ON e.id = d.enterprise_id \
          LEFT JOIN users u ON u.id = d.registered_by ORDER BY d.id",
-        &["id", "enterprise_prefix", "name", "secret_sha256", "registered_at", "registered_by"])?;
-    stream(conn, sink, "lease_counters",
+        &[
+            "id",
+            "enterprise_prefix",
+            "name",
+            "secret_sha256",
+            "registered_at",
+            "registered_by",
+        ],
+    )?;
+    stream(
+        conn,
+        sink,
+        "lease_counters",
         "SELECT prefix, series, next FROM lease_counters ORDER BY prefix, series",
-        &["prefix", "series", "#next"])?;
-    stream(conn, sink, "leases",
+        &["prefix", "series", "#next"],
+    )?;
+    stream(
+        conn,
+        sink,
+        "leases",
         "SELECT l.id, l.device_id, l.prefix, l.series, l.first, l.last, l.width, l.issued_at, \
          u.username FROM leases l LEFT JOIN users u ON u.id = l.issued_to ORDER BY l.id",
-        &["id", "device_id", "prefix", "series", "#first", "#last", "#width", "issued_at", "issued_to"])?;
-    stream(conn, sink, "handles",
+        &[
+            "id",
+            "device_id",
+            "prefix",
+            "series",
+            "#first",
+            "#last",
+            "#width",
+            "issued_at",
+            "issued_to",
+        ],
+    )?;
+    stream(
+        conn,
+        sink,
+        "handles",
         "SELECT handle, values_json, created_at, updated_at FROM handles ORDER BY handle",
-        &["handle", "!values", "created_at", "updated_at"])?;
-    stream(conn, sink, "records",
+        &["handle", "!values", "created_at", "updated_at"],
+    )?;
+    stream(
+        conn,
+        sink,
+        "records",
         "SELECT handle, prefix, version, body, deleted, updated_at FROM records ORDER BY handle",
-        &["handle", "prefix", "#version", "!body", "#deleted", "updated_at"])?;
+        &[
+            "handle",
+            "prefix",
+            "#version",
+            "!body",
+            "#deleted",
+            "updated_at",
+        ],
+    )?;
     // Entered docking records (routing, templates, enterprises' and the operator's records),
     // without their sealed personal fields.
-    stream(conn, sink, "entities",
+    stream(
+        conn,
+        sink,
+        "entities",
         "SELECT r.item, r.key, e.prefix, r.fields, r.status, r.revision, r.created_at, \
          r.updated_at, r.updated_by FROM entity_records r \
          LEFT JOIN enterprises e ON e.id = r.enterprise_id ORDER BY r.item, r.key",
-        &["item", "key", "enterprise_prefix", "!fields", "status", "#revision", "created_at",
-          "updated_at", "updated_by"])?;
+        &[
+            "item",
+            "key",
+            "enterprise_prefix",
+            "!fields",
+            "status",
+            "#revision",
+            "created_at",
+            "updated_at",
+            "updated_by",
+        ],
+    )?;
     Ok(())
 }
 
@@ -172,7 +257,9 @@ fn int(row: &Value, name: &str) -> Result<i64, StorageError> {
 }
 
 fn enterprise_id(tx: &Transaction<'_>, prefix: Option<&str>) -> Result<Option<i64>, StorageError> {
-    let Some(prefix) = prefix else { return Ok(None) };
+    let Some(prefix) = prefix else {
+        return Ok(None);
+    };
     Ok(tx
         .prepare_cached("SELECT id FROM enterprises WHERE prefix = ?1")?
         .query_row([prefix], |r| r.get(0))
@@ -180,7 +267,9 @@ fn enterprise_id(tx: &Transaction<'_>, prefix: Option<&str>) -> Result<Option<i6
 }
 
 fn user_id(tx: &Transaction<'_>, username: Option<&str>) -> Result<Option<i64>, StorageError> {
-    let Some(name) = username else { return Ok(None) };
+    let Some(name) = username else {
+        return Ok(None);
+    };
     Ok(tx
         .prepare_cached("SELECT id FROM users WHERE username = ?1")?
         .query_row([name], |r| r.get(0))
@@ -218,7 +307,10 @@ fn import_row(
                  ON CONFLICT (prefix) DO NOTHING",
             )?
             .execute(params![prefix, text(row, "name")?, text(row, "status")?, text(row, "created_at")?])?;
-            (prefix.to_owned(), if n > 0 { Did::Added } else { Did::Kept })
+            (
+                prefix.to_owned(),
+                if n > 0 { Did::Added } else { Did::Kept },
+            )
         }
         "accounts" => {
             let username = text(row, "username")?;
@@ -233,24 +325,41 @@ fn import_row(
                 text(row, "role")?, ent, text(row, "status")?, text(row, "created_at")?,
                 opt(row, "decided_by"), opt(row, "decided_at"), opt(row, "decision_note")
             ])?;
-            (username.to_owned(), if n > 0 { Did::Added } else { Did::Kept })
+            (
+                username.to_owned(),
+                if n > 0 { Did::Added } else { Did::Kept },
+            )
         }
         "devices" => {
             let id = text(row, "id")?;
             let ent = enterprise_id(tx, opt(row, "enterprise_prefix"))?
                 .ok_or_else(|| StorageError::Corrupt(format!("device {id} of no enterprise")))?;
             let by = user_id(tx, opt(row, "registered_by"))?;
-            let n = tx.prepare_cached(
-                "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at, \
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at, \
                  secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![id, ent, text(row, "name")?, by, text(row, "registered_at")?, opt(row, "secret_sha256")])?;
+                )?
+                .execute(params![
+                    id,
+                    ent,
+                    text(row, "name")?,
+                    by,
+                    text(row, "registered_at")?,
+                    opt(row, "secret_sha256")
+                ])?;
             (id.to_owned(), if n > 0 { Did::Added } else { Did::Kept })
         }
         "lease_counters" => {
-            let (prefix, series, next) = (text(row, "prefix")?, text(row, "series")?, int(row, "next")?);
+            let (prefix, series, next) = (
+                text(row, "prefix")?,
+                text(row, "series")?,
+                int(row, "next")?,
+            );
             let local: Option<i64> = tx
-                .prepare_cached("SELECT next FROM lease_counters WHERE prefix = ?1 AND series = ?2")?
+                .prepare_cached(
+                    "SELECT next FROM lease_counters WHERE prefix = ?1 AND series = ?2",
+                )?
                 .query_row(params![prefix, series], |r| r.get(0))
                 .optional()?;
             let did = match local {
@@ -322,11 +431,16 @@ fn import_row(
                      updated_at = excluded.updated_at",
                 )?
                 .execute(params![
-                    handle, prefix, version, row["body"].to_string(), int(row, "deleted")? != 0,
+                    handle,
+                    prefix,
+                    version,
+                    row["body"].to_string(),
+                    int(row, "deleted")? != 0,
                     text(row, "updated_at")?
                 ])?;
                 // Workstations pull the merged record like any other change.
-                tx.prepare_cached("DELETE FROM changes WHERE handle = ?1")?.execute([handle])?;
+                tx.prepare_cached("DELETE FROM changes WHERE handle = ?1")?
+                    .execute([handle])?;
                 tx.prepare_cached(
                     "INSERT INTO changes (prefix, handle, version, origin_device) VALUES (?1, ?2, ?3, NULL)",
                 )?
@@ -364,7 +478,11 @@ fn import_row(
             }
             (format!("{item}/{key}"), did)
         }
-        other => return Err(StorageError::Corrupt(format!("unknown escrow part {other}"))),
+        other => {
+            return Err(StorageError::Corrupt(format!(
+                "unknown escrow part {other}"
+            )))
+        }
     };
     match did {
         Did::Kept => ImportTally::count(&mut tally.kept, part),

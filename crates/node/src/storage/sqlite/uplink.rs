@@ -73,7 +73,8 @@ pub(super) fn insert_report(
     Ok(Some(report.key))
 }
 
-const ROW_COLUMNS: &str = "id, key, item, cadence, subject, period, sha256, bytes, state, attempts, \
+const ROW_COLUMNS: &str =
+    "id, key, item, cadence, subject, period, sha256, bytes, state, attempts, \
      next_attempt_at, last_error, created_at, last_sent_at, acked_at, file";
 
 fn report_from_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
@@ -111,7 +112,13 @@ impl UplinkStore for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let key = insert_report(&tx, item, subject, mark, make, actor)?;
         if let Some(key) = &key {
-            append_audit(&tx, actor, "uplink_generate", key, &json!({"item": item}).to_string())?;
+            append_audit(
+                &tx,
+                actor,
+                "uplink_generate",
+                key,
+                &json!({"item": item}).to_string(),
+            )?;
         }
         tx.commit()?;
         Ok(key)
@@ -160,7 +167,9 @@ impl UplinkStore for SqliteStore {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let key: String = tx
-            .query_row("SELECT key FROM uplink_outbox WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT key FROM uplink_outbox WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or(StorageError::NotFound)?;
         let actor = Actor { user: "uplink", at };
@@ -195,7 +204,13 @@ impl UplinkStore for SqliteStore {
                      WHERE id = ?1",
                     params![id, file, at],
                 )?;
-                append_audit(&tx, &actor, "uplink_file", &key, &json!({"file": file}).to_string())?;
+                append_audit(
+                    &tx,
+                    &actor,
+                    "uplink_file",
+                    &key,
+                    &json!({"file": file}).to_string(),
+                )?;
             }
         }
         tx.commit()?;
@@ -252,7 +267,13 @@ impl UplinkStore for SqliteStore {
             )?,
         };
         let detail = json!({ "reports": n }).to_string();
-        append_audit(&tx, actor, "uplink_resend", key.unwrap_or("failed"), &detail)?;
+        append_audit(
+            &tx,
+            actor,
+            "uplink_resend",
+            key.unwrap_or("failed"),
+            &detail,
+        )?;
         tx.commit()?;
         Ok(n as u64)
     }
