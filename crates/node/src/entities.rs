@@ -239,12 +239,14 @@ pub fn validate(
     }
     cross_check(item, &out)?;
     for f in &item.fields {
-        let needed = match (f.required, stage) {
-            (Some(Required::Always), _) => true,
-            (Some(Required::Apply), Stage::Apply | Stage::Verify) => true,
-            (Some(Required::Verify), Stage::Verify) => true,
-            _ => false,
-        };
+        let needed = matches!(
+            (f.required, stage),
+            (
+                Some(Required::Always),
+                Stage::Save | Stage::Apply | Stage::Verify
+            ) | (Some(Required::Apply), Stage::Apply | Stage::Verify)
+                | (Some(Required::Verify), Stage::Verify)
+        );
         if needed && !f.system && !out.contains_key(&f.name) {
             return Err(refuse(f.name.as_str(), FieldProblem::Missing));
         }
@@ -323,7 +325,7 @@ pub fn check_value(item: &'static Item, name: &str, value: &Value) -> Result<Val
         }
         FieldType::Email => {
             if email(t) {
-                s(&t.to_owned())
+                s(t)
             } else {
                 bad(FieldProblem::Email)
             }

@@ -351,11 +351,8 @@ fn compare_handles(
     let Some(part) = manifest.part("handles") else {
         return Ok(0);
     };
-    let every = if sample == 0 {
-        1
-    } else {
-        (part.rows / sample).max(1)
-    };
+    // Every `every`-th handle; all of them for `--sample 0`.
+    let every = part.rows.checked_div(sample).unwrap_or(1).max(1);
     let client = reqwest::blocking::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()
@@ -364,7 +361,7 @@ fn compare_handles(
         std::fs::File::open(dir.join(&part.file)).map_err(|e| ToolError::Other(e.to_string()))?;
     let mut compared = 0;
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        if (i as u64) % every != 0 {
+        if !(i as u64).is_multiple_of(every) {
             continue;
         }
         let line = line.map_err(|e| ToolError::Other(e.to_string()))?;

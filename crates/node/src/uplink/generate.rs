@@ -59,11 +59,7 @@ fn ms(us: u64) -> Value {
 }
 
 fn avg_ms(l: &Latency) -> Value {
-    if l.count == 0 {
-        json!(0.0)
-    } else {
-        ms(l.total_us / l.count)
-    }
+    l.total_us.checked_div(l.count).map_or(json!(0.0), ms)
 }
 
 /// An event's number within its day: the day and its place in the day's list.
