@@ -342,6 +342,8 @@ pub trait UplinkStore: Send + Sync + 'static {
     fn uplink_summary(&self) -> Result<UplinkSummary, StorageError>;
     /// The current restore epoch (0: never restored).
     fn restore_epoch(&self) -> Result<u64, StorageError>;
+    /// When the node was initialised (RFC 3339): no period before it is reported.
+    fn node_created_at(&self) -> Result<String, StorageError>;
     /// Handles written in `[from, to)` (RFC 3339) in (time, handle) order, after `after` (the
     /// last page's last time and handle): (handle, values JSON, created_at, updated_at).
     fn handles_written(

@@ -153,8 +153,13 @@ impl Generator<'_> {
         let last_month = (this_month - Duration::days(1))
             .with_day(1)
             .unwrap_or(this_month);
-        for code in ["T05", "T10"] {
-            made.extend(self.monthly(code, last_month, true, now)?);
+        // A month that ended before the node existed has nothing to report.
+        let created = self.store.node_created_at()?;
+        let created_month = created.get(..7).unwrap_or_default();
+        if created_month <= last_month.format("%Y-%m").to_string().as_str() {
+            for code in ["T05", "T10"] {
+                made.extend(self.monthly(code, last_month, true, now)?);
+            }
         }
         Ok(made)
     }

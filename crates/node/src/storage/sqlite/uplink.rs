@@ -322,6 +322,12 @@ impl UplinkStore for SqliteStore {
         self.read(current_epoch)
     }
 
+    fn node_created_at(&self) -> Result<String, StorageError> {
+        self.read(|conn| {
+            Ok(conn.query_row("SELECT created_at FROM node_config WHERE id = 1", [], |r| r.get(0))?)
+        })
+    }
+
     fn handles_written(
         &self,
         from: &str,
