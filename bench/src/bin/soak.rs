@@ -95,7 +95,8 @@ fn main() -> std::process::ExitCode {
                         Ok(r) => {
                             let id = r.instrument.identifier.to_string();
                             if n % 3 == 0 {
-                                let _ = ws.edit(&id, &[(Field::Location, format!("{n} 号柜"))], None);
+                                let _ =
+                                    ws.edit(&id, &[(Field::Location, format!("{n} 号柜"))], None);
                             }
                             known.lock().expect("known").push(id);
                         }

@@ -368,6 +368,8 @@ pub enum AccountError {
     RegistrationsFull,
     /// The request body is larger than the route reads.
     BodyTooLarge,
+    /// A write named a revision of a record that changed meanwhile (its current revision).
+    StaleRevision(u64),
 }
 
 /// Why a field of a request is not acceptable.
@@ -402,6 +404,8 @@ pub enum Invalid {
     /// A date that is not `YYYY-MM-DD`.
     Date(String),
     Push(PushRejection),
+    /// A docking record's field (see [`crate::entities`]).
+    Field(crate::entities::FieldProblem),
 }
 
 /// What a caller's role or enterprise does not allow.
@@ -453,6 +457,7 @@ impl AccountError {
             AccountError::Gs1PrefixTaken(_) => "gs1_prefix_taken",
             AccountError::RegistrationsFull => "registrations_full",
             AccountError::BodyTooLarge => "too_large",
+            AccountError::StaleRevision(_) => "stale_revision",
         }
     }
 }

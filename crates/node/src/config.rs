@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::uplink::send::UplinkConfig;
+
 /// The default listen address: `[::]` with IPv4 mapped in, so one socket serves both.
 pub const DEFAULT_LISTEN: &str = "[::]:8088";
 
@@ -23,6 +25,60 @@ pub struct FileConfig {
     pub limits: Option<LimitsConfig>,
     pub privacy: Option<PrivacyConfig>,
     pub log: Option<String>,
+    pub log_files: Option<LogFilesConfig>,
+    pub uplink: Option<UplinkFileConfig>,
+    pub backup: Option<ScheduleFileConfig>,
+    pub escrow: Option<ScheduleFileConfig>,
+    pub secrets: Option<SecretsFileConfig>,
+}
+
+/// Structured (JSON lines) log files beside the console log, rotated, the oldest removed.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LogFilesConfig {
+    /// Default `<data>/logs`.
+    pub dir: Option<PathBuf>,
+    /// `daily` (default) or `hourly`.
+    pub rotation: Option<String>,
+    /// Files kept; 30 when unset.
+    pub keep: Option<usize>,
+}
+
+/// `[uplink]`: reporting to the top-level node.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UplinkFileConfig {
+    /// `https://…`; when unset, reports are written to `outbox_dir` for manual upload.
+    pub endpoint: Option<String>,
+    pub token: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    pub timeout_secs: Option<u64>,
+    /// Default `<data>/uplink-outbox`.
+    pub outbox_dir: Option<PathBuf>,
+    pub max_attempts: Option<u32>,
+    pub first_backoff_ms: Option<u64>,
+    pub max_backoff_secs: Option<u64>,
+}
+
+/// `[backup]` and `[escrow]`: a folder, how often (hours; 0 = never), how many to keep.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleFileConfig {
+    pub dir: Option<PathBuf>,
+    pub every_hours: Option<u64>,
+    pub keep: Option<usize>,
+    /// Backups only: numbers every lease counter moves up at a restore, besides the journal.
+    pub lease_reserve: Option<i64>,
+}
+
+/// `[secrets]`: where the node's keys live.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsFileConfig {
+    /// Default `<data>/secrets`.
+    pub dir: Option<PathBuf>,
 }
 
 /// HTTPS with rustls: PEM certificate chain and private key, and where HTTPS listens.
@@ -95,6 +151,8 @@ pub enum ConfigError {
     },
     #[error("privacy.ip_retention_days must be 1 to 3650")]
     Retention,
+    #[error("{0}")]
+    Docking(String),
 }
 
 impl FileConfig {
@@ -141,6 +199,100 @@ pub struct ServeConfig {
     pub limits: Limits,
     pub settings: Settings,
     pub log: String,
+    pub log_files: LogFiles,
+    pub docking: DockingSettings,
+}
+
+/// Log files as `serve` writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFiles {
+    pub dir: PathBuf,
+    pub hourly: bool,
+    pub keep: usize,
+}
+
+/// A recurring job: where it writes, how often, how many results it keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub dir: PathBuf,
+    /// `None`: only on demand.
+    pub every: Option<Duration>,
+    pub keep: usize,
+}
+
+/// Settings of the docking side: reports, escrow, backups, keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockingSettings {
+    pub uplink: UplinkConfig,
+    pub backup: Schedule,
+    pub escrow: Schedule,
+    pub secrets_dir: PathBuf,
+    pub lease_reserve: i64,
+}
+
+/// Numbers a restore moves each lease counter beyond the journal when none says more: more
+/// than a node leases between two daily backups.
+pub const DEFAULT_LEASE_RESERVE: i64 = 100_000;
+
+impl DockingSettings {
+    /// The settings for `data_dir` from the file's sections (defaults for what is unset).
+    pub fn resolve(data_dir: &Path, file: &FileConfig) -> Result<DockingSettings, ConfigError> {
+        let u = file.uplink.clone().unwrap_or_default();
+        if let Some(e) = &u.endpoint {
+            if !(e.starts_with("https://") || e.starts_with("http://")) {
+                return Err(ConfigError::Docking(format!(
+                    "uplink.endpoint {e}: expected https://…"
+                )));
+            }
+        }
+        let mut uplink = UplinkConfig::files_in(
+            u.outbox_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("uplink-outbox")),
+        );
+        uplink.endpoint = u.endpoint;
+        uplink.token = u.token;
+        uplink.username = u.username;
+        uplink.password = u.password;
+        uplink.ca_cert = u.ca_cert;
+        if let Some(t) = u.timeout_secs {
+            uplink.timeout = Duration::from_secs(t.clamp(1, 600));
+        }
+        if let Some(n) = u.max_attempts {
+            uplink.max_attempts = n.max(1);
+        }
+        if let Some(ms) = u.first_backoff_ms {
+            uplink.first_backoff = Duration::from_millis(ms.max(10));
+        }
+        if let Some(s) = u.max_backoff_secs {
+            uplink.max_backoff = Duration::from_secs(s.max(1));
+        }
+        let schedule = |c: &Option<ScheduleFileConfig>, dir: &str, every: u64, keep: usize| {
+            let c = c.clone().unwrap_or_default();
+            let hours = c.every_hours.unwrap_or(every);
+            Schedule {
+                dir: c.dir.unwrap_or_else(|| data_dir.join(dir)),
+                every: (hours > 0).then(|| Duration::from_secs(hours * 3600)),
+                keep: c.keep.unwrap_or(keep).max(1),
+            }
+        };
+        Ok(DockingSettings {
+            uplink,
+            backup: schedule(&file.backup, "backups", 24, 7),
+            escrow: schedule(&file.escrow, "escrow", 24, 7),
+            secrets_dir: file
+                .secrets
+                .as_ref()
+                .and_then(|s| s.dir.clone())
+                .unwrap_or_else(|| data_dir.join(crate::secrets::DEFAULT_DIR)),
+            lease_reserve: file
+                .backup
+                .as_ref()
+                .and_then(|b| b.lease_reserve)
+                .unwrap_or(DEFAULT_LEASE_RESERVE)
+                .max(0),
+        })
+    }
 }
 
 /// Bounds on what the network may take (ARCHITECTURE.md: everything that faces it is bounded).
@@ -200,9 +352,10 @@ impl ServeConfig {
     pub fn merge(file: FileConfig, over: Overrides) -> Result<ServeConfig, ConfigError> {
         let data_dir = over
             .data_dir
-            .or(file.data_dir)
+            .or(file.data_dir.clone())
             .ok_or(ConfigError::NoDataDir)?;
         let default_listen = || vec![DEFAULT_LISTEN.parse().expect("valid default address")];
+        let docking = DockingSettings::resolve(&data_dir, &file)?;
         let listen = if !over.listen.is_empty() {
             over.listen
         } else {
@@ -289,6 +442,12 @@ impl ServeConfig {
         )? {
             settings.password_hashes = usize::try_from(n).ok();
         }
+        let lf = file.log_files.clone().unwrap_or_default();
+        let log_files = LogFiles {
+            dir: lf.dir.unwrap_or_else(|| data_dir.join("logs")),
+            hourly: lf.rotation.as_deref() == Some("hourly"),
+            keep: lf.keep.unwrap_or(30).max(1),
+        };
         Ok(ServeConfig {
             data_dir,
             http,
@@ -298,6 +457,8 @@ impl ServeConfig {
             limits,
             settings,
             log: file.log.unwrap_or_else(|| "info".to_owned()),
+            log_files,
+            docking,
         })
     }
 }

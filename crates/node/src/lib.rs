@@ -15,7 +15,11 @@
 //!   that names SQLite;
 //! - `words`: every sentence a person reads, zh-CN and English;
 //! - `accounts`, `auth`, `throttle`, `sync`, `monitor`, `values`, `config`: the rules, no HTTP,
-//!   no SQL.
+//!   no SQL;
+//! - the docking side (issue 17): `docking` (the annex tables as data, `docking/schema.toml`),
+//!   `entities` (their records' rules), `uplink/` (reports to the top-level node: format,
+//!   generation, delivery), `escrow` (annex 4), `backup`, `secrets` (the node's keys) and
+//!   `background` (the threads `serve` runs beside the requests).
 //!
 //! `scripts/check-module-cycles` (run by `scripts/test`) fails when modules import each other
 //! in a cycle.
@@ -56,21 +60,30 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod background;
+pub mod backup;
 pub mod config;
+pub mod docking;
+pub mod entities;
+pub mod escrow;
 pub mod http;
 pub mod monitor;
 mod node;
+pub mod secrets;
 mod serve;
 pub mod storage;
 pub mod sync;
 pub mod throttle;
+pub mod uplink;
 pub mod values;
 pub mod words;
 
 pub use accounts::Role;
 pub use config::{ServeConfig, Settings};
 pub use http::{router, AppState};
-pub use node::{init, open, NodeError, PREFIX_ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS};
+pub use node::{
+    init, open, open_with_keys, NodeError, PREFIX_ADMIN_INDEX, PREFIX_ADMIN_PERMISSIONS,
+};
 pub use serve::{bind, bind_all, raise_fd_limit, run, shutdown_signal, Listeners, Serving};
 pub use storage::sqlite::SqliteStore;
 pub use storage::{AccountStore, HandleStore, NodeConfig, NodeStore, StorageError};

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use idstation_node::config::{FileConfig, Overrides, ServeConfig};
+use idstation_node::config::{FileConfig, LogFiles, Overrides, ServeConfig};
+
+mod tools;
 
 // mimalloc for the whole process, SQLite's allocations included.
 #[global_allocator]
@@ -61,21 +63,107 @@ enum Command {
         #[arg(long, env = "IDSTATION_NODE_TLS_LISTEN", value_delimiter = ',')]
         tls_listen: Vec<SocketAddr>,
     },
+    /// Reports to the top-level node: what was sent, when, what failed.
+    Uplink {
+        #[command(flatten)]
+        node: tools::NodeArgs,
+        #[command(subcommand)]
+        command: tools::UplinkCommand,
+    },
+    /// The escrow of annex 4: export, verify, import.
+    Escrow {
+        #[command(flatten)]
+        node: tools::NodeArgs,
+        #[command(subcommand)]
+        command: tools::EscrowCommand,
+    },
+    /// A verified backup of the node's database, taken while it serves.
+    Backup {
+        #[command(flatten)]
+        node: tools::NodeArgs,
+        /// The backup file (default: a new file in the configured backup folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only verify this backup file.
+        #[arg(long, conflicts_with = "out")]
+        verify: Option<PathBuf>,
+    },
+    /// Restores a verified backup into the stopped node, starting a restore epoch.
+    Restore {
+        #[command(flatten)]
+        node: tools::NodeArgs,
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// The node's audit trail.
+    Audit {
+        #[command(flatten)]
+        node: tools::NodeArgs,
+        #[command(subcommand)]
+        command: tools::AuditCommand,
+    },
+}
+
+fn filter(default: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("IDSTATION_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
 }
 
 fn init_logging(default: &str) {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("IDSTATION_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
-        )
+        .with_env_filter(filter(default))
         .init();
+}
+
+/// The console log, and JSON lines in rotated files (the oldest removed beyond `keep`). The
+/// guard flushes the file writer when dropped, at exit.
+fn init_logging_with_files(
+    default: &str,
+    files: &LogFiles,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
+    let rotation = if files.hourly {
+        tracing_appender::rolling::Rotation::HOURLY
+    } else {
+        tracing_appender::rolling::Rotation::DAILY
+    };
+    let _ = std::fs::create_dir_all(&files.dir);
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(rotation)
+        .filename_prefix("node")
+        .filename_suffix("log")
+        .max_log_files(files.keep)
+        .build(&files.dir);
+    let console = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter(default));
+    match appender {
+        Ok(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let json = tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(writer)
+                .with_filter(filter(default));
+            tracing_subscriber::registry()
+                .with(console)
+                .with(json)
+                .init();
+            Some(guard)
+        }
+        Err(e) => {
+            tracing_subscriber::registry().with(console).init();
+            tracing::warn!(dir = %files.dir.display(), error = %e, "no log files");
+            None
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Command::Init {
             data_dir,
             prefix,
@@ -93,6 +181,7 @@ fn main() -> ExitCode {
                         data_dir.display()
                     );
                 })
+                .map_err(Into::into)
         }
         Command::Serve {
             config,
@@ -111,12 +200,19 @@ fn main() -> ExitCode {
             };
             match load_config(config, overrides) {
                 Ok(config) => {
-                    init_logging(&config.log);
-                    serve(config)
+                    let _guard = init_logging_with_files(&config.log, &config.log_files);
+                    serve(config).map_err(Into::into)
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             }
         }
+        Command::Uplink { node, command } => tools::run(|| tools::uplink(&node, command)),
+        Command::Escrow { node, command } => tools::run(|| tools::escrow(&node, command)),
+        Command::Backup { node, out, verify } => {
+            tools::run(|| tools::backup(&node, out.as_deref(), verify.as_deref()))
+        }
+        Command::Restore { node, from } => tools::run(|| tools::restore(&node, &from)),
+        Command::Audit { node, command } => tools::run(|| tools::audit(&node, command)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -159,7 +255,11 @@ fn load_config(
 
 fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
     let fd_limit = idstation_node::raise_fd_limit()?;
-    let state = idstation_node::open(&config.data_dir, config.settings.clone())?;
+    let state = idstation_node::open_with_keys(
+        &config.data_dir,
+        config.settings.clone(),
+        &config.docking.secrets_dir,
+    )?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let groups = idstation_node::bind_all(&config.http, &config.https, workers)?;
     let (http, https) = groups[0].addrs()?;
@@ -169,6 +269,11 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         limits: config.limits.clone(),
         fd_limit,
     };
+    let background = idstation_node::background::Background::start(
+        &state,
+        config.data_dir.clone(),
+        &config.docking,
+    )?;
     let prefix = state.prefix().to_owned();
     // Announced once the stop signal is handled: a script that reads the line and sends
     // SIGTERM at once must get a graceful stop, not the signal's default (an abrupt exit).
@@ -186,7 +291,9 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         std::io::stdout().flush()?;
         Ok(stopped)
     };
-    idstation_node::run(groups, &serving, state, shutdown)?;
+    let served = idstation_node::run(groups, &serving, state, shutdown);
+    background.stop();
+    served?;
     tracing::info!("node stopped");
     Ok(())
 }

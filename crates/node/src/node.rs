@@ -10,6 +10,7 @@ use idstation_model::identifier::is_valid_prefix;
 use crate::auth;
 use crate::config::{self, Settings};
 use crate::http::AppState;
+use crate::secrets::{self, Keys};
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{AccountStore, Actor, NodeConfig, NodeStore, StorageError};
 use crate::values::{self, HandleValue, ValueData};
@@ -39,6 +40,8 @@ pub enum NodeError {
     Tls(String),
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
 }
 
 /// Creates a node in `data_dir`: its database, its prefix, the argon2 hash of the admin secret,
@@ -81,11 +84,26 @@ pub fn init(
     };
     let store = SqliteStore::create(data_dir, &config, vec![hs_admin], &actor)?;
     store.create_operator(operator, &config.admin_secret_hash, &actor)?;
+    // The keys are made now, so their files exist (0600) before anything is sealed or signed.
+    Keys::load_or_create(&data_dir.join(secrets::DEFAULT_DIR))?;
     Ok(config)
 }
 
-/// Opens the node in `data_dir` and builds the state its router needs.
+/// Opens the node in `data_dir` and builds the state its router needs (keys in the default
+/// folder, `<data>/secrets`).
 pub fn open(data_dir: &Path, settings: Settings) -> Result<AppState, NodeError> {
+    open_with_keys(data_dir, settings, &data_dir.join(secrets::DEFAULT_DIR))
+}
+
+/// [`open`] with the keys in `secrets_dir` (made there at first use).
+pub fn open_with_keys(
+    data_dir: &Path,
+    settings: Settings,
+    secrets_dir: &Path,
+) -> Result<AppState, NodeError> {
     let store: Arc<dyn NodeStore> = Arc::new(SqliteStore::open(data_dir)?);
-    Ok(AppState::new(store, settings)?.with_data_dir(data_dir))
+    let keys = Arc::new(Keys::load_or_create(secrets_dir)?);
+    Ok(AppState::new(store, settings)?
+        .with_data_dir(data_dir)
+        .with_keys(keys))
 }

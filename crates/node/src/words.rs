@@ -18,6 +18,7 @@
 use std::fmt;
 
 use crate::accounts::{AccountError, Denied, Invalid};
+use crate::entities::FieldProblem;
 use crate::sync::PushRejection;
 
 /// A message in the two languages the node speaks.
@@ -212,6 +213,12 @@ impl AccountError {
                 "too many registrations await approval; try again later",
             ),
             BodyTooLarge => Words::new("请求内容过大", "the request body is too large"),
+            StaleRevision(n) => Words::new(
+                format!("记录已被他人修改（当前版本 {n}），请刷新后再保存"),
+                format!(
+                    "the record changed meanwhile (now at revision {n}); reload it and save again"
+                ),
+            ),
         }
     }
 }
@@ -295,6 +302,68 @@ fn invalid(reason: &Invalid) -> Words {
             format!("expected YYYY-MM-DD, got {d}"),
         ),
         Push(rejection) => rejection.words(),
+        Field(problem) => field_problem(problem),
+    }
+}
+
+/// Why a docking record's field is refused.
+fn field_problem(p: &FieldProblem) -> Words {
+    use FieldProblem::*;
+    match p {
+        Missing => Words::new("必填", "is required"),
+        Unknown => Words::new("该表没有此字段", "is not a field of this table"),
+        System => Words::new("由系统填写，不能提交", "is set by the node, not by a request"),
+        WrongJsonType => Words::new("须为文本", "must be text"),
+        TooLong { max } => Words::new(format!("最多 {max} 个字符"), format!("must be at most {max} characters")),
+        NotInEnum { allowed } => Words::new(
+            format!("须为以下之一：{}", allowed.join("、")),
+            format!("must be one of {}", allowed.join(", ")),
+        ),
+        Uscc => Words::new(
+            "须为 18 位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）",
+            "must be an 18-character unified social credit code (digits and capitals without I, O, Z, S, V)",
+        ),
+        UsccCheck { expected } => Words::new(
+            format!("校验码不正确（应为 {expected}），请核对"),
+            format!("the check character is wrong (expected {expected})"),
+        ),
+        IdNumber => Words::new("证件号码格式不正确", "is not a valid ID number"),
+        Mobile => Words::new("须为 11 位手机号码", "must be an 11-digit mainland mobile number"),
+        Phone => Words::new("须为固定电话（如 021-12345678）或手机号码", "must be a landline (e.g. 021-12345678) or a mobile number"),
+        Email => Words::new("电子邮箱格式不正确", "is not a valid e-mail address"),
+        Date => Words::new("日期须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+        Datetime => Words::new("须为 RFC 3339 时间", "must be an RFC 3339 time"),
+        Month => Words::new("月份须为 YYYY-MM", "must be a month YYYY-MM"),
+        Int => Words::new("须为非负整数", "must be a whole number, 0 or more"),
+        Decimal => Words::new("须为非负数", "must be a number, 0 or more"),
+        Industry => Words::new(
+            "不是 GB/T 4754-2017 的行业代码",
+            "is not a GB/T 4754-2017 industry code",
+        ),
+        IndustryLevel { level } => {
+            let zh = ["任意", "门类", "大类", "中类", "小类"].get(usize::from(*level)).copied().unwrap_or("");
+            Words::new(format!("须为{zh}代码"), format!("must be a level-{level} code"))
+        }
+        IndustryParent { parent } => Words::new(
+            format!("不属于所选上级行业 {parent}"),
+            format!("is not under the class above it ({parent})"),
+        ),
+        Prefix => Words::new("须为标识前缀，如 88.118.8", "must be a prefix such as 88.118.8"),
+        Ip => Words::new("须为 IPv4 或 IPv6 地址", "must be an IPv4 or IPv6 address"),
+        IpType => Words::new("与所选 IP 类型不一致", "does not match the IP type"),
+        Port => Words::new("端口须为 1–65535", "must be a port 1 to 65535"),
+        Url => Words::new("须为 http:// 或 https:// 网址", "must be an http:// or https:// address"),
+        Postcode => Words::new("邮政编码须为 6 位数字", "must be a 6-digit postcode"),
+        Attachment => Words::new("须为已上传附件的 SHA-256", "must be the SHA-256 of an uploaded attachment"),
+        AttachmentUnknown => Words::new("附件不存在，请先上传", "no such attachment: upload it first"),
+        FileType => Words::new("附件须为 JPEG、PNG 或 PDF 文件", "must be a JPEG, PNG or PDF file"),
+        FileTooLarge { max } => Words::new(
+            format!("附件不能超过 {} MiB", max / (1024 * 1024)),
+            format!("must be at most {} MiB", max / (1024 * 1024)),
+        ),
+        Identifier => Words::new("须为标识，如 88.118.8/CAL-1", "must be an identifier such as 88.118.8/CAL-1"),
+        Attributes(detail) => Words::new(format!("属性列表有误：{detail}"), format!("attributes: {detail}")),
+        NotComplete => Words::new("审核通过前须填写完整", "must be complete before it is verified"),
     }
 }
 
@@ -348,13 +417,22 @@ const FIELDS: &[(&str, &str)] = &[
     ("current_password", "原密码"),
     ("prefixes", "厂商识别代码"),
     ("cursor", "同步游标"),
+    ("item", "数据表"),
+    ("key", "记录"),
+    ("fields", "字段"),
+    ("file", "附件"),
+    ("result", "审核结果"),
+    ("opinion", "审核意见"),
+    ("period", "统计周期"),
 ];
 
 fn field_zh(field: &str) -> &'static str {
     FIELDS
         .iter()
         .find(|(name, _)| *name == field)
-        .map_or("字段", |(_, zh)| zh)
+        .map(|(_, zh)| *zh)
+        .or_else(|| crate::docking::label_zh(field))
+        .unwrap_or("字段")
 }
 
 #[cfg(test)]
@@ -449,6 +527,41 @@ mod tests {
             Invalid::Date("yesterday".to_owned()),
             Invalid::Push(PushRejection::WrongDevice),
             Invalid::Push(PushRejection::TooMany(5000)),
+            Invalid::Field(FieldProblem::Missing),
+            Invalid::Field(FieldProblem::Unknown),
+            Invalid::Field(FieldProblem::System),
+            Invalid::Field(FieldProblem::WrongJsonType),
+            Invalid::Field(FieldProblem::TooLong { max: 100 }),
+            Invalid::Field(FieldProblem::NotInEnum {
+                allowed: vec!["1".into(), "2".into()],
+            }),
+            Invalid::Field(FieldProblem::Uscc),
+            Invalid::Field(FieldProblem::UsccCheck { expected: 'Y' }),
+            Invalid::Field(FieldProblem::IdNumber),
+            Invalid::Field(FieldProblem::Mobile),
+            Invalid::Field(FieldProblem::Phone),
+            Invalid::Field(FieldProblem::Email),
+            Invalid::Field(FieldProblem::Date),
+            Invalid::Field(FieldProblem::Datetime),
+            Invalid::Field(FieldProblem::Month),
+            Invalid::Field(FieldProblem::Int),
+            Invalid::Field(FieldProblem::Decimal),
+            Invalid::Field(FieldProblem::Industry),
+            Invalid::Field(FieldProblem::IndustryLevel { level: 2 }),
+            Invalid::Field(FieldProblem::IndustryParent { parent: "C".into() }),
+            Invalid::Field(FieldProblem::Prefix),
+            Invalid::Field(FieldProblem::Ip),
+            Invalid::Field(FieldProblem::IpType),
+            Invalid::Field(FieldProblem::Port),
+            Invalid::Field(FieldProblem::Url),
+            Invalid::Field(FieldProblem::Postcode),
+            Invalid::Field(FieldProblem::Attachment),
+            Invalid::Field(FieldProblem::AttachmentUnknown),
+            Invalid::Field(FieldProblem::FileType),
+            Invalid::Field(FieldProblem::FileTooLarge { max: 10 << 20 }),
+            Invalid::Field(FieldProblem::Identifier),
+            Invalid::Field(FieldProblem::Attributes("#1: enName".into())),
+            Invalid::Field(FieldProblem::NotComplete),
         ];
         let denials = [
             Denied::OperatorsOnly,
@@ -488,6 +601,7 @@ mod tests {
             Gs1PrefixTaken("88.118.9".to_owned()),
             RegistrationsFull,
             BodyTooLarge,
+            StaleRevision(3),
         ];
         all.extend(reasons.into_iter().map(|reason| InvalidInput {
             field: "name",
@@ -512,7 +626,8 @@ mod tests {
                     | Invalid::UnknownStatus(_)
                     | Invalid::EnterpriseNotNamed
                     | Invalid::Date(_)
-                    | Invalid::Push(PushRejection::WrongDevice | PushRejection::TooMany(_)) => {}
+                    | Invalid::Push(PushRejection::WrongDevice | PushRejection::TooMany(_))
+                    | Invalid::Field(_) => {}
                 },
                 Forbidden(
                     Denied::OperatorsOnly
@@ -548,7 +663,8 @@ mod tests {
                 | DeviceRevoked
                 | Gs1PrefixTaken(_)
                 | RegistrationsFull
-                | BodyTooLarge => {}
+                | BodyTooLarge
+                | StaleRevision(_) => {}
             }
         }
         all

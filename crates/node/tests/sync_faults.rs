@@ -14,7 +14,7 @@ use idstation_model::sync::{PushRequest, PushResponse, SnapshotPage};
 use idstation_model::{Field, InstrumentInput};
 use idstation_store::Store;
 use idstation_sync::{
-    HttpTransport, PullReply, SyncConfig, SyncEngine, SyncError, Token, Transport,
+    HttpTransport, PullReply, Puller, SyncConfig, SyncEngine, SyncError, Token, Transport,
 };
 use idstation_workstation::Workstation;
 use proptest::prelude::*;
@@ -61,8 +61,14 @@ impl Transport for Faulty {
     fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, SyncError> {
         self.call(|| self.inner.push(token, request))
     }
-    fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError> {
-        self.call(|| self.inner.pull(token, cursor, limit))
+    fn pull(
+        &self,
+        token: &str,
+        cursor: u64,
+        limit: u32,
+        puller: Puller<'_>,
+    ) -> Result<PullReply, SyncError> {
+        self.call(|| self.inner.pull(token, cursor, limit, puller))
     }
     fn snapshot(
         &self,

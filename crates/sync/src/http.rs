@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::{PullReply, SyncError, Token, Transport};
+use crate::{PullReply, Puller, SyncError, Token, Transport};
 
 pub struct HttpTransport {
     base: String,
@@ -165,18 +165,32 @@ impl Transport for HttpTransport {
         )
     }
 
-    fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError> {
+    fn pull(
+        &self,
+        token: &str,
+        cursor: u64,
+        limit: u32,
+        puller: Puller<'_>,
+    ) -> Result<PullReply, SyncError> {
         let resp = self
             .client
             .get(self.url("/api/v1/sync/pull"))
             .bearer_auth(token)
-            .query(&[("cursor", cursor.to_string()), ("limit", limit.to_string())])
+            .query(&[
+                ("cursor", cursor.to_string()),
+                ("limit", limit.to_string()),
+                ("device_id", puller.device_id.to_owned()),
+                ("pushed_through", puller.pushed_through.to_string()),
+            ])
             .send()
             .map_err(|e| SyncError::Network(e.to_string()))?;
         let status = resp.status();
         let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
         if status == StatusCode::GONE {
-            return Ok(PullReply::MustRefetch);
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return Ok(PullReply::MustRefetch {
+                high_water: body["high_water"].as_u64(),
+            });
         }
         if !status.is_success() {
             return Err(error_of(status, &text));

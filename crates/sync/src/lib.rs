@@ -62,7 +62,19 @@ impl SyncError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PullReply {
     Page(PullResponse),
-    MustRefetch,
+    /// Pull a snapshot instead. `high_water`: the node has this device's ops only up to here
+    /// (it was restored from a backup): push again from there.
+    MustRefetch {
+        high_water: Option<u64>,
+    },
+}
+
+/// Who pulls, so the node can tell a workstation that it lost some of its ops (a restore):
+/// the device and the last op it believes the node has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Puller<'a> {
+    pub device_id: &'a str,
+    pub pushed_through: u64,
 }
 
 /// A token and when it stops working.
@@ -76,7 +88,13 @@ pub struct Token {
 pub trait Transport {
     fn login_device(&self, device_id: &str, secret: &str) -> Result<Token, SyncError>;
     fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, SyncError>;
-    fn pull(&self, token: &str, cursor: u64, limit: u32) -> Result<PullReply, SyncError>;
+    fn pull(
+        &self,
+        token: &str,
+        cursor: u64,
+        limit: u32,
+        puller: Puller<'_>,
+    ) -> Result<PullReply, SyncError>;
     fn snapshot(
         &self,
         token: &str,
@@ -218,7 +236,12 @@ impl<T: Transport> SyncEngine<T> {
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         self.push_all(store, &mut report, progress)?;
-        self.pull_all(store, &mut report, progress)?;
+        if self.pull_all(store, &mut report, progress)? {
+            // The node was restored and lost some of our ops: the outbox keeps them all, so
+            // they go again, then the changes that follow from them come back.
+            self.push_all(store, &mut report, progress)?;
+            self.pull_all(store, &mut report, progress)?;
+        }
         if store.lease_numbers_left()? < self.config.lease_low_water {
             progress(Progress::Leasing);
             let device_id = store.device().device_id.to_string();
@@ -316,14 +339,20 @@ impl<T: Transport> SyncEngine<T> {
         }
     }
 
+    /// Pulls until the node has nothing newer. True when the node said it has fewer of our ops
+    /// than we pushed (and the outbox was rewound to its mark).
     fn pull_all(
         &self,
         store: &mut Store,
         report: &mut SyncReport,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<(), SyncError> {
+    ) -> Result<bool, SyncError> {
         let limit = self.config.pull_page;
         let mut refetches = 0;
+        let mut rewound = false;
+        let device_id = store.device().device_id.to_string();
+        let mut pushed_through =
+            u64::try_from(store.sync_status()?.pushed_through_seq).unwrap_or(0);
         loop {
             let (cursor, refetch) = store.pull_position()?;
             if let Some(after) = refetch {
@@ -337,8 +366,19 @@ impl<T: Transport> SyncEngine<T> {
                 });
                 continue;
             }
-            match self.authed(store, report, |t| self.transport.pull(t, cursor, limit))? {
-                PullReply::MustRefetch => {
+            let puller = Puller {
+                device_id: &device_id,
+                pushed_through,
+            };
+            match self.authed(store, report, |t| {
+                self.transport.pull(t, cursor, limit, puller)
+            })? {
+                PullReply::MustRefetch { high_water } => {
+                    if let Some(h) = high_water.filter(|h| *h < pushed_through) {
+                        store.rewind_pushed_through(h)?;
+                        pushed_through = h;
+                        rewound = true;
+                    }
                     // A snapshot ends at a cursor the node keeps; a second demand is a node bug,
                     // not a reason to loop.
                     refetches += 1;
@@ -355,7 +395,7 @@ impl<T: Transport> SyncEngine<T> {
                         received: report.pulled,
                     });
                     if !page.has_more {
-                        return Ok(());
+                        return Ok(rewound);
                     }
                 }
             }

@@ -213,6 +213,7 @@ impl From<StorageError> for V1Error {
             StorageError::Gs1PrefixTaken { enterprise, .. } => {
                 AccountError::Gs1PrefixTaken(enterprise)
             }
+            StorageError::StaleRevision(n) => AccountError::StaleRevision(n),
             other => return V1Error::Storage(other),
         };
         V1Error::Refused(refused)
@@ -251,7 +252,7 @@ impl V1Error {
             V1Error::Refused(e) => match e {
                 InvalidInput { .. } | UnknownEnterprise(_) => StatusCode::BAD_REQUEST,
                 UsernameTaken | AlreadyDecided | DeviceTaken | EnterpriseRejected
-                | Gs1PrefixTaken(_) => StatusCode::CONFLICT,
+                | Gs1PrefixTaken(_) | StaleRevision(_) => StatusCode::CONFLICT,
                 WrongCredentials | Unauthenticated | TokenExpired => StatusCode::UNAUTHORIZED,
                 AccountPending
                 | AccountRejected

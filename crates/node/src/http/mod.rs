@@ -2,20 +2,23 @@
 //! [`error`] (both error envelopes and their statuses), [`extract`] (who is calling, what the
 //! request carries), `task` (blocking work, time stamps). Beside it, one module per resource:
 //! [`handles`] (Handle.net REST API), [`resolver`] (phone scans), [`accounts`], [`sync`],
-//! [`monitor`], [`openapi`]. A resource module imports the core (and the domain and storage),
+//! [`monitor`], [`openapi`], [`docking`] and [`uplink`] (issue 17). A resource module imports the core (and the domain and storage),
 //! never another resource; this file is the one place that lists every route.
 
 pub mod accounts;
+pub mod docking;
 pub mod error;
 pub mod extract;
 mod guard;
 pub mod handles;
 pub mod monitor;
 pub mod openapi;
+pub mod openapi_docking;
 pub mod resolver;
 pub mod state;
 pub mod sync;
 mod task;
+pub mod uplink;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -90,6 +93,34 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .route("/api/v1/sync/status", get(sync::status))
+        // Docking with the top-level node: entity records, attachments, reports, escrow key.
+        .route("/api/v1/docking/schema", get(docking::schema_document))
+        .route("/api/v1/docking/applications", post(docking::apply))
+        .route(
+            "/api/v1/docking/attachments",
+            post(docking::upload).layer(DefaultBodyLimit::max(docking::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/api/v1/docking/attachments/{sha256}",
+            get(docking::download),
+        )
+        .route(
+            "/api/v1/docking/{item}/records",
+            get(docking::list_records).post(docking::put_record),
+        )
+        .route(
+            "/api/v1/docking/{item}/records/{key}",
+            get(docking::get_record).delete(docking::delete_record),
+        )
+        .route(
+            "/api/v1/docking/{item}/records/{key}/verify",
+            post(docking::verify_record),
+        )
+        .route("/api/v1/uplink/status", get(uplink::status))
+        .route("/api/v1/uplink/reports", get(uplink::reports))
+        .route("/api/v1/uplink/resend", post(uplink::resend))
+        .route("/api/v1/uplink/generate", post(uplink::generate))
+        .route("/api/v1/escrow/key", get(uplink::escrow_key))
         // Monitoring and the API's description.
         .route("/api/v1/stats/daily", get(monitor::daily))
         .route("/metrics", get(monitor::metrics))

@@ -15,7 +15,9 @@ use crate::monitor::Event;
 
 /// `GET /api/openapi.json`.
 pub(crate) async fn document() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::openapi_docking::DockingDoc::openapi());
+    Json(doc).into_response()
 }
 
 /// `{"responseCode", "handle", "values"}`: a resolved handle.

@@ -11,6 +11,7 @@ use super::task::{blocking, TaskFailed};
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::monitor::{day_of, Monitor};
+use crate::secrets::Keys;
 use crate::storage::{NodeStore, StorageError};
 
 /// Cloned into every request; each field is shared behind an `Arc`.
@@ -25,6 +26,10 @@ pub struct AppState {
     prefix: Arc<str>,
     /// Present while the node serves; found at start, it tells of an unclean stop.
     pub(crate) running_marker: Option<Arc<Path>>,
+    /// The node's keys (sealing personal fields, signing exports); `None` in a bare state.
+    pub(crate) keys: Option<Arc<Keys>>,
+    /// The data folder (attachments live under it).
+    pub(crate) data_dir: Option<Arc<Path>>,
 }
 
 impl AppState {
@@ -43,6 +48,8 @@ impl AppState {
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
             running_marker: None,
+            keys: None,
+            data_dir: None,
         };
         state.refresh_buckets()?;
         Ok(state)
@@ -65,6 +72,13 @@ impl AppState {
     /// Keeps the "running" marker in `data_dir` (see `serve::run`).
     pub fn with_data_dir(mut self, data_dir: &Path) -> AppState {
         self.running_marker = Some(data_dir.join("node.running").into());
+        self.data_dir = Some(data_dir.into());
+        self
+    }
+
+    /// Gives the handlers the node's keys.
+    pub fn with_keys(mut self, keys: Arc<Keys>) -> AppState {
+        self.keys = Some(keys);
         self
     }
 

@@ -68,6 +68,10 @@ pub(crate) struct PullQuery {
     #[serde(default)]
     cursor: u64,
     limit: Option<u32>,
+    /// The pulling workstation and the last of its ops it believes the node has: after a
+    /// restore the node tells it to push again from the node's mark.
+    device_id: Option<uuid::Uuid>,
+    pushed_through: Option<u64>,
 }
 
 pub(crate) async fn pull(
@@ -82,21 +86,47 @@ pub(crate) async fn pull(
         return Err(V1Error::invalid("cursor", Invalid::OutOfRange { max }));
     }
     let scope = principal.prefix_scope()?;
-    let outcome = state
-        .with_store(move |store| store.pull(scope.as_deref(), q.cursor, limit))
+    let (outcome, behind) = state
+        .with_store(move |store| -> V1Result<_> {
+            // A device whose ops the node has fewer of than it pushed: the node was restored.
+            let behind = match (q.device_id, q.pushed_through) {
+                (Some(device), Some(pushed)) => {
+                    let id = device.to_string();
+                    let readable = store
+                        .device(&id)?
+                        .is_some_and(|d| principal.can_read_enterprise(d.enterprise_id));
+                    let high_water = if readable {
+                        store.high_water(&id)?
+                    } else {
+                        pushed
+                    };
+                    (high_water < pushed).then_some(high_water)
+                }
+                _ => None,
+            };
+            Ok((store.pull(scope.as_deref(), q.cursor, limit)?, behind))
+        })
         .await??;
-    Ok(match outcome {
-        PullOutcome::Page(page) => Json(page).into_response(),
-        PullOutcome::MustRefetch { min_cursor } => {
-            let words = Message::MustRefetch.words();
-            let body = json!({
-                "code": "must_refetch",
-                "message": words.zh,
-                "message_en": words.en,
-                "min_cursor": min_cursor,
-            });
-            (StatusCode::GONE, Json(body)).into_response()
+    let must_refetch = |min_cursor: Option<u64>| {
+        let words = Message::MustRefetch.words();
+        let mut body = json!({
+            "code": "must_refetch",
+            "message": words.zh,
+            "message_en": words.en,
+        });
+        if let Some(min) = min_cursor {
+            body["min_cursor"] = json!(min);
         }
+        if let Some(h) = behind {
+            body["high_water"] = json!(h);
+            body["reason"] = json!("restored");
+        }
+        (StatusCode::GONE, Json(body)).into_response()
+    };
+    Ok(match outcome {
+        PullOutcome::Page(_) if behind.is_some() => must_refetch(None),
+        PullOutcome::Page(page) => Json(page).into_response(),
+        PullOutcome::MustRefetch { min_cursor } => must_refetch(Some(min_cursor)),
     })
 }
 

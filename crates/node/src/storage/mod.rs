@@ -14,8 +14,13 @@ use idstation_model::sync::{LeaseUse, PushResponse, SnapshotPage};
 use idstation_model::{MetadataTemplate, Operation, SuffixLease};
 
 use crate::accounts::{Account, AccountStatus, Device, Enterprise, NewAccount, Principal, Role};
+use crate::entities::{Attachment, EntityWrite, StoredEntity};
+use crate::escrow::{EscrowSink, ImportRow, ImportTally};
 use crate::monitor::DayFigures;
 use crate::sync::PullOutcome;
+use crate::uplink::{
+    DueReport, Mark, ReportMaker, ReportQuery, ReportRow, SendOutcome, UplinkSummary,
+};
 use crate::values::{HandleValue, ValueError};
 
 /// Why a storage call failed, the same for every backend: either a refusal the caller can act
@@ -72,6 +77,9 @@ pub enum StorageError {
     /// The account, device or token named does not exist (or the token is revoked already).
     #[error("not found")]
     NotFound,
+    /// A write names a revision of a record that is no longer its latest.
+    #[error("the record changed meanwhile (now at revision {0})")]
+    StaleRevision(u64),
 }
 
 /// The node's own settings.
@@ -105,8 +113,21 @@ pub struct Actor<'a> {
 }
 
 /// Everything the node stores (one backend implements all of it).
-pub trait NodeStore: HandleStore + AccountStore + MonitorStore + SyncStore {}
-impl<T: HandleStore + AccountStore + MonitorStore + SyncStore> NodeStore for T {}
+pub trait NodeStore:
+    HandleStore + AccountStore + MonitorStore + SyncStore + EntityStore + UplinkStore + EscrowStore
+{
+}
+impl<
+        T: HandleStore
+            + AccountStore
+            + MonitorStore
+            + SyncStore
+            + EntityStore
+            + UplinkStore
+            + EscrowStore,
+    > NodeStore for T
+{
+}
 
 /// Storage of handles.
 pub trait HandleStore: Send + Sync + 'static {
@@ -355,4 +376,90 @@ pub trait MonitorStore: Send + Sync + 'static {
         }
         Ok(days.len())
     }
+}
+
+/// Entity records of the docking tables (annex 1) and their attachments.
+pub trait EntityStore: Send + Sync + 'static {
+    fn entity(&self, item: &str, key: &str) -> Result<Option<StoredEntity>, StorageError>;
+    /// An item's records, optionally of one enterprise only, in key order.
+    fn entities(
+        &self,
+        item: &str,
+        enterprise_id: Option<i64>,
+    ) -> Result<Vec<StoredEntity>, StorageError>;
+    /// Writes a record (a new revision), its audit entry and, when `report` is given, the
+    /// report of the change to the uplink outbox, in one transaction. `expect_revision`, when
+    /// given, must be the record's current revision (0: it must not exist).
+    fn put_entity(
+        &self,
+        write: &EntityWrite,
+        report: Option<&ReportMaker<'_>>,
+        actor: &Actor<'_>,
+    ) -> Result<StoredEntity, StorageError>;
+    /// Deletes a record, with its audit entry and the report of the deletion.
+    fn delete_entity(
+        &self,
+        item: &str,
+        key: &str,
+        report: Option<&ReportMaker<'_>>,
+        actor: &Actor<'_>,
+    ) -> Result<(), StorageError>;
+    /// Records an attachment whose (sealed) bytes are already in place; `false` when the same
+    /// content was there already.
+    fn put_attachment(&self, meta: &Attachment, actor: &Actor<'_>) -> Result<bool, StorageError>;
+    fn attachment(&self, sha256: &str) -> Result<Option<Attachment>, StorageError>;
+    fn enterprise_by_prefix(&self, prefix: &str) -> Result<Option<Enterprise>, StorageError>;
+}
+
+/// The durable outbox of reports to the top-level node, and what its generators read.
+pub trait UplinkStore: Send + Sync + 'static {
+    /// Stores a generated report (its revision allocated here), and `mark` when given, in one
+    /// transaction; `None` when `mark` was set already (the period was generated before).
+    fn enqueue_report(
+        &self,
+        item: &str,
+        subject: &str,
+        mark: Option<&Mark>,
+        make: &ReportMaker<'_>,
+        actor: &Actor<'_>,
+    ) -> Result<Option<String>, StorageError>;
+    /// How far `item` got for `period` (`None`: not generated yet).
+    fn mark(&self, item: &str, period: &str) -> Result<Option<i64>, StorageError>;
+    /// Moves a mark forward (never back) without a report: a quiet period, events taken.
+    fn set_mark(&self, mark: &Mark) -> Result<(), StorageError>;
+    /// Pending reports whose next attempt is due at `now`, oldest first.
+    fn due_reports(&self, now: &str, limit: u32) -> Result<Vec<DueReport>, StorageError>;
+    fn report_sent(&self, id: i64, outcome: &SendOutcome, at: &str) -> Result<(), StorageError>;
+    fn reports(&self, query: &ReportQuery) -> Result<Vec<ReportRow>, StorageError>;
+    /// A stored report's item and (sealed) body.
+    fn report_body(&self, key: &str) -> Result<Option<(String, Vec<u8>)>, StorageError>;
+    /// Sends a report again (by key), or every failed one (`None`): the same body, same key.
+    fn resend(&self, key: Option<&str>, actor: &Actor<'_>) -> Result<u64, StorageError>;
+    fn uplink_summary(&self) -> Result<UplinkSummary, StorageError>;
+    /// The current restore epoch (0: never restored).
+    fn restore_epoch(&self) -> Result<u64, StorageError>;
+    /// When the node was initialised (RFC 3339): no period before it is reported.
+    fn node_created_at(&self) -> Result<String, StorageError>;
+    /// Handles written in `[from, to)` (RFC 3339) in (time, handle) order, after `after` (the
+    /// last page's last time and handle): (handle, values JSON, created_at, updated_at).
+    fn handles_written(
+        &self,
+        from: &str,
+        to: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Vec<(String, String, String, String)>, StorageError>;
+}
+
+/// The escrow of annex 4: everything a takeover needs, streamed out part by part, and merged
+/// back in.
+pub trait EscrowStore: Send + Sync + 'static {
+    /// Streams every part from one consistent read of the database into `sink`.
+    fn export_escrow(&self, sink: &mut dyn EscrowSink) -> Result<(), StorageError>;
+    /// Merges rows of an export, never overwriting newer local data; each change audited.
+    fn import_escrow(
+        &self,
+        rows: &mut dyn Iterator<Item = Result<ImportRow, StorageError>>,
+        actor: &Actor<'_>,
+    ) -> Result<ImportTally, StorageError>;
 }

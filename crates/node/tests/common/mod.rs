@@ -38,6 +38,12 @@ impl Node {
         Node::try_start_with(data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
     }
 
+    /// `serve` on 127.0.0.1 with a configuration file as well.
+    pub fn start_with_config(data_dir: &Path, config: &Path) -> Node {
+        let config = config.to_str().expect("a UTF-8 path");
+        Node::start_with(data_dir, &["--config", config])
+    }
+
     /// `serve` on 127.0.0.1 run through `wrapper` (e.g. `prlimit --nofile=1024:20000`), which
     /// execs the node (so the process id stays the node's).
     pub fn start_wrapped(wrapper: &[&str], data_dir: &Path, args: &[&str]) -> Node {
@@ -95,6 +101,30 @@ impl Node {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// SIGKILL: the node dies wherever it is, as in a power cut.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `idstation-node ARGS` to completion; its exit status and stdout.
+pub fn node_cli(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run idstation-node");
+    if !out.status.success() {
+        eprintln!(
+            "idstation-node {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 impl Drop for Node {

@@ -836,6 +836,8 @@ impl AccountStore for SqliteStore {
             &device.id,
             &serde_json::to_string(&lease).map_err(corrupt)?,
         )?;
+        // Journaled outside the database before it is given out: a restore moves above it.
+        self.journal_lease(&device.enterprise_prefix, series, last + 1)?;
         tx.commit()?;
         Ok(lease)
     }

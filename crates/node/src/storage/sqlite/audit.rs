@@ -15,7 +15,14 @@ impl SqliteStore {
     /// An edited, inserted or removed entry is caught, and so is a removed tail (the head row
     /// names the last entry).
     pub fn verify_audit(&self) -> Result<u64, StorageError> {
-        let conn = self.lock();
+        verify_chain(&self.lock()).map(|(count, _)| count)
+    }
+}
+
+/// Checks the audit chain of `conn`'s database; returns the number of entries and the head's
+/// hash.
+pub(super) fn verify_chain(conn: &Connection) -> Result<(u64, String), StorageError> {
+    {
         let mut stmt = conn.prepare(
             "SELECT seq, at, actor, action, subject, detail, prev_hash, hash \
              FROM audit_log ORDER BY seq",
@@ -53,7 +60,7 @@ impl SqliteStore {
                 "the audit chain ends before the entry its head names".to_owned(),
             ));
         }
-        Ok(count)
+        Ok((count, prev))
     }
 }
 

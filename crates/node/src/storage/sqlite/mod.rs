@@ -5,9 +5,13 @@
 
 mod accounts;
 mod audit;
+pub mod backup;
+mod entities;
+mod escrow;
 mod handles;
 mod monitor;
 mod sync;
+mod uplink;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -29,6 +33,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0004_sync.sql")),
     M::up(include_str!("../../../migrations/0005_gs1_index.sql")),
     M::up(include_str!("../../../migrations/0006_hardening.sql")),
+    M::up(include_str!("../../../migrations/0007_docking.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.

@@ -490,6 +490,20 @@ impl SyncStore for SqliteStore {
                     min_cursor: u64::try_from(min).unwrap_or(0),
                 });
             }
+            // A cursor from state a restore rolled back: changes under those numbers were
+            // lost, and the numbers after the restore start above them.
+            let restored: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT cursor_base FROM restore_epochs \
+                     WHERE ?1 > last_cursor AND ?1 < cursor_base ORDER BY epoch DESC LIMIT 1",
+                )?
+                .query_row([cursor_i], |r| r.get(0))
+                .optional()?;
+            if let Some(base) = restored {
+                return Ok(PullOutcome::MustRefetch {
+                    min_cursor: u64::try_from(base).unwrap_or(0),
+                });
+            }
             let mut stmt = conn.prepare_cached(
                 "SELECT c.cursor, c.origin_device, r.handle, r.version, r.body, r.deleted \
                  FROM changes c JOIN records r ON r.handle = c.handle \
