@@ -23,6 +23,8 @@ use idstation_workstation::{
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
+mod updater;
+
 type CmdResult<T> = Result<T, UiError>;
 
 /// What the commands share: the data folder and one open workstation.
@@ -268,6 +270,9 @@ fn start_sync<R: Runtime>(
     std::thread::spawn(move || {
         let outcome = run_sync(&app, &dir, &actor, lang);
         syncing.store(false, Ordering::SeqCst);
+        if outcome.ok {
+            updater::check_in_background(&app);
+        }
         let _ = app.emit("sync-finished", outcome);
     });
     true
@@ -610,12 +615,18 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             cancel_print_job,
             reprint,
             print_batch,
+            updater::update_check,
+            updater::update_install,
         ])
 }
 
 pub fn run() {
-    let result =
-        builder(tauri::Builder::default(), AppState::from_env()).run(tauri::generate_context!());
+    let result = updater::register(builder(tauri::Builder::default(), AppState::from_env()))
+        .setup(|app| {
+            updater::check_in_background(app.handle());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("IDStation 无法启动 / cannot start: {e}");
         std::process::exit(1);

@@ -41,6 +41,8 @@ pub struct AppState {
     prefix: Arc<str>,
     /// Present while the node serves; found at start, it tells of an unclean stop.
     pub(crate) running_marker: Option<Arc<std::path::Path>>,
+    /// The data folder, where the update feed's folder is (`crate::updates`).
+    pub(crate) data_dir: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
@@ -58,12 +60,14 @@ impl AppState {
             settings: Arc::new(settings),
             prefix: config.prefix.into(),
             running_marker: None,
+            data_dir: None,
         })
     }
 
     /// Keeps the "running" marker in `data_dir` (see [`crate::serve`]).
     pub fn with_data_dir(mut self, data_dir: &std::path::Path) -> AppState {
         self.running_marker = Some(data_dir.join("node.running").into());
+        self.data_dir = Some(data_dir.into());
         self
     }
 
@@ -100,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::monitor_api::routes())
         .merge(crate::openapi::routes())
         .merge(crate::sync_api::routes())
+        .merge(crate::updates::routes())
+        .merge(crate::favicon::routes())
         .merge(crate::resolver::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(

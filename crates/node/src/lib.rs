@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod favicon;
 pub mod monitor;
 pub mod monitor_api;
 pub mod openapi;
@@ -19,6 +20,8 @@ mod sqlite_sync;
 pub mod store;
 pub mod sync;
 pub mod sync_api;
+pub mod systemd;
+pub mod updates;
 pub mod values;
 
 use std::future::Future;
@@ -251,7 +254,9 @@ async fn accept(
     state: AppState,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), NodeError> {
-    let app = router(state);
+    // The update feed names its downloads with this listener's scheme.
+    let scheme = updates::Scheme(if tls.is_some() { "https" } else { "http" });
+    let app = router(state).layer(axum::Extension(scheme));
     let mut tasks = tokio::task::JoinSet::new();
     let rustls = match tls {
         Some(tls) => {

@@ -33,11 +33,26 @@ enum Command {
         #[arg(long)]
         prefix: String,
         /// Secret of the prefix admin `300:0.NA/<prefix>`, also the operator's password.
-        #[arg(long, env = "IDSTATION_NODE_ADMIN_SECRET", hide_env_values = true)]
-        admin_secret: String,
+        /// Prefer --admin-secret-file or the environment: other users can read a command line.
+        #[arg(
+            long,
+            env = "IDSTATION_NODE_ADMIN_SECRET",
+            hide_env_values = true,
+            required_unless_present = "admin_secret_file"
+        )]
+        admin_secret: Option<String>,
+        /// Read the admin secret from this file (its first line), e.g. a root-only file.
+        #[arg(long, env = "IDSTATION_NODE_ADMIN_SECRET_FILE", conflicts_with = "admin_secret")]
+        admin_secret_file: Option<PathBuf>,
         /// User name of the operator account.
         #[arg(long, default_value = "operator")]
         operator: String,
+    },
+    /// Bring an existing node's database to this version's schema and exit (`serve` does it
+    /// too; package upgrades run it so a failing migration fails the upgrade, not the service).
+    Migrate {
+        #[arg(long, env = "IDSTATION_NODE_DATA_DIR")]
+        data_dir: PathBuf,
     },
     /// Serve the node's API.
     Serve {
@@ -75,15 +90,29 @@ fn main() -> ExitCode {
             data_dir,
             prefix,
             admin_secret,
+            admin_secret_file,
             operator,
         } => {
             init_logging("info");
-            idstation_node::init(&data_dir, &prefix, &operator, &admin_secret).map(|config| {
+            let secret = match (admin_secret, admin_secret_file) {
+                (Some(s), _) => Ok(s),
+                (None, Some(path)) => read_secret(&path),
+                (None, None) => Err(idstation_node::NodeError::EmptySecret),
+            };
+            secret.and_then(|secret| {
+                idstation_node::init(&data_dir, &prefix, &operator, &secret)
+            }).map(|config| {
                 println!(
                     "initialised node {} in {} (operator account: {operator})",
                     config.prefix,
                     data_dir.display()
                 );
+            })
+        }
+        Command::Migrate { data_dir } => {
+            init_logging("info");
+            idstation_node::open(&data_dir, Default::default()).map(|state| {
+                println!("node {} in {} is up to date", state.prefix(), data_dir.display());
             })
         }
         Command::Serve {
@@ -117,6 +146,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The first line of a secret file, without its line ending.
+fn read_secret(path: &std::path::Path) -> Result<String, idstation_node::NodeError> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
 fn load_config(
     file: Option<PathBuf>,
     overrides: Overrides,
@@ -144,12 +179,18 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         tracing::info!(prefix = state.prefix(), %addr, scheme, workers, "node listening");
     }
     std::io::stdout().flush()?;
-    idstation_node::run(
-        groups,
-        config.tls.as_ref(),
-        state,
-        idstation_node::shutdown_signal,
-    )?;
+    // Under systemd (Type=notify): ready now that the sockets listen; watchdog pings while
+    // healthy, on the first runtime (the closure runs there).
+    idstation_node::systemd::ready();
+    let watched = state.clone();
+    idstation_node::run(groups, config.tls.as_ref(), state, move || {
+        tokio::spawn(idstation_node::systemd::watchdog(watched));
+        let signal = idstation_node::shutdown_signal()?;
+        Ok(async move {
+            signal.await;
+            idstation_node::systemd::stopping();
+        })
+    })?;
     tracing::info!("node stopped");
     Ok(())
 }
