@@ -622,10 +622,6 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
 
 pub fn run() {
     let result = updater::register(builder(tauri::Builder::default(), AppState::from_env()))
-        .setup(|app| {
-            updater::check_in_background(app.handle());
-            Ok(())
-        })
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("IDStation 无法启动 / cannot start: {e}");

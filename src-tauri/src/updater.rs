@@ -1,8 +1,9 @@
 //! The app updates itself from the node it syncs with, never from the internet: the node
 //! serves the operator's signed release (crates/node/src/updates.rs) and tauri-plugin-updater
 //! checks its signature against the project's public key (tauri.conf.json, the same as
-//! installer/keys/updater.pub) before installing. A check runs at start and after every sync
-//! that reached the node, so a field site updates when it next reaches its node; installing
+//! installer/keys/updater.pub) before installing. The window checks when it opens
+//! (ui/src/components/UpdateBanner.svelte) and this module after every sync that reached the
+//! node (`update-available`), so a field site updates when it next reaches its node; installing
 //! waits for any print in progress and refuses while a sync runs (it holds both off while it
 //! works). The plugin's own JS commands are not granted: only these commands install.
 
