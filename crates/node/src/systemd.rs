@@ -28,10 +28,13 @@ fn notify(states: &[sd_notify::NotifyState]) {
 }
 
 /// The watchdog interval systemd asked for (`WatchdogSec=`), if any.
+#[cfg(unix)]
 pub fn watchdog_interval() -> Option<Duration> {
-    #[cfg(unix)]
-    return sd_notify::watchdog_enabled().filter(|d| !d.is_zero());
-    #[cfg(not(unix))]
+    sd_notify::watchdog_enabled().filter(|d| !d.is_zero())
+}
+
+#[cfg(not(unix))]
+pub fn watchdog_interval() -> Option<Duration> {
     None
 }
 
