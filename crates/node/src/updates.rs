@@ -28,6 +28,13 @@ pub const UPDATES_DIR: &str = "updates";
 /// `latest.json` is a few KiB; anything far larger is not one.
 const MAX_INDEX_BYTES: u64 = 1024 * 1024;
 
+/// What a file name keeps unescaped in a download URL: RFC 3986's unreserved characters.
+const FILE_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Whether this listener serves HTTPS, for the download URLs the feed hands out (an HTTP/1.1
 /// request line carries no scheme). Added as an extension where the listeners are set up.
 #[derive(Debug, Clone, Copy)]
@@ -192,10 +199,7 @@ async fn check(
                     .map(str::to_owned)
             })
             .unwrap_or_else(|| "localhost".to_owned());
-        let name = percent_encoding::utf8_percent_encode(
-            &artifact.url,
-            percent_encoding::NON_ALPHANUMERIC,
-        );
+        let name = percent_encoding::utf8_percent_encode(&artifact.url, FILE_NAME);
         format!("{scheme}://{host}/api/v1/updates/files/{name}")
     };
     Ok(Json(Release {
