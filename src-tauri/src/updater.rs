@@ -19,8 +19,7 @@ use tauri_plugin_updater::{Update, UpdaterExt};
 use crate::{lock, AppState, CmdResult};
 
 /// The feed's path on the node; the plugin fills in the placeholders.
-const FEED: &str =
-    "/api/v1/updates/{{target}}/{{arch}}/{{current_version}}?bundle={{bundle_type}}";
+const FEED: &str = "/api/v1/updates/{{target}}/{{arch}}/{{current_version}}?bundle={{bundle_type}}";
 
 /// The update found by the last check, kept for `update_install`. Managed only where the
 /// plugin is registered (the real app, not `tauri::test`'s mock).
@@ -71,7 +70,11 @@ async fn check<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CmdResult<Op
     let Some(pending) = app.try_state::<Pending>() else {
         return Err(fail(
             "updates_unavailable",
-            words(lang, "此版本不支持自动更新", "this build cannot update itself"),
+            words(
+                lang,
+                "此版本不支持自动更新",
+                "this build cannot update itself",
+            ),
         ));
     };
     let Some(node) = node_url(state) else {
@@ -138,7 +141,11 @@ pub async fn update_install<R: Runtime>(
     if state.syncing.swap(true, Ordering::SeqCst) {
         return Err(fail(
             "busy_syncing",
-            words(lang, "正在同步，同步完成后再安装更新", "a sync is running: install the update after it"),
+            words(
+                lang,
+                "正在同步，同步完成后再安装更新",
+                "a sync is running: install the update after it",
+            ),
         ));
     }
     // Prints run under the workstation lock: taking it waits for one in progress and holds

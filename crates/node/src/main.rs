@@ -42,7 +42,11 @@ enum Command {
         )]
         admin_secret: Option<String>,
         /// Read the admin secret from this file (its first line), e.g. a root-only file.
-        #[arg(long, env = "IDSTATION_NODE_ADMIN_SECRET_FILE", conflicts_with = "admin_secret")]
+        #[arg(
+            long,
+            env = "IDSTATION_NODE_ADMIN_SECRET_FILE",
+            conflicts_with = "admin_secret"
+        )]
         admin_secret_file: Option<PathBuf>,
         /// User name of the operator account.
         #[arg(long, default_value = "operator")]
@@ -99,20 +103,24 @@ fn main() -> ExitCode {
                 (None, Some(path)) => read_secret(&path),
                 (None, None) => Err(idstation_node::NodeError::EmptySecret),
             };
-            secret.and_then(|secret| {
-                idstation_node::init(&data_dir, &prefix, &operator, &secret)
-            }).map(|config| {
-                println!(
-                    "initialised node {} in {} (operator account: {operator})",
-                    config.prefix,
-                    data_dir.display()
-                );
-            })
+            secret
+                .and_then(|secret| idstation_node::init(&data_dir, &prefix, &operator, &secret))
+                .map(|config| {
+                    println!(
+                        "initialised node {} in {} (operator account: {operator})",
+                        config.prefix,
+                        data_dir.display()
+                    );
+                })
         }
         Command::Migrate { data_dir } => {
             init_logging("info");
             idstation_node::open(&data_dir, Default::default()).map(|state| {
-                println!("node {} in {} is up to date", state.prefix(), data_dir.display());
+                println!(
+                    "node {} in {} is up to date",
+                    state.prefix(),
+                    data_dir.display()
+                );
             })
         }
         Command::Serve {

@@ -258,7 +258,10 @@ mod tests {
             keys("linux", "x86_64", Some("deb")),
             ["linux-x86_64-deb", "linux-x86_64"]
         );
-        assert_eq!(keys("windows", "x86_64", Some("unknown")), ["windows-x86_64"]);
+        assert_eq!(
+            keys("windows", "x86_64", Some("unknown")),
+            ["windows-x86_64"]
+        );
         assert_eq!(keys("linux", "x86_64", None), ["linux-x86_64"]);
     }
 
@@ -276,13 +279,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         assert!(matches!(read_index(dir.path()), Ok(None)));
         std::fs::write(dir.path().join(LATEST_FILE), "{").expect("write");
-        assert!(matches!(read_index(dir.path()), Err(FeedError::BadIndex(_))));
+        assert!(matches!(
+            read_index(dir.path()),
+            Err(FeedError::BadIndex(_))
+        ));
         std::fs::write(
             dir.path().join(LATEST_FILE),
             r#"{"version":"1.2","platforms":{}}"#,
         )
         .expect("write");
-        assert!(matches!(read_index(dir.path()), Err(FeedError::BadIndex(_))));
+        assert!(matches!(
+            read_index(dir.path()),
+            Err(FeedError::BadIndex(_))
+        ));
         std::fs::write(
             dir.path().join(LATEST_FILE),
             r#"{"version":"1.2.0","platforms":{"linux-x86_64":{"url":"a.deb","signature":"s"}}}"#,

@@ -126,11 +126,7 @@ fn systemd_hears_ready_then_watchdog_pings_then_stopping() {
     };
 
     let first = wait_for(&sock, "READY=1", Duration::from_secs(10));
-    assert_eq!(
-        first.len(),
-        1,
-        "READY=1 is the first message: {first:?}"
-    );
+    assert_eq!(first.len(), 1, "READY=1 is the first message: {first:?}");
     // Two pings in a row: the watchdog keeps going while the node is healthy.
     wait_for(&sock, "WATCHDOG=1", Duration::from_secs(10));
     wait_for(&sock, "WATCHDOG=1", Duration::from_secs(10));

@@ -113,13 +113,20 @@ pub(super) fn spool(
     _options: &[String],
 ) -> Result<(), TransportError> {
     // A remote spooler can hang; the thread is left behind on timeout, as for device files.
-    let (name, data, title) = (printer_name(queue, server), bytes.to_vec(), title.to_owned());
+    let (name, data, title) = (
+        printer_name(queue, server),
+        bytes.to_vec(),
+        title.to_owned(),
+    );
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(write_job(&name, &data, &title));
     });
-    rx.recv_timeout(timeout)
-        .unwrap_or_else(|_| Err(TransportError::Offline("the print spooler did not answer in time".into())))
+    rx.recv_timeout(timeout).unwrap_or_else(|_| {
+        Err(TransportError::Offline(
+            "the print spooler did not answer in time".into(),
+        ))
+    })
 }
 
 /// The spooler's flags for the queue, in the names `status.rs` uses.
@@ -163,22 +170,27 @@ fn read_status(name: &str) -> Option<PrinterStatus> {
         GetPrinterW(printer.0, 2, Some(bytes), &mut needed).ok()?;
         let info = &*(buf.as_ptr().cast::<PRINTER_INFO_2W>());
         let flags = flags(info.Status, info.Attributes);
-        let raw = format!("status=0x{:08x} attributes=0x{:08x}", info.Status, info.Attributes);
-        Some(if flags.iter().any(|f| f == "offline" || f == "not_available") {
-            PrinterStatus {
-                state: PrinterState::Offline,
-                flags,
-                raw,
-            }
-        } else if flags.is_empty() {
-            PrinterStatus::assumed_ready(&raw)
-        } else {
-            PrinterStatus {
-                state: PrinterState::Error,
-                flags,
-                raw,
-            }
-        })
+        let raw = format!(
+            "status=0x{:08x} attributes=0x{:08x}",
+            info.Status, info.Attributes
+        );
+        Some(
+            if flags.iter().any(|f| f == "offline" || f == "not_available") {
+                PrinterStatus {
+                    state: PrinterState::Offline,
+                    flags,
+                    raw,
+                }
+            } else if flags.is_empty() {
+                PrinterStatus::assumed_ready(&raw)
+            } else {
+                PrinterStatus {
+                    state: PrinterState::Error,
+                    flags,
+                    raw,
+                }
+            },
+        )
     }
 }
 
