@@ -41,7 +41,7 @@ enum Command {
             required_unless_present = "admin_secret_file"
         )]
         admin_secret: Option<String>,
-        /// Read the admin secret from this file (its first line), e.g. a root-only file.
+        /// Read the admin secret from this file's first line (`-`: standard input).
         #[arg(
             long,
             env = "IDSTATION_NODE_ADMIN_SECRET_FILE",
@@ -154,9 +154,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// The first line of a secret file, without its line ending.
+/// The first line of a secret file (`-`: standard input), without its line ending.
 fn read_secret(path: &std::path::Path) -> Result<String, idstation_node::NodeError> {
-    let text = std::fs::read_to_string(path)?;
+    // Standard input is read as it is: reopening /dev/stdin would check the file's owner,
+    // and a root-only file handed to a service user must stay readable only through the fd.
+    let text = if path == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)?
+    };
     Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 

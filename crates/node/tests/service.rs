@@ -65,6 +65,26 @@ fn the_admin_secret_comes_from_a_file_and_migrate_keeps_the_node() {
     );
     node.terminate();
 
+    // `-` reads standard input (the package pipes a root-only file to the service user).
+    let mut child = Command::new(BIN)
+        .args(["init", "--data-dir"])
+        .arg(dir.path().join("from-stdin"))
+        .args(["--prefix", PREFIX, "--admin-secret-file", "-"])
+        .env_remove("IDSTATION_NODE_ADMIN_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run init");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(format!("{SECRET}\n").as_bytes())
+            .expect("write secret");
+    }
+    assert!(child.wait().expect("wait").success());
+    assert!(dir.path().join("from-stdin/node.sqlite").exists());
+
     // Both at once is refused; neither is refused.
     let out = Command::new(BIN)
         .args(["init", "--data-dir"])
