@@ -6,9 +6,12 @@ use idstation_workstation::view::{SyncOutcome, SyncProgressView};
 use idstation_workstation::PrintProgress;
 use tauri::{AppHandle, Emitter, Runtime};
 
+use crate::commands::updates::UpdateInfo;
+
 pub const SYNC_PROGRESS: &str = "sync-progress";
 pub const SYNC_FINISHED: &str = "sync-finished";
 pub const PRINT_PROGRESS: &str = "print-progress";
+pub const UPDATE_AVAILABLE: &str = "update-available";
 
 // A window that is gone misses the event; nothing else is to be done about it.
 
@@ -22,4 +25,8 @@ pub fn sync_finished<R: Runtime>(app: &AppHandle<R>, o: SyncOutcome) {
 
 pub fn print_progress<R: Runtime>(app: &AppHandle<R>, p: PrintProgress) {
     let _ = app.emit(PRINT_PROGRESS, p);
+}
+
+pub fn update_available<R: Runtime>(app: &AppHandle<R>, u: UpdateInfo) {
+    let _ = app.emit(UPDATE_AVAILABLE, u);
 }

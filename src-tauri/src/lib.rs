@@ -16,7 +16,7 @@ mod commands;
 mod events;
 mod state;
 
-use commands::{instruments, printing, scan, settings, sync};
+use commands::{instruments, printing, scan, settings, sync, updates};
 use idstation_workstation::tr;
 pub use state::AppState;
 use tauri::Runtime;
@@ -60,13 +60,16 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             printing::retry_print_job,
             printing::cancel_print_job,
             printing::reprint,
+            updates::update_check,
+            updates::update_install,
         ])
 }
 
 pub fn run() {
     let state = AppState::from_env();
     let lang = state.lang();
-    let result = builder(tauri::Builder::default(), state).run(tauri::generate_context!());
+    let result = updates::register(builder(tauri::Builder::default(), state))
+        .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("{}", tr!(lang, "app-cannot-start", error = e));
         std::process::exit(1);

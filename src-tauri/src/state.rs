@@ -87,6 +87,12 @@ impl AppState {
         }
     }
 
+    /// Holds the shared connection: prints run under it, so this waits for one in progress and
+    /// keeps the next from starting while the guard lives (an update installing).
+    pub(crate) fn hold_workstation(&self) -> MutexGuard<'_, Option<Workstation>> {
+        lock(&self.ws)
+    }
+
     pub(crate) fn err(&self, e: WsError) -> UiError {
         UiError::new(&e, self.lang())
     }

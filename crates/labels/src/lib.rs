@@ -3,7 +3,7 @@
 //! as ZPL II, TSPL, PDF or PNG; printer transports (raw TCP 9100 with status queries, CUPS `lp`,
 //! device files) and printer status parsing.
 //!
-//! No I/O here except in [`transport`]; nothing panics on user or network input.
+//! No I/O here except in [`transport`] (and the OS-specific part of it in `platform`); nothing panics on user or network input.
 
 pub mod canvas;
 pub mod code128;
@@ -12,6 +12,7 @@ pub mod data;
 pub mod fake_printer;
 pub mod font;
 pub mod output;
+mod platform;
 pub mod printer;
 pub mod qr;
 pub mod render;

@@ -1,10 +1,10 @@
-//! Getting bytes to a printer: raw TCP (port 9100) with status queries, a CUPS queue through
-//! `lp`, or a device file such as `/dev/usb/lp0`.
+//! Getting bytes to a printer: raw TCP (port 9100) with status queries, a named print queue
+//! (CUPS through `lp`; the Windows spooler: `platform`), or a device file such as
+//! `/dev/usb/lp0`.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ impl Transport {
                 path: PathBuf::from(rest),
             });
         }
-        if s.starts_with('/') {
+        if crate::platform::is_device_path(s) {
             return Some(Transport::Device {
                 path: PathBuf::from(s),
             });
@@ -171,21 +171,15 @@ impl Transport {
                 let _ = s.shutdown(std::net::Shutdown::Write);
                 Ok(())
             }
-            Transport::Cups { queue, server } => {
-                let mut cmd = Command::new("lp");
-                if let Some(sv) = server {
-                    cmd.arg("-h").arg(sv);
-                }
-                cmd.arg("-d").arg(queue).arg("-t").arg(title);
-                if raw {
-                    cmd.arg("-o").arg("raw");
-                }
-                for o in cups_options {
-                    cmd.arg("-o").arg(o);
-                }
-                cmd.arg("--").arg("-");
-                run_with_input(cmd, bytes, timeout)
-            }
+            Transport::Cups { queue, server } => crate::platform::spool(
+                queue,
+                server.as_deref(),
+                bytes,
+                raw,
+                title,
+                timeout,
+                cups_options,
+            ),
             Transport::Device { path } => {
                 let path = path.clone();
                 let data = bytes.to_vec();
@@ -230,20 +224,7 @@ impl Transport {
                 },
             },
             Transport::Cups { queue, server } => {
-                let mut cmd = Command::new("lpstat");
-                if let Some(sv) = server {
-                    cmd.arg("-h").arg(sv);
-                }
-                cmd.arg("-p").arg(queue);
-                match output_with_timeout(cmd, timeout) {
-                    Some((true, out)) if out.contains("disabled") => PrinterStatus {
-                        state: crate::PrinterState::Error,
-                        flags: vec!["queue_disabled".into()],
-                        raw: out.trim().to_string(),
-                    },
-                    Some((true, out)) => PrinterStatus::assumed_ready(out.trim()),
-                    _ => PrinterStatus::offline(),
-                }
+                crate::platform::queue_status(queue, server.as_deref(), timeout)
             }
             Transport::Device { path } => {
                 match std::fs::OpenOptions::new().write(true).open(path) {
@@ -301,72 +282,6 @@ fn query(
             Ok(0) => return done(&buf).unwrap_or_else(PrinterStatus::offline),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(_) => return PrinterStatus::offline(),
-        }
-    }
-}
-
-fn run_with_input(mut cmd: Command, input: &[u8], timeout: Duration) -> Result<(), TransportError> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| TransportError::NoCups(e.to_string()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let data = input.to_vec();
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&data);
-        });
-    }
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(st)) => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                return if st.success() {
-                    Ok(())
-                } else if err.contains("connect") || err.contains("not exist") {
-                    Err(TransportError::Offline(err.trim().to_string()))
-                } else {
-                    Err(TransportError::Refused(err.trim().to_string()))
-                };
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(TransportError::Offline("lp did not finish in time".into()));
-            }
-        }
-    }
-}
-
-fn output_with_timeout(mut cmd: Command, timeout: Duration) -> Option<(bool, String)> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(st)) => {
-                let mut out = String::new();
-                if let Some(mut o) = child.stdout.take() {
-                    let _ = o.read_to_string(&mut out);
-                }
-                return Some((st.success(), out));
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
         }
     }
 }

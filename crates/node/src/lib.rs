@@ -73,6 +73,7 @@ pub mod secrets;
 mod serve;
 pub mod storage;
 pub mod sync;
+pub mod systemd;
 pub mod throttle;
 pub mod uplink;
 pub mod values;

@@ -36,12 +36,19 @@ enum Command {
         prefix: String,
         /// A file holding the secret of the prefix admin `300:0.NA/<prefix>` (also the
         /// operator's first password, which must be changed at the first sign-in). Or set
-        /// IDSTATION_NODE_ADMIN_SECRET; never on the command line, where `ps` shows it.
+        /// IDSTATION_NODE_ADMIN_SECRET; never on the command line, where `ps` shows it. `-`
+        /// reads it from standard input.
         #[arg(long)]
         admin_secret_file: Option<PathBuf>,
         /// User name of the operator account.
         #[arg(long, default_value = "operator")]
         operator: String,
+    },
+    /// Bring an existing node's database to this version's schema and exit (`serve` does it
+    /// too; package upgrades run it so a failing migration fails the upgrade, not the service).
+    Migrate {
+        #[arg(long, env = "IDSTATION_NODE_DATA_DIR")]
+        data_dir: PathBuf,
     },
     /// Serve the node's API.
     Serve {
@@ -183,6 +190,18 @@ fn main() -> ExitCode {
                 })
                 .map_err(Into::into)
         }
+        Command::Migrate { data_dir } => {
+            init_logging("info");
+            idstation_node::open(&data_dir, Default::default())
+                .map(|state| {
+                    println!(
+                        "node {} in {} is up to date",
+                        state.prefix(),
+                        data_dir.display()
+                    );
+                })
+                .map_err(Into::into)
+        }
         Command::Serve {
             config,
             data_dir,
@@ -223,23 +242,27 @@ fn main() -> ExitCode {
     }
 }
 
-/// The admin secret from `--admin-secret-file` (its first line) or the environment.
+/// The admin secret from `--admin-secret-file` (its first line; `-`: standard input) or the
+/// environment.
 fn admin_secret(file: Option<&std::path::Path>) -> Result<String, idstation_node::NodeError> {
     use idstation_node::NodeError;
+    let unreadable = |path: &std::path::Path, e: std::io::Error| {
+        NodeError::SecretFile(format!("{}: {e}", path.display()))
+    };
     let secret = match file {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| NodeError::SecretFile(format!("{}: {e}", path.display())))?
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        // Standard input is read as it is: reopening /dev/stdin would check the file's owner,
+        // and a root-only file handed to a service user must stay readable only through the fd.
+        Some(path) if path == std::path::Path::new("-") => {
+            std::io::read_to_string(std::io::stdin()).map_err(|e| unreadable(path, e))?
+        }
+        Some(path) => std::fs::read_to_string(path).map_err(|e| unreadable(path, e))?,
         None => std::env::var("IDSTATION_NODE_ADMIN_SECRET").map_err(|_| {
             NodeError::SecretFile(
                 "give --admin-secret-file FILE or set IDSTATION_NODE_ADMIN_SECRET".to_owned(),
             )
         })?,
     };
-    Ok(secret)
+    Ok(secret.lines().next().unwrap_or_default().to_owned())
 }
 
 fn load_config(
@@ -275,6 +298,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         &config.docking,
     )?;
     let prefix = state.prefix().to_owned();
+    let watched = state.clone();
     // Announced once the stop signal is handled: a script that reads the line and sends
     // SIGTERM at once must get a graceful stop, not the signal's default (an abrupt exit).
     let shutdown = move || {
@@ -289,7 +313,15 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
             tracing::info!(%prefix, %addr, scheme, workers, "node listening");
         }
         std::io::stdout().flush()?;
-        Ok(stopped)
+        // Under systemd (Type=notify): ready now that the sockets listen and the stop signal
+        // is handled; watchdog pings while healthy, on the first runtime (this closure runs
+        // there).
+        idstation_node::systemd::ready();
+        tokio::spawn(idstation_node::systemd::watchdog(watched));
+        Ok(async move {
+            stopped.await;
+            idstation_node::systemd::stopping();
+        })
     };
     let served = idstation_node::run(groups, &serving, state, shutdown);
     background.stop();

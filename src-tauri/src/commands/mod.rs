@@ -6,3 +6,4 @@ pub mod printing;
 pub mod scan;
 pub mod settings;
 pub mod sync;
+pub mod updates;

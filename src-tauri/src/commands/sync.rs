@@ -34,6 +34,10 @@ pub async fn sync_now<R: Runtime>(
     std::thread::spawn(move || {
         let outcome = sync_folder(&dir, &actor, lang, &mut |p| events::sync_progress(&app, p));
         syncing.store(false, Ordering::SeqCst);
+        // A sync that reached the node is the moment to ask it for a newer release.
+        if outcome.ok {
+            super::updates::check_in_background(&app);
+        }
         events::sync_finished(&app, outcome);
     });
     Ok(true)

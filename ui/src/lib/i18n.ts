@@ -119,6 +119,9 @@ const zh = {
   printSelection: "打印所选标签",
   clearSelection: "取消选择",
   batchResult: "已打印 {printed}，排队 {queued}，失败 {failed}",
+  updateAvailable: "节点上有新版本 {version}",
+  updateInstall: "安装并重启",
+  updateInstalling: "正在安装…",
 } as const;
 
 export type Key = keyof typeof zh;
@@ -238,6 +241,9 @@ const en: Record<Key, string> = {
   printSelection: "Print labels for the selection",
   clearSelection: "Clear selection",
   batchResult: "{printed} printed, {queued} queued, {failed} failed",
+  updateAvailable: "Version {version} is available from the node",
+  updateInstall: "Install and restart",
+  updateInstalling: "Installing…",
 };
 
 export function translator(lang: Lang): (k: Key) => string {

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod docking;
 pub mod error;
 pub mod extract;
+mod favicon;
 mod guard;
 pub mod handles;
 pub mod monitor;
@@ -18,6 +19,7 @@ pub mod resolver;
 pub mod state;
 pub mod sync;
 mod task;
+pub mod updates;
 pub mod uplink;
 
 use axum::extract::DefaultBodyLimit;
@@ -125,6 +127,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats/daily", get(monitor::daily))
         .route("/metrics", get(monitor::metrics))
         .route("/api/openapi.json", get(openapi::document))
+        // The desktop app's updates, from the node the workstations sync with.
+        .route(
+            "/api/v1/updates/{target}/{arch}/{current_version}",
+            get(updates::check),
+        )
+        .route("/api/v1/updates/files/{name}", get(updates::file))
+        .route("/favicon.ico", get(favicon::favicon))
         // Phone scans: every other path. Static routes take precedence over the catch-all.
         .route("/{*scanned}", get(resolver::resolve))
         .layer(DefaultBodyLimit::max(body_limit::SMALL))

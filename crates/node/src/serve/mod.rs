@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::config::{Limits, TlsFiles};
+use crate::http::updates::Scheme;
 use crate::http::{monitor, router, AppState};
 use crate::node::NodeError;
 use conn::{Listener, Serves};
@@ -138,17 +139,18 @@ pub fn run<F: Future<Output = ()> + Send + 'static>(
         .map(|l| l.local_addr())
         .transpose()?
         .map(|a| a.port());
-    let app = router(state.clone());
+    // The update feed names its downloads with the listener's scheme.
+    let app = |scheme| router(state.clone()).layer(axum::Extension(Scheme(scheme)));
     let plain = Arc::new(Listener {
         serves: match https_port {
             Some(port) if serving.redirect_http => Serves::RedirectTo(port),
-            _ => Serves::App(app.clone()),
+            _ => Serves::App(app("http")),
         },
         tls: None,
         limits: serving.limits.clone(),
     });
     let secure = Arc::new(Listener {
-        serves: Serves::App(app),
+        serves: Serves::App(app("https")),
         tls,
         limits: serving.limits.clone(),
     });

@@ -1,3 +1,9 @@
 # The desktop shell's own words (its screens' words are in ui/src/lib/i18n.ts).
 
 app-cannot-start = IDStation cannot start: { $error }
+
+update-unavailable = This build cannot update itself
+update-check-failed = Update check failed: { $error }
+update-none = There is no update to install
+update-busy-syncing = A sync is running: install the update after it
+update-install-failed = Installing the update failed: { $error }

@@ -2,3 +2,9 @@
 # The desktop shell's own words (its screens' words are in ui/src/lib/i18n.ts).
 
 app-cannot-start = IDStation 无法启动：{ $error }
+
+update-unavailable = 此版本不支持自动更新
+update-check-failed = 检查更新失败：{ $error }
+update-none = 没有可安装的更新
+update-busy-syncing = 正在同步，同步完成后再安装更新
+update-install-failed = 安装更新失败：{ $error }
