@@ -87,14 +87,14 @@ fn main() -> std::process::ExitCode {
                 for _ in 0..10 {
                     n += 1;
                     let mut input = InstrumentInput::default();
-                    input.set(&Field::Name, &format!("数字万用表 {n}"));
+                    input.set(&Field::Name, format!("数字万用表 {n}"));
                     input.set(&Field::Model, "DMM6500");
                     input.set(&Field::Location, "一楼计量室");
                     input.set(&Field::CalCalibratedBy, "王工");
                     match ws.register_minted(&input) {
                         Ok(r) => {
                             let id = r.instrument.identifier.to_string();
-                            if n % 3 == 0 {
+                            if n.is_multiple_of(3) {
                                 let _ =
                                     ws.edit(&id, &[(Field::Location, format!("{n} 号柜"))], None);
                             }

@@ -448,7 +448,7 @@ fn invented_prefixes_and_long_paths_do_not_grow_the_figures() {
     let counter = sent.clone();
     for_a_while(4, Duration::from_secs(10), move |t| {
         let n = counter.fetch_add(1, Ordering::Relaxed);
-        let path = if n % 2 == 0 {
+        let path = if n.is_multiple_of(2) {
             format!("/88.{t}{n}.{n}/{long}")
         } else {
             format!("/api/handles/88.118.{n}%2F{long}")

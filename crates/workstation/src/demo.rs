@@ -283,24 +283,6 @@ fn one(rng: &mut StdRng, prefix: &str, n: usize, today: NaiveDate) -> Instrument
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use idstation_model::MetadataTemplate;
-
-    #[test]
-    fn demo_instruments_are_valid_distinct_and_deterministic() {
-        let t = MetadataTemplate::builtin_instrument();
-        let a = instruments("88.118.8", 0, 500, 7);
-        assert_eq!(a, instruments("88.118.8", 0, 500, 7));
-        let mut ids = std::collections::BTreeSet::new();
-        for input in &a {
-            let inst = input.validate(&t).expect("demo data is valid");
-            assert!(ids.insert(inst.identifier.to_string()));
-        }
-    }
-}
-
 impl Workstation {
     /// Fills a workstation that has no instruments yet with `count` demo ones under its prefix,
     /// in one transaction; one that has instruments is left as it is. Returns how many it added.
@@ -318,5 +300,23 @@ impl Workstation {
             .map(|input| self.validate(input).map_err(WsError::Invalid))
             .collect::<Result<Vec<_>>>()?;
         self.import_instruments(&valid, progress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idstation_model::MetadataTemplate;
+
+    #[test]
+    fn demo_instruments_are_valid_distinct_and_deterministic() {
+        let t = MetadataTemplate::builtin_instrument();
+        let a = instruments("88.118.8", 0, 500, 7);
+        assert_eq!(a, instruments("88.118.8", 0, 500, 7));
+        let mut ids = std::collections::BTreeSet::new();
+        for input in &a {
+            let inst = input.validate(&t).expect("demo data is valid");
+            assert!(ids.insert(inst.identifier.to_string()));
+        }
     }
 }

@@ -63,13 +63,14 @@ pub(crate) async fn resolve(State(state): State<AppState>, uri: Uri) -> Response
             Ok(match store.get(&handle)? {
                 None => Outcome::NotFound,
                 // A phone is anyone: it sees the publicly readable values only.
-                Some(mut values) => match {
+                Some(mut values) => {
                     values.retain(|v| v.is_public());
-                    url(&values).filter(|u| is_web_url(u))
-                } {
-                    Some(target) => Outcome::Redirect(target.to_owned()),
-                    None => Outcome::Record { handle, values },
-                },
+                    let target = url(&values).filter(|u| is_web_url(u)).map(str::to_owned);
+                    match target {
+                        Some(target) => Outcome::Redirect(target),
+                        None => Outcome::Record { handle, values },
+                    }
+                }
             })
         })
         .await

@@ -77,9 +77,8 @@ fn inline_vars(i: &ast::InlineExpression<&str>, out: &mut BTreeSet<String>) {
 fn every_language_has_every_message_with_the_same_arguments() {
     let reference = messages(0);
     assert!(reference.len() > 100, "{} messages", reference.len());
-    for i in 1..LOCALES.len() {
+    for (i, (tag, _)) in LOCALES.iter().enumerate().skip(1) {
         let other = messages(i);
-        let tag = LOCALES[i].0;
         let missing: Vec<_> = reference
             .keys()
             .filter(|k| !other.contains_key(*k))
