@@ -405,7 +405,7 @@ pub enum Invalid {
     Date(String),
     Push(PushRejection),
     /// A docking record's field (see [`crate::entities`]).
-    Field(crate::entities::FieldProblem),
+    Field(crate::docking::FieldProblem),
 }
 
 /// What a caller's role or enterprise does not allow.

@@ -14,62 +14,8 @@ use serde_json::{Map, Value};
 use crate::accounts::{Principal, Role};
 use crate::docking::{industry, schema, FieldType, Item, Required, Scope};
 
-/// Why a field's value is refused. Its words are in [`crate::words`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldProblem {
-    Missing,
-    /// The item has no such field.
-    Unknown,
-    /// Set by the node, never by a request.
-    System,
-    WrongJsonType,
-    TooLong {
-        max: usize,
-    },
-    NotInEnum {
-        allowed: Vec<String>,
-    },
-    Uscc,
-    UsccCheck {
-        expected: char,
-    },
-    IdNumber,
-    Mobile,
-    Phone,
-    Email,
-    Date,
-    Datetime,
-    Month,
-    Int,
-    Decimal,
-    Industry,
-    IndustryLevel {
-        level: u8,
-    },
-    /// The class is not under the one given at the level above it.
-    IndustryParent {
-        parent: String,
-    },
-    Prefix,
-    Ip,
-    /// The address is not of the IP type given.
-    IpType,
-    Port,
-    Url,
-    Postcode,
-    Attachment,
-    Identifier,
-    Attributes(String),
-    /// The attachment named is not stored.
-    AttachmentUnknown,
-    /// An uploaded file is not of a kept type (by its magic bytes).
-    FileType,
-    FileTooLarge {
-        max: usize,
-    },
-    /// A record verified as passing must be complete.
-    NotComplete,
-}
+// Defined beside the schema's field types (the account errors carry it too).
+pub use crate::docking::FieldProblem;
 
 /// A field and why it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,17 +11,17 @@
 //!
 //! Personal fields of the entity records are not part of the escrow: a takeover needs none.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::secrets::{self, Keys};
 use crate::storage::StorageError;
+// What the storage seam reads into and writes out of; named here too, where exports are made.
+pub use crate::storage::escrow::{EscrowSink, ImportRow, ImportTally};
 
 pub const FORMAT: &str = "idstation-escrow/1";
 pub const MANIFEST: &str = "manifest.json";
@@ -39,16 +39,6 @@ pub const PARTS: &[&str] = &[
     "records",
     "entities",
 ];
-
-/// Where an export's rows go, part by part.
-pub trait EscrowSink {
-    /// Starts a part; rows until the next `begin` belong to it.
-    fn begin(&mut self, part: &'static str) -> Result<(), StorageError>;
-    /// One row: a JSON object, without its newline.
-    fn row(&mut self, json: &[u8]) -> Result<(), StorageError>;
-    /// The audit chain's head and the restore epoch at the moment of the read.
-    fn state(&mut self, audit_seq: u64, audit_hash: &str, epoch: u64);
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartInfo {
@@ -332,28 +322,6 @@ pub fn verify(dir: &Path, expected_signer: Option<&str>) -> Result<Manifest, Esc
         }
     }
     Ok(manifest)
-}
-
-/// One row of an export, as an import applies it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportRow {
-    pub part: &'static str,
-    pub row: Value,
-}
-
-/// What an import did, per part.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ImportTally {
-    pub added: BTreeMap<String, u64>,
-    pub updated: BTreeMap<String, u64>,
-    /// Rows older than (or the same as) what the node has: left alone.
-    pub kept: BTreeMap<String, u64>,
-}
-
-impl ImportTally {
-    pub fn count(map: &mut BTreeMap<String, u64>, part: &str) {
-        *map.entry(part.to_owned()).or_default() += 1;
-    }
 }
 
 /// The rows of a verified export, part by part in import order, one line at a time.

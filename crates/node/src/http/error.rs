@@ -11,7 +11,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::task::TaskFailed;
 use crate::accounts::{AccountError, Invalid};
@@ -19,6 +21,18 @@ use crate::storage::StorageError;
 use crate::sync::PushRejection;
 use crate::values::ValueError;
 use crate::words::Message;
+
+/// A `/api/v1` error: a stable code, the message in Chinese and in English, and the field at
+/// fault when there is one. (Its shape, for the API's description: the
+/// responses below build the same object.)
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
 
 /// Handle protocol response codes (Handle Technical Manual; RFC 3652).
 pub mod code {

@@ -6,11 +6,13 @@
 //! never another resource; this file is the one place that lists every route.
 
 pub mod accounts;
+pub mod body_limit;
 pub mod docking;
 pub mod error;
 pub mod extract;
 mod favicon;
 mod guard;
+mod guard_state;
 pub mod handles;
 pub mod monitor;
 pub mod openapi;
@@ -27,17 +29,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use state::AppState;
-
-/// Request bodies each route reads at most; a larger one is refused (413) before it is read
-/// whole. Every route has one: the default is for the small JSON requests.
-pub mod body_limit {
-    /// Sign-in, registration, decisions, devices, leases, passwords, GS1 prefixes.
-    pub const SMALL: usize = 16 * 1024;
-    /// A handle record (values as the Handle API sends them).
-    pub const HANDLE: usize = 1024 * 1024;
-    /// A sync push of `MAX_PUSH_OPS` registrations (read after the caller is known).
-    pub const PUSH: usize = 16 * 1024 * 1024;
-}
 
 /// The node's routes.
 pub fn router(state: AppState) -> Router {

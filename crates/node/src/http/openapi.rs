@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
+use super::error::ErrorBody;
 use crate::accounts::{Account, AccountStatus, Device, Enterprise, Registration, Role};
 use crate::monitor::Event;
 
@@ -97,17 +98,6 @@ pub struct HandleValueInput {
     #[schema(value_type = Value)]
     pub data: serde_json::Value,
     pub ttl: Option<i64>,
-}
-
-/// A `/api/v1` error: a stable code, the message in Chinese and in English, and the field at
-/// fault when there is one.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-    pub message_en: String,
-    #[schema(nullable = false)]
-    pub field: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

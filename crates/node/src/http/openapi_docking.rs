@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::openapi::ErrorBody;
+use super::error::ErrorBody;
 use crate::accounts::{Account, Registration};
 use crate::entities::{Attachment, EntityRecord, RecordStatus};
 use crate::uplink::{ReportRow, ReportState, UplinkSummary};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::guard::Guard;
+use super::guard_state::Guard;
 use super::task::{blocking, TaskFailed};
 use crate::auth::Authenticator;
 use crate::config::Settings;

@@ -10,8 +10,8 @@ use super::uplink::insert_report;
 use super::{corrupt, SqliteStore};
 use crate::accounts::Enterprise;
 use crate::entities::{Attachment, EntityWrite, RecordStatus, StoredEntity};
+use crate::storage::uplink::ReportMaker;
 use crate::storage::{Actor, EntityStore, StorageError};
-use crate::uplink::ReportMaker;
 
 const COLUMNS: &str = "r.item, r.key, r.enterprise_id, e.prefix, r.fields, r.sealed, r.status, \
      r.revision, r.created_at, r.updated_at, r.updated_by";

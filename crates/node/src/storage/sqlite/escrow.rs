@@ -11,7 +11,7 @@ use super::audit::AuditChain;
 use super::handles::write_values;
 use super::uplink::current_epoch;
 use super::{corrupt, SqliteStore};
-use crate::escrow::{EscrowSink, ImportRow, ImportTally};
+use crate::storage::escrow::{EscrowSink, ImportRow, ImportTally};
 use crate::storage::{Actor, EscrowStore, HandleStore, StorageError};
 use crate::values::HandleValue;
 

@@ -6,11 +6,11 @@ use serde_json::json;
 
 use super::audit::append_audit;
 use super::{corrupt, SqliteStore};
-use crate::storage::{Actor, StorageError, UplinkStore};
-use crate::uplink::{
+use crate::storage::uplink::{
     DueReport, Mark, ReportMaker, ReportQuery, ReportRow, ReportStamp, ReportState, SendOutcome,
     UplinkSummary,
 };
+use crate::storage::{Actor, StorageError, UplinkStore};
 
 /// The restore epoch the database is in (0: never restored).
 pub(super) fn current_epoch(conn: &Connection) -> Result<u64, StorageError> {
