@@ -179,6 +179,8 @@ struct Live {
     system_abnormal: bool,
     refused: HashMap<IpAddr, VecDeque<DateTime<Utc>>>,
     under_attack: HashMap<IpAddr, bool>,
+    /// Addresses that joined the attack under way (for its end's event).
+    attack_addresses: usize,
     dirty: bool,
 }
 
@@ -248,6 +250,7 @@ impl Monitor {
                 system_abnormal: false,
                 refused: HashMap::new(),
                 under_attack: HashMap::new(),
+                attack_addresses: 0,
                 dirty: false,
             }),
             buckets: RwLock::new(HashSet::new()),
@@ -426,7 +429,8 @@ impl Live {
     }
 
     /// Many refused authentications from one address in a minute is an attack; it is over when
-    /// the address has gone a minute without one.
+    /// every such address has gone a minute without one. One attack is one event however many
+    /// addresses join it (a botnet's), so the events (each reported upstream) stay few.
     fn watch_for_attack(
         &mut self,
         now: DateTime<Utc>,
@@ -455,10 +459,14 @@ impl Live {
             }
             if q.len() >= ATTACK_THRESHOLD && !self.under_attack.get(&ip).copied().unwrap_or(false)
             {
+                let first = self.under_attack.is_empty();
                 self.under_attack.insert(ip, true);
-                let detail =
-                    format!("{ATTACK_THRESHOLD}+ refused sign-ins from {ip} within a minute");
-                self.event(&at(), "abnormal", "attack", &detail);
+                self.attack_addresses += 1;
+                if first {
+                    let detail =
+                        format!("{ATTACK_THRESHOLD}+ refused sign-ins from {ip} within a minute");
+                    self.event(&at(), "abnormal", "attack", &detail);
+                }
             }
         } else if self.under_attack.get(&ip).copied().unwrap_or(false) {
             let quiet = self
@@ -469,12 +477,15 @@ impl Live {
             if quiet {
                 self.under_attack.remove(&ip);
                 self.refused.remove(&ip);
-                self.event(
-                    &at(),
-                    "recovered",
-                    "attack",
-                    &format!("{ip} quiet for a minute"),
-                );
+                if self.under_attack.is_empty() {
+                    let n = std::mem::take(&mut self.attack_addresses);
+                    self.event(
+                        &at(),
+                        "recovered",
+                        "attack",
+                        &format!("the {n} attacking address(es) quiet for a minute"),
+                    );
+                }
             }
         }
     }
@@ -692,5 +703,47 @@ mod tests {
         .map(|(a, b)| (a.to_owned(), b.to_owned()));
         assert_eq!(kinds, expected);
         assert!(m.metrics_text().contains("idstation_requests_total"));
+    }
+
+    #[test]
+    fn many_attacking_addresses_are_one_attack() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        let at = |s: u32| t("2026-11-22T01:00:00Z") + chrono::Duration::seconds(s.into());
+        let ips: Vec<IpAddr> = (1..=50)
+            .map(|i| format!("192.0.2.{i}").parse().expect("ip"))
+            .collect();
+        for ip in &ips {
+            for s in 0..25 {
+                m.observe(
+                    at(s / 5),
+                    RequestKind::Other,
+                    None,
+                    *ip,
+                    401,
+                    Duration::ZERO,
+                );
+            }
+        }
+        // All but one go quiet: the attack goes on.
+        for ip in &ips[1..] {
+            m.observe(at(100), RequestKind::Other, None, *ip, 200, Duration::ZERO);
+        }
+        let events = |m: &Monitor| -> Vec<(String, String)> {
+            let f = m.today().1;
+            f.events.into_iter().map(|e| (e.kind, e.detail)).collect()
+        };
+        assert_eq!(events(&m).len(), 1, "{:?}", events(&m));
+        m.observe(
+            at(100),
+            RequestKind::Other,
+            None,
+            ips[0],
+            200,
+            Duration::ZERO,
+        );
+        let all = events(&m);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(all[1].0, "recovered");
+        assert!(all[1].1.contains("50"), "{all:?}");
     }
 }
