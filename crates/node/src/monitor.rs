@@ -167,6 +167,8 @@ impl DayFigures {
 /// Refused authentications from one address within this window that count as an attack.
 const ATTACK_WINDOW: Duration = Duration::from_secs(60);
 const ATTACK_THRESHOLD: usize = 20;
+/// How long without a server error before an abnormality is over.
+const SYSTEM_QUIET: Duration = Duration::from_secs(60);
 /// Most events kept per day: a flood is summarised, not stored without bound.
 const MAX_EVENTS_PER_DAY: usize = 1_000;
 
@@ -177,6 +179,8 @@ struct Live {
     second: i64,
     in_second: u64,
     system_abnormal: bool,
+    /// The newest server error (an abnormality ends only after [`SYSTEM_QUIET`] without one).
+    last_server_error: Option<DateTime<Utc>>,
     refused: HashMap<IpAddr, VecDeque<DateTime<Utc>>>,
     under_attack: HashMap<IpAddr, bool>,
     /// Addresses that joined the attack under way (for its end's event).
@@ -248,6 +252,7 @@ impl Monitor {
                 second: now.timestamp(),
                 in_second: 0,
                 system_abnormal: false,
+                last_server_error: None,
                 refused: HashMap::new(),
                 under_attack: HashMap::new(),
                 attack_addresses: 0,
@@ -350,11 +355,21 @@ impl Monitor {
                 }
             }
         }
-        // A server error starts a "system" abnormality; the next success ends it.
-        if status >= 500 && !live.system_abnormal {
-            live.system_abnormal = true;
-            live.event(&at(), "abnormal", "system", &format!("HTTP {status}"));
-        } else if success && live.system_abnormal {
+        // A server error starts a "system" abnormality; a success after a quiet spell ends it.
+        // (Ended by the next success, a node that answers some requests 503 under load would
+        // flap: an event pair per request, each reported upstream.)
+        if status >= 500 {
+            live.last_server_error = Some(now);
+            if !live.system_abnormal {
+                live.system_abnormal = true;
+                live.event(&at(), "abnormal", "system", &format!("HTTP {status}"));
+            }
+        } else if success
+            && live.system_abnormal
+            && live.last_server_error.is_none_or(|t| {
+                now - t >= chrono::Duration::from_std(SYSTEM_QUIET).unwrap_or_default()
+            })
+        {
             live.system_abnormal = false;
             live.event(&at(), "recovered", "system", "requests succeed again");
         }
@@ -694,15 +709,39 @@ mod tests {
             .into_iter()
             .map(|e| (e.kind, e.category))
             .collect();
+        // The system recovers at the first success a minute after its last error (at 100 s),
+        // after the attack began.
         let expected = [
             ("abnormal", "system"),
-            ("recovered", "system"),
             ("abnormal", "attack"),
+            ("recovered", "system"),
             ("recovered", "attack"),
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()));
         assert_eq!(kinds, expected);
         assert!(m.metrics_text().contains("idstation_requests_total"));
+    }
+
+    #[test]
+    fn a_node_answering_some_requests_503_does_not_flap() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        let ip: IpAddr = "192.0.2.1".parse().expect("ip");
+        let at = |s: u32| t("2026-11-22T01:00:00Z") + chrono::Duration::seconds(s.into());
+        for s in 0..300 {
+            let status = if s % 2 == 0 { 503 } else { 200 };
+            m.observe(
+                at(s / 10),
+                RequestKind::Other,
+                None,
+                ip,
+                status,
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(m.today().1.events.len(), 1);
+        m.observe(at(200), RequestKind::Other, None, ip, 200, Duration::ZERO);
+        let kinds: Vec<String> = m.today().1.events.into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["abnormal", "recovered"]);
     }
 
     #[test]

@@ -590,8 +590,10 @@ fn sign_in_floods_neither_fill_the_disk_nor_the_memory() {
         + std::fs::metadata(target.data_dir.join("node.sqlite")).map_or(0, |m| m.len());
     assert!(
         db_after.saturating_sub(db_before) < 2 * 1024 * 1024,
-        "the database grew by {} bytes",
-        db_after.saturating_sub(db_before)
+        "the database grew by {} bytes (WAL {} bytes); audit: {:?}",
+        db_after.saturating_sub(db_before),
+        std::fs::metadata(target.data_dir.join("node.sqlite-wal")).map_or(0, |m| m.len()),
+        audit_actions(&target.data_dir)
     );
     // The guessed account is throttled or, once its guesses add up, locked: the right password
     // does not get through the flood's tail either (tests/lifecycle.rs lifts a lock).
@@ -723,7 +725,11 @@ fn base64_of(text: &str) -> String {
 fn audit_actions(data_dir: &std::path::Path) -> Vec<(String, String, i64)> {
     let conn = rusqlite::Connection::open(data_dir.join("node.sqlite")).expect("open");
     let mut st = conn
-        .prepare("SELECT action, substr(actor, 1, 40), count(*) FROM audit_log GROUP BY 1, 2")
+        .prepare(
+            "SELECT action, substr(actor, 1, 40), count(*) FROM audit_log GROUP BY 1, 2 \
+             UNION ALL SELECT 'report ' || item, substr(subject, 1, 40), count(*) \
+             FROM uplink_outbox GROUP BY 1, 2",
+        )
         .expect("query");
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("rows")
