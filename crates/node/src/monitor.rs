@@ -454,7 +454,8 @@ impl Live {
         status: u16,
     ) {
         let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
-        let refused = status == 401 || status == 403;
+        // A throttled attempt (429) is a refused one too: throttling starts where attacks do.
+        let refused = matches!(status, 401 | 403 | 429);
         if refused {
             if !self.refused.contains_key(&ip) && self.refused.len() >= MAX_WATCHED_ADDRESSES {
                 // Forget addresses that have been quiet for the window; when none has, the

@@ -34,8 +34,10 @@ fn node(dir: &Path) -> (Node, PathBuf, PathBuf) {
     )
 }
 
+/// The operator's part, played by the prefix administrator (the operator account's own first
+/// sign-in must replace its password).
 fn op(req: RequestBuilder) -> RequestBuilder {
-    req.basic_auth("operator", Some(SECRET))
+    admin(req)
 }
 
 /// A small valid PNG and a PDF header: attachments are told by their first bytes.

@@ -207,9 +207,13 @@ fn urls_redirect_and_unknown_or_bad_scans_get_a_page_that_says_so() {
     assert!(kind.starts_with("text/html"));
     assert!(page.contains("未找到该标识") && page.contains("88.118.8/CAL-2099-999999"));
 
-    let (status, _, page) = scan(&node, "/favicon.ico");
+    let (status, _, page) = scan(&node, "/robots-and-other-words.txt");
     assert_eq!(status, 400);
     assert!(page.contains("无法识别的标识"));
+    // The browser tab's icon is the project's own, not a page about an unknown identifier.
+    let (status, kind, _) = scan(&node, "/favicon.ico");
+    assert_eq!(status, 200);
+    assert_eq!(kind, "image/x-icon");
 
     // The API and metrics keep their own routes beside the catch-all.
     let (status, body) = done(

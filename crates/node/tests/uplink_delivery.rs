@@ -101,8 +101,7 @@ fn receiver() -> (Receiver, std::sync::mpsc::Receiver<()>) {
 
 fn route(c: &Client, node: &Node, port: u16) {
     let (status, body) = done(
-        c.post(node.url("/api/v1/docking/T02/records"))
-            .basic_auth("operator", Some(SECRET))
+        admin(c.post(node.url("/api/v1/docking/T02/records")))
             .json(
                 &json!({"fields": {"codeType": "Handle", "prefix": PREFIX, "ipType": "4",
                                      "address": "192.0.2.10", "protocol": "TCP", "port": port}}),

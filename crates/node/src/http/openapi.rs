@@ -18,7 +18,48 @@ use crate::monitor::Event;
 pub(crate) async fn document() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::openapi_docking::DockingDoc::openapi());
+    credential_refusals(&mut doc);
     Json(doc).into_response()
+}
+
+/// Every operation that checks credentials (it documents 401) may also answer 429 (too many
+/// wrong passwords from the address or for the account) and 503 (too many being checked):
+/// added here once, so no endpoint written later can forget them.
+fn credential_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let refusal = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            if responses.contains_key("401") {
+                responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| refusal("too many wrong passwords: wait (Retry-After)"));
+                responses.entry("503".to_owned()).or_insert_with(|| {
+                    refusal("too many passwords being checked: retry (Retry-After)")
+                });
+            }
+        }
+    }
 }
 
 /// `{"responseCode", "handle", "values"}`: a resolved handle.
