@@ -36,7 +36,10 @@ export function tempDir(name) {
 /** `idstation-node init` + `serve` on 127.0.0.1:0; resolves with { base, stop }. */
 export async function startNode(dir) {
   const data = join(dir, "node");
-  const init = spawnSync(NODE, ["init", "--data-dir", data, "--prefix", PREFIX, "--admin-secret", SECRET]);
+  // The secret through the environment: the node never takes it on a command line.
+  const init = spawnSync(NODE, ["init", "--data-dir", data, "--prefix", PREFIX], {
+    env: { ...process.env, IDSTATION_NODE_ADMIN_SECRET: SECRET },
+  });
   if (init.status !== 0) throw new Error(`node init failed: ${init.stderr}`);
   const child = spawn(NODE, ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"], {
     env: { ...process.env, IDSTATION_LOG: "warn" },
