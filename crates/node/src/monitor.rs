@@ -463,7 +463,11 @@ impl Live {
                 self.refused
                     .retain(|_, q| q.back().is_some_and(|t| now - *t <= window));
                 let refused = &self.refused;
+                let attacked = !self.under_attack.is_empty();
                 self.under_attack.retain(|a, _| refused.contains_key(a));
+                if attacked && self.under_attack.is_empty() {
+                    self.attack_over(at);
+                }
                 if self.refused.len() >= MAX_WATCHED_ADDRESSES {
                     return;
                 }
@@ -494,16 +498,21 @@ impl Live {
                 self.under_attack.remove(&ip);
                 self.refused.remove(&ip);
                 if self.under_attack.is_empty() {
-                    let n = std::mem::take(&mut self.attack_addresses);
-                    self.event(
-                        &at(),
-                        "recovered",
-                        "attack",
-                        &format!("the {n} attacking address(es) quiet for a minute"),
-                    );
+                    self.attack_over(at);
                 }
             }
         }
+    }
+
+    /// The attack under way is over: every address in it went a minute without a refusal.
+    fn attack_over(&mut self, at: &dyn Fn() -> String) {
+        let n = std::mem::take(&mut self.attack_addresses);
+        self.event(
+            &at(),
+            "recovered",
+            "attack",
+            &format!("the {n} attacking address(es) quiet for a minute"),
+        );
     }
 }
 
@@ -741,6 +750,32 @@ mod tests {
         }
         assert_eq!(m.today().1.events.len(), 1);
         m.observe(at(200), RequestKind::Other, None, ip, 200, Duration::ZERO);
+        let kinds: Vec<String> = m.today().1.events.into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["abnormal", "recovered"]);
+    }
+
+    #[test]
+    fn an_attack_forgotten_to_make_room_still_ends() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        let at = |s: u32| t("2026-11-22T01:00:00Z") + chrono::Duration::seconds(s.into());
+        let attacker: IpAddr = "192.0.2.1".parse().expect("ip");
+        for _ in 0..ATTACK_THRESHOLD {
+            m.observe(
+                at(0),
+                RequestKind::Other,
+                None,
+                attacker,
+                401,
+                Duration::ZERO,
+            );
+        }
+        // The watch list fills with one-off refusals; a newcomer after the window makes room.
+        for i in 1..MAX_WATCHED_ADDRESSES {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i as u32));
+            m.observe(at(1), RequestKind::Other, None, ip, 401, Duration::ZERO);
+        }
+        let late: IpAddr = "198.51.100.1".parse().expect("ip");
+        m.observe(at(120), RequestKind::Other, None, late, 401, Duration::ZERO);
         let kinds: Vec<String> = m.today().1.events.into_iter().map(|e| e.kind).collect();
         assert_eq!(kinds, ["abnormal", "recovered"]);
     }
