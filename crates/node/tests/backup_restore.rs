@@ -12,35 +12,13 @@ use common::*;
 use idstation_model::{Field, InstrumentInput};
 use idstation_workstation::Workstation;
 
-const PASSWORD: &str = "calib2026";
+const PASSWORD: &str = TECHNICIAN_PASSWORD;
 
 fn ops() -> usize {
     std::env::var("IDSTATION_BACKUP_OPS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000)
-}
-
-fn technician(node: &Node) {
-    let c = client();
-    let (status, body) = done(
-        c.post(node.url("/api/v1/accounts"))
-            .json(
-                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
-                          "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}),
-            )
-            .send()
-            .expect("register"),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id = body["account"]["id"].as_i64().expect("id");
-    let (status, _) = done(
-        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
-            .send()
-            .expect("approve"),
-    );
-    assert_eq!(status, 200);
 }
 
 fn workstation(dir: &Path, name: &str, node: &Node) -> Workstation {
@@ -103,7 +81,7 @@ fn a_backup_during_a_push_restores_without_duplicates_losses_or_missed_changes()
     let dir = tempfile::tempdir().expect("tempdir");
     let data = init(dir.path());
     let node = Node::start(&data);
-    technician(&node);
+    approved_technician(&node);
     let c = client();
     let mut pusher = workstation(dir.path(), "pusher", &node);
     let mut reader = workstation(dir.path(), "reader", &node);

@@ -11,36 +11,13 @@ use common::*;
 use idstation_model::{Field, InstrumentInput};
 use idstation_workstation::Workstation;
 
-const PASSWORD: &str = "calib2026";
+const PASSWORD: &str = TECHNICIAN_PASSWORD;
 
 fn count() -> usize {
     std::env::var("IDSTATION_ESCROW_HANDLES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000)
-}
-
-/// A node with an approved technician `tech` of enterprise 88.118.8.
-fn technician(node: &Node) {
-    let c = client();
-    let (status, body) = done(
-        c.post(node.url("/api/v1/accounts"))
-            .json(
-                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
-                          "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}),
-            )
-            .send()
-            .expect("register"),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id = body["account"]["id"].as_i64().expect("id");
-    let (status, _) = done(
-        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
-            .send()
-            .expect("approve"),
-    );
-    assert_eq!(status, 200);
 }
 
 /// Registers `n` instruments on a workstation and syncs them to the node in one go.
@@ -84,7 +61,7 @@ fn an_export_of_100k_handles_verifies_and_restores_every_handle_byte_for_byte() 
     let dir = tempfile::tempdir().expect("tempdir");
     let data_a = init(dir.path());
     let node_a = Node::start(&data_a);
-    technician(&node_a);
+    approved_technician(&node_a);
     let t = std::time::Instant::now();
     let ids = register(dir.path(), &node_a, n);
     eprintln!("registered {n} in {:.1} s", t.elapsed().as_secs_f64());

@@ -10,30 +10,12 @@ use common::*;
 use idstation_model::{Field, InstrumentInput};
 use idstation_workstation::Workstation;
 
-const PASSWORD: &str = "calib2026";
+const PASSWORD: &str = TECHNICIAN_PASSWORD;
 
 fn node_with_technician(dir: &Path) -> (Node, PathBuf) {
     let data_dir = init(dir);
     let node = Node::start(&data_dir);
-    let c = client();
-    let (status, body) = done(
-        c.post(node.url("/api/v1/accounts"))
-            .json(
-                &json!({"username": "tech", "password": PASSWORD, "display_name": "王工",
-                          "role": "technician", "enterprise_prefix": "88.118.8",
-                          "enterprise_name": "华东计量"}),
-            )
-            .send()
-            .expect("register"),
-    );
-    assert_eq!(status, 201, "{body}");
-    let id = body["account"]["id"].as_i64().expect("id");
-    let (status, _) = done(
-        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
-            .send()
-            .expect("approve"),
-    );
-    assert_eq!(status, 200);
+    approved_technician(&node);
     (node, data_dir)
 }
 

@@ -13,6 +13,8 @@ pub const PREFIX: &str = "88.118";
 pub const SECRET: &str = "correct horse battery staple";
 /// The password tests give the operator account in place of the admin secret it starts with.
 pub const OPERATOR_PASSWORD: &str = "operator-2026-own";
+/// The password of the technician [`approved_technician`] registers.
+pub const TECHNICIAN_PASSWORD: &str = "calib2026";
 pub const BIN: &str = env!("CARGO_BIN_EXE_idstation-node");
 
 /// The node binary the tests run: `IDSTATION_NODE_BIN` when set (the release build, or an older
@@ -235,7 +237,6 @@ pub fn pyhandle_run(args: &[&str]) -> std::process::Output {
 }
 
 /// The steps of a pyhandle run that must succeed, one JSON object each.
-#[allow(dead_code)]
 pub fn pyhandle(args: &[&str]) -> Vec<Value> {
     let out = pyhandle_run(args);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -248,4 +249,29 @@ pub fn pyhandle(args: &[&str]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON step"))
         .collect()
+}
+
+/// Registers the technician `tech` of enterprise 88.118.8 (password [`TECHNICIAN_PASSWORD`])
+/// and has the prefix administrator approve the account.
+#[allow(dead_code)]
+pub fn approved_technician(node: &Node) {
+    let c = client();
+    let (status, body) = done(
+        c.post(node.url("/api/v1/accounts"))
+            .json(
+                &json!({"username": "tech", "password": TECHNICIAN_PASSWORD, "display_name": "王工",
+                          "role": "technician", "enterprise_prefix": "88.118.8",
+                          "enterprise_name": "华东计量"}),
+            )
+            .send()
+            .expect("register"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = body["account"]["id"].as_i64().expect("id");
+    let (status, _) = done(
+        admin(c.post(node.url(&format!("/api/v1/accounts/{id}/approve"))))
+            .send()
+            .expect("approve"),
+    );
+    assert_eq!(status, 200);
 }
