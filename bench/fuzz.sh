@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the identifier parser with libFuzzer for the given seconds (default 600).
+# Fuzzes one target with libFuzzer for the given seconds (default 600): `parse_identifier`
+# (default) or `render_label` (templates and instrument fields through every output format).
 # cargo-fuzz passes nightly-only flags; RUSTC_BOOTSTRAP lets the one stable toolchain here take them.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${1:-600}"
+target="${2:-parse_identifier}"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-mkdir -p corpus/parse_identifier
-cp seeds/* corpus/parse_identifier/
-RUSTC_BOOTSTRAP=1 cargo fuzz run parse_identifier corpus/parse_identifier -- \
-  -max_total_time="$secs" -max_len=4096
+mkdir -p "corpus/$target"
+[ -d "seeds/$target" ] && cp "seeds/$target"/* "corpus/$target/"
+# Rendering a large label takes a while: a slow input is a finding only past 10 s.
+RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" -- \
+  -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=4096

@@ -51,9 +51,13 @@ impl Canvas {
         let y0 = y.max(0);
         let x1 = x.saturating_add(w).min(self.width as i32);
         let y1 = y.saturating_add(h).min(self.height as i32);
+        // Wholly past an edge: nothing to fill (and no row slice may start beyond the row).
+        if x0 >= x1 || y0 >= y1 {
+            return;
+        }
         for yy in y0..y1 {
             let row = (yy as u32 * self.width) as usize;
-            self.pixels[row + x0 as usize..row + x1.max(x0) as usize].fill(p as u8);
+            self.pixels[row + x0 as usize..row + x1 as usize].fill(p as u8);
         }
     }
 

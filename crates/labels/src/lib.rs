@@ -22,7 +22,7 @@ pub mod transport;
 
 pub use canvas::{Canvas, Pixel};
 pub use data::{qr_payload, LabelData};
-pub use output::{to_pdf, to_png, to_tspl, to_zpl, Format, ZplOptions};
+pub use output::{to_pdf, to_png, to_tspl, to_zpl, zpl_field_hex, Format, ZplOptions};
 pub use printer::{Language, PrinterProfile};
 pub use qr::Ecc;
 pub use render::{RenderOptions, RenderedLabel, Renderer};
@@ -52,6 +52,16 @@ pub enum LabelError {
     BarcodeData(String),
     #[error("the barcode '{0}' does not fit its box")]
     BarcodeTooWide(String),
+    /// A code that would be cut by the label's edge (and so not scan) is refused; text, lines
+    /// and boxes past an edge are clipped instead.
+    #[error(
+        "the {what} reaches past the label's edge ({width_mm} × {height_mm} mm); move it inside"
+    )]
+    OutsideLabel {
+        what: CodeKind,
+        width_mm: String,
+        height_mm: String,
+    },
     #[error("the logo image cannot be read: {0}")]
     Image(String),
     #[error("the PDF could not be made: {0}")]
@@ -60,6 +70,22 @@ pub enum LabelError {
     Png(String),
     #[error("the bundled font cannot be read")]
     Font,
+}
+
+/// Which kind of code an [`LabelError::OutsideLabel`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    Qr,
+    Code128,
+}
+
+impl std::fmt::Display for CodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CodeKind::Qr => "QR code",
+            CodeKind::Code128 => "barcode",
+        })
+    }
 }
 
 pub type Result<T, E = LabelError> = std::result::Result<T, E>;

@@ -80,7 +80,10 @@ pub fn to_zpl(label: &RenderedLabel, o: &ZplOptions) -> Vec<u8> {
     let _ = write!(
         s,
         "^XA^CI28^PW{}^LL{}^LH{},{}\n^FO0,0^GFA,{total},{total},{rb},",
-        canvas.width, canvas.height, o.offset_x, o.offset_y
+        canvas.width,
+        canvas.height,
+        o.offset_x.clamp(0, 32000),
+        o.offset_y.clamp(0, 32000)
     );
     let mut hex = Vec::with_capacity(total * 2);
     for b in &mono {
@@ -92,20 +95,37 @@ pub fn to_zpl(label: &RenderedLabel, o: &ZplOptions) -> Vec<u8> {
     s.push_str("^FS\n");
     if o.native_qr {
         for q in &label.qr {
-            // ^BQ's field data: error correction, then A (automatic mode), then the text.
+            // ^BQ's field data: error correction, then A (automatic mode), then the text, with
+            // ^FH so that no character of the payload can act as a ZPL command.
             let _ = writeln!(
                 s,
-                "^FO{},{}^BQN,2,{}^FD{}A,{}^FS",
+                "^FO{},{}^BQN,2,{}^FH^FD{}A,{}^FS",
                 q.x,
                 q.y,
                 q.module_dots.clamp(1, 10),
                 q.ecc.as_char(),
-                q.payload
+                zpl_field_hex(&q.payload)
             );
         }
     }
     let _ = write!(s, "^PQ{}\n^XZ\n", o.copies.max(1));
     s.into_bytes()
+}
+
+/// Field data for `^FH` (hex indicator `_`): letters, digits and URL punctuation stay as they
+/// are; every other byte, `^`, `~`, `_`, control characters and UTF-8 included, becomes `_XX`.
+pub fn zpl_field_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"./:-%?=&#+,;@!$*()'[]".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push('_');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+    out
 }
 
 /// TSPL (TSC and most Chinese desktop printers): `BITMAP` with the whole label; TSPL prints the

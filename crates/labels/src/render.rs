@@ -5,7 +5,7 @@ use crate::data::LabelData;
 use crate::font::TextRasteriser;
 use crate::qr::{self, Ecc};
 use crate::template::{Align, Element, Ink, LabelTemplate, Rgb};
-use crate::{code128, dots_per_mm, mm_to_dots, LabelError, Result};
+use crate::{code128, dots_per_mm, mm_to_dots, CodeKind, LabelError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -94,6 +94,18 @@ impl Renderer {
         let mut canvas = Canvas::new(d(t.width_mm).max(1) as u32, d(t.height_mm).max(1) as u32);
         let mut qrs = Vec::new();
         let ecc = t.qr_ecc.unwrap_or(opts.ecc);
+        let (cw, ch) = (canvas.width as i32, canvas.height as i32);
+        let inside = |what: CodeKind, x: i32, y: i32, w: i32, h: i32| {
+            if x >= 0 && y >= 0 && x.saturating_add(w) <= cw && y.saturating_add(h) <= ch {
+                Ok(())
+            } else {
+                Err(LabelError::OutsideLabel {
+                    what,
+                    width_mm: format!("{}", t.width_mm),
+                    height_mm: format!("{}", t.height_mm),
+                })
+            }
+        };
         for e in &t.elements {
             match e {
                 Element::Box {
@@ -179,6 +191,7 @@ impl Renderer {
                     let x0 = d(*x_mm) + (d(*size_mm) - used) / 2;
                     let y0 = d(*y_mm) + (d(*size_mm) - used) / 2;
                     let m = module as i32;
+                    inside(CodeKind::Qr, x0, y0, used, used)?;
                     canvas.fill_rect(
                         x0 - 2 * m,
                         y0 - 2 * m,
@@ -219,6 +232,7 @@ impl Renderer {
                     let m = module as i32;
                     let x0 = d(*x_mm) + (d(*width_mm) - m * modules.len() as i32) / 2;
                     let (y0, h) = (d(*y_mm), d(*height_mm));
+                    inside(CodeKind::Code128, x0, y0, m * modules.len() as i32, h)?;
                     for (i, bar) in modules.iter().enumerate() {
                         if *bar == 1 {
                             canvas.fill_rect(x0 + i as i32 * m, y0, m, h, Pixel::Ink);
@@ -312,8 +326,11 @@ fn draw_image(c: &mut Canvas, b64: &str, (x, y): (i32, i32), (w, h): (i32, i32))
     if iw == 0 || ih == 0 || w <= 0 || h <= 0 {
         return Ok(());
     }
-    for yy in 0..h {
-        for xx in 0..w {
+    // Only the part on the label is visited: a huge box past the edge costs nothing.
+    let (ys, ye) = ((-y).max(0), h.min(c.height as i32 - y));
+    let (xs, xe) = ((-x).max(0), w.min(c.width as i32 - x));
+    for yy in ys..ye {
+        for xx in xs..xe {
             let sx = (xx as usize * iw) / w as usize;
             let sy = (yy as usize * ih) / h as usize;
             if grey[sy * iw + sx] < 128 {

@@ -127,6 +127,16 @@ impl Transport {
         t.problem().is_none().then_some(t)
     }
 
+    /// False for a device address that names an ordinary file rather than a printer port
+    /// (`/dev/usb/lp0`, `/dev/ttyUSB0`, `COM3`, `LPT1`, `\\.\USB001`): the desktop app accepts
+    /// only printer ports, so nothing it is told can make it write label bytes over a file.
+    pub fn is_printer_port(&self) -> bool {
+        match self {
+            Transport::Device { path } => crate::platform::is_printer_port(&path.to_string_lossy()),
+            Transport::Tcp { .. } | Transport::Cups { .. } => true,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Transport::Tcp { host, port } => format!("tcp://{host}:{port}"),

@@ -110,6 +110,31 @@ fn zpl_native_qr_rendered_by_labelize_decodes_with_zbarimg() {
     assert_eq!(zbarimg(&png), vec![d.qr_payload.clone()]);
 }
 
+/// A payload with ZPL's command characters in it: the printer (here labelize) still draws one
+/// QR code whose content is the payload, byte for byte, and nothing else.
+#[test]
+fn zpl_native_qr_with_command_characters_prints_exactly_the_payload() {
+    let r = common::renderer();
+    let mut d = common::data(ID, true);
+    d.qr_payload = "HTTPS://ID.EXAMPLE.CN/88.118.8/A^XZ^XA^FO0,0^GB400,240,240^FS~JA_1".into();
+    let l = r
+        .render(
+            &builtin("identifier").expect("b"),
+            &d,
+            &RenderOptions::default(),
+        )
+        .expect("renders");
+    let zpl = to_zpl(
+        &l,
+        &ZplOptions {
+            native_qr: true,
+            ..Default::default()
+        },
+    );
+    let png = labelize_png(&zpl, Language::Zpl, 8);
+    assert_eq!(zbarimg(&png), vec![d.qr_payload.clone()]);
+}
+
 #[test]
 fn tspl_bitmap_rendered_by_labelize_decodes_with_zbarimg() {
     let r = common::renderer();

@@ -4,7 +4,7 @@
 mod common;
 
 use idstation_labels::{
-    builtin, builtin_names, output, to_pdf, to_png, to_tspl, to_zpl, Ecc, LabelError,
+    builtin, builtin_names, output, to_pdf, to_png, to_tspl, to_zpl, Ecc, Format, LabelError,
     RenderOptions, ZplOptions,
 };
 
@@ -224,4 +224,164 @@ fn png_decodes_back_to_the_canvas() {
     assert_eq!((w as u32, h as u32), (l.canvas.width, l.canvas.height));
     let dark = grey.iter().filter(|v| **v < 128).count();
     assert!(dark > 0);
+}
+
+/// Elements a template places past the label's edge: text, lines, boxes and logos are clipped
+/// (a box wholly past the right edge on the last rows once panicked the renderer); a QR code or
+/// barcode that would be cut is refused with the reason, at every resolution.
+#[test]
+fn elements_past_the_edge_are_clipped_and_codes_past_it_refused() {
+    use idstation_labels::{CodeKind, Element, Ink};
+    let logo = {
+        use base64::Engine as _;
+        let mut canvas = idstation_labels::Canvas::new(8, 8);
+        canvas.fill_rect(0, 0, 8, 8, idstation_labels::Pixel::Ink);
+        let l = idstation_labels::RenderedLabel {
+            canvas,
+            dpi: 203,
+            width_mm: 1.0,
+            height_mm: 1.0,
+            accent: None,
+            qr: vec![],
+        };
+        base64::engine::general_purpose::STANDARD.encode(to_png(&l).expect("png"))
+    };
+    let mut t = builtin("identifier").expect("b");
+    t.name = "past-the-edge".into();
+    t.elements = vec![
+        Element::Box {
+            x_mm: 60.0,
+            y_mm: 25.0,
+            width_mm: 5.0,
+            height_mm: 10.0,
+            thickness_mm: 0.0,
+            fill: Some(Ink::Black),
+        },
+        Element::Box {
+            x_mm: 45.0,
+            y_mm: 25.0,
+            width_mm: 900.0,
+            height_mm: 900.0,
+            thickness_mm: 1.0,
+            fill: None,
+        },
+        Element::Line {
+            x1_mm: 0.0,
+            y1_mm: 0.0,
+            x2_mm: 1000.0,
+            y2_mm: 1000.0,
+            thickness_mm: 1.0,
+            ink: Ink::Black,
+        },
+        Element::Text {
+            x_mm: 40.0,
+            y_mm: 28.0,
+            size_mm: 20.0,
+            text: "{name} {manufacturer}".into(),
+            max_width_mm: None,
+            align: Default::default(),
+            ink: Ink::Black,
+            only_if: None,
+        },
+        Element::Image {
+            x_mm: 45.0,
+            y_mm: 20.0,
+            width_mm: 1000.0,
+            height_mm: 1000.0,
+            png_base64: logo,
+        },
+    ];
+    let r = common::renderer();
+    let d = common::data(ID, true);
+    for dpi in [203, 300, 600] {
+        let opts = RenderOptions {
+            dpi: Some(dpi),
+            ..Default::default()
+        };
+        let l = r.render(&t, &d, &opts).expect("clipped, not refused");
+        // The logo fills the label's bottom-right corner up to the edge.
+        let (w, h) = (l.canvas.width, l.canvas.height);
+        assert_eq!(l.canvas.get(w - 1, h - 1), idstation_labels::Pixel::Ink);
+        for f in [Format::Zpl, Format::Tspl, Format::Png, Format::Pdf] {
+            assert!(!common::output(&l, f).is_empty(), "{f:?}");
+        }
+    }
+
+    let mut qr = t.clone();
+    qr.elements = vec![Element::Qr {
+        x_mm: 40.0,
+        y_mm: 1.0,
+        size_mm: 23.0,
+    }];
+    let e = r
+        .render(&qr, &d, &RenderOptions::default())
+        .expect_err("a cut QR code");
+    assert!(
+        matches!(
+            e,
+            LabelError::OutsideLabel {
+                what: CodeKind::Qr,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut bar = t.clone();
+    bar.elements = vec![Element::Code128 {
+        x_mm: 30.0,
+        y_mm: 5.0,
+        width_mm: 48.0,
+        height_mm: 12.0,
+        text: "{serial_no}".into(),
+    }];
+    let e = r
+        .render(&bar, &d, &RenderOptions::default())
+        .expect_err("a cut barcode");
+    assert!(
+        matches!(
+            e,
+            LabelError::OutsideLabel {
+                what: CodeKind::Code128,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+/// With the printer drawing the QR code (`^BQ`), the payload is field data: `^` or `~` in it
+/// would end the field and run as ZPL. Every such character goes out as `^FH` hex.
+#[test]
+fn native_qr_payload_cannot_inject_zpl() {
+    let r = common::renderer();
+    let mut d = common::data(ID, true);
+    d.qr_payload = "HTTPS://ID.EXAMPLE.CN/88.118.8/A^XZ^XA^FDX~JA_1\u{7}".into();
+    let l = r
+        .render(
+            &builtin("identifier").expect("b"),
+            &d,
+            &RenderOptions::default(),
+        )
+        .expect("renders");
+    let zpl = String::from_utf8(to_zpl(
+        &l,
+        &ZplOptions {
+            native_qr: true,
+            ..Default::default()
+        },
+    ))
+    .expect("ascii");
+    assert_eq!(zpl.matches("^XA").count(), 1, "{zpl}");
+    assert_eq!(zpl.matches("^XZ").count(), 1, "{zpl}");
+    assert!(!zpl.contains('~'), "{zpl}");
+    let field = zpl
+        .split("^FH^FDMA,")
+        .nth(1)
+        .and_then(|f| f.split("^FS").next())
+        .expect("the QR field");
+    assert_eq!(
+        field,
+        "HTTPS://ID.EXAMPLE.CN/88.118.8/A_5EXZ_5EXA_5EFDX_7EJA_5F1_07"
+    );
+    assert!(!zpl.contains('\u{7}'));
 }

@@ -38,6 +38,33 @@ pub(crate) fn queue_status(queue: &str, server: Option<&str>, timeout: Duration)
     os::queue_status(queue, server, timeout)
 }
 
+/// Whether a device address is a printer port, not a file: `/dev/usb/lp<n>`, `/dev/lp<n>`,
+/// `/dev/tty{USB,ACM,S}<n>` on Unix; `COM<n>`, `LPT<n>` or `\\.\…` on Windows.
+pub(crate) fn is_printer_port(s: &str) -> bool {
+    // `prefix` then a port number of one to three digits, nothing else.
+    let numbered = |s: &str, prefix: &str| {
+        s.strip_prefix(prefix)
+            .is_some_and(|n| (1..=3).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if [
+        "/dev/usb/lp",
+        "/dev/lp",
+        "/dev/ttyUSB",
+        "/dev/ttyACM",
+        "/dev/ttyS",
+    ]
+    .iter()
+    .any(|p| numbered(s, p))
+    {
+        return true;
+    }
+    let upper = s.to_ascii_uppercase();
+    cfg!(windows)
+        && (numbered(&upper, "COM")
+            || numbered(&upper, "LPT")
+            || (s.starts_with(r"\\.\") && !s.contains("..")))
+}
+
 /// Whether a printer address names a device or file rather than a host: `/dev/usb/lp0` on
 /// Unix; `COM1`, `LPT1`, `\\.\USB001` or a drive path on Windows.
 pub(crate) fn is_device_path(s: &str) -> bool {

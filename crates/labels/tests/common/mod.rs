@@ -57,3 +57,22 @@ pub fn have(cmd: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
+
+/// A rendered label in one output format, as a printer or viewer would get it.
+pub fn output(l: &idstation_labels::RenderedLabel, f: idstation_labels::Format) -> Vec<u8> {
+    use idstation_labels::{Format, ZplOptions};
+    let native = ZplOptions {
+        native_qr: true,
+        ..Default::default()
+    };
+    match f {
+        Format::Zpl => [
+            idstation_labels::to_zpl(l, &ZplOptions::default()),
+            idstation_labels::to_zpl(l, &native),
+        ]
+        .concat(),
+        Format::Tspl => idstation_labels::to_tspl(l, 2.0, &ZplOptions::default()),
+        Format::Pdf => idstation_labels::to_pdf(l, "test").expect("pdf"),
+        Format::Png => idstation_labels::to_png(l).expect("png"),
+    }
+}

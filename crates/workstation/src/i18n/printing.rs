@@ -1,7 +1,7 @@
 //! Labels and printing in words: label and printer errors, a printer's status, a job's state and
 //! the notes the queue writes on jobs (`locales/<lang>/printing.ftl`).
 
-use idstation_labels::{LabelError, PrinterState, PrinterStatus, TransportError};
+use idstation_labels::{CodeKind, LabelError, PrinterState, PrinterStatus, TransportError};
 use idstation_model::Field;
 use idstation_store::JobState;
 
@@ -32,6 +32,26 @@ pub fn label_error(e: &LabelError, lang: Lang) -> String {
         E::QrData(m) => tr!(lang, "label-qr-data", detail = m),
         E::BarcodeData(v) => tr!(lang, "label-barcode-data", value = v),
         E::BarcodeTooWide(v) => tr!(lang, "label-barcode-too-wide", value = v),
+        E::OutsideLabel {
+            what: CodeKind::Qr,
+            width_mm,
+            height_mm,
+        } => tr!(
+            lang,
+            "label-qr-outside",
+            width = width_mm,
+            height = height_mm
+        ),
+        E::OutsideLabel {
+            what: CodeKind::Code128,
+            width_mm,
+            height_mm,
+        } => tr!(
+            lang,
+            "label-barcode-outside",
+            width = width_mm,
+            height = height_mm
+        ),
         E::Image(m) => tr!(lang, "label-image", detail = m),
         E::Pdf(m) => tr!(lang, "label-pdf", detail = m),
         E::Png(m) => tr!(lang, "label-png", detail = m),
