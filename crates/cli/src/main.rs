@@ -464,7 +464,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
                 return Err(Failure::NotConfirmed);
             }
             let mut p = progress_printer(out, tr!(lang, "cli-progress-restore"));
-            let report = Workstation::restore(&data_dir, &file, &mut |d, t| {
+            let report = Workstation::restore(&data_dir, &file, &actor, &mut |d, t| {
                 p(d.max(0) as usize, t.max(0) as usize)
             })?;
             out.restore(&report);

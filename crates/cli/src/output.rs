@@ -364,6 +364,7 @@ impl Out {
                 tr!(self.lang, "restore-previous-kept", path = prev.display())
             );
         }
+        println!("{}", i18n::restore_numbering(&r.numbering, self.lang));
     }
 
     /// Asks on a terminal; elsewhere the caller must pass --yes.

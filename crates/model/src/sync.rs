@@ -20,6 +20,10 @@ use crate::template::MetadataTemplate;
 /// Most ops one push may carry; most changes one pull page may carry.
 pub const MAX_PUSH_OPS: usize = 1_000;
 pub const MAX_PULL_PAGE: u32 = 1_000;
+/// The rejection code of an op whose sequence number the node already holds for another op of
+/// the same device: the workstation was restored from an older backup. The node stops the batch
+/// there; the workstation moves its ops after the node's high-water mark and sends them again.
+pub const SEQUENCE_REUSED: &str = "sequence_reused";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushRequest {

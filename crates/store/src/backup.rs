@@ -26,6 +26,67 @@ pub struct RestoreReport {
     pub previous_saved_as: Option<PathBuf>,
     pub audit_entries: i64,
     pub instruments: i64,
+    pub numbering: NumberingAfterRestore,
+}
+
+/// How a restore keeps identifiers and order numbers from being issued twice. An older backup
+/// holds older counters: numbers issued after it (printed on labels) would be issued again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NumberingAfterRestore {
+    /// The replaced database was this workstation's: its counters (lease positions, leases
+    /// granted after the backup, order numbers) carry forward. Nothing is lost.
+    CarriedForward { leases: usize },
+    /// No database of this workstation was replaced (a new computer, another data folder): the
+    /// numbers left in the backup's leases may have been used since, so they are set aside. The
+    /// next sync leases new ones; until then no identifier is minted here.
+    LeasesSetAside { leases: usize },
+}
+
+/// What the database being replaced has already issued: the witness a restore keeps.
+struct IssuedNumbers {
+    device_id: String,
+    /// (lease_id, prefix, series, first, last, width, next)
+    leases: Vec<(String, String, String, i64, i64, i64, i64)>,
+    /// (year, last order number)
+    order_sequence: Vec<(i64, i64)>,
+}
+
+/// Reads the numbers a database has issued; `None` when it cannot be read (a damaged database
+/// is often why a person restores).
+fn issued_numbers(path: &Path) -> Option<IssuedNumbers> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let device = read_device(&conn).ok()??;
+    let leases = conn
+        .prepare("SELECT lease_id, prefix, series, first, last, width, next FROM leases")
+        .ok()?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .ok()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .ok()?;
+    // Older databases have no orders yet.
+    let order_sequence = conn
+        .prepare("SELECT year, last FROM order_sequence")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap_or_default();
+    Some(IssuedNumbers {
+        device_id: device.device_id.to_string(),
+        leases,
+        order_sequence,
+    })
 }
 
 fn copy_pages(
@@ -100,10 +161,18 @@ impl Store {
         if dest.exists() {
             return Err(StoreError::FileExists(dest.to_path_buf()));
         }
-        let partial = dest.with_extension("partial");
-        let _ = std::fs::remove_file(&partial);
+        // A new file of our own beside the destination: removed if anything below fails, renamed
+        // into place (never over an existing file) when the copy is verified.
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let partial = tempfile::Builder::new()
+            .prefix(".idstation-backup-")
+            .suffix(".partial")
+            .tempfile_in(dir)?;
         let pages = {
-            let mut out = Connection::open(&partial)?;
+            let mut out = Connection::open(partial.path())?;
             let pages = copy_pages(&self.conn, &mut out, progress)?;
             // A backup is one self-contained file.
             out.query_row("PRAGMA journal_mode = DELETE", [], |r| {
@@ -111,15 +180,14 @@ impl Store {
             })?;
             pages
         };
-        let checked = verify_file(&partial);
-        let (audit_entries, instruments) = match checked {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(e);
+        let (audit_entries, instruments) = verify_file(partial.path())?;
+        partial.persist_noclobber(dest).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                StoreError::FileExists(dest.to_path_buf())
+            } else {
+                e.error.into()
             }
-        };
-        std::fs::rename(&partial, dest)?;
+        })?;
         Ok(BackupReport {
             path: dest.to_path_buf(),
             pages,
@@ -133,9 +201,15 @@ impl Store {
     pub fn restore(
         live: &Path,
         backup: &Path,
+        actor: &str,
         progress: &mut dyn FnMut(i32, i32),
     ) -> Result<RestoreReport> {
         verify_file(backup)?;
+        let issued = if live.exists() {
+            issued_numbers(live)
+        } else {
+            None
+        };
         let previous_saved_as = if live.exists() {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
             let saved = live.with_extension(format!("before-restore-{stamp}.sqlite"));
@@ -158,7 +232,8 @@ impl Store {
             // An older backup is brought up to the current schema.
             migrations().to_latest(&mut conn)?;
         }
-        let store = Store::open(live)?;
+        let mut store = Store::open(live)?;
+        let numbering = store.keep_numbers_unique(issued.as_ref(), backup, actor)?;
         let report = store.audit_verify()?;
         if let Some(problem) = report.problem {
             return Err(StoreError::Corrupt(format!(
@@ -170,6 +245,67 @@ impl Store {
             previous_saved_as,
             audit_entries: report.entries,
             instruments: store.count_instruments()?,
+            numbering,
         })
+    }
+
+    /// Right after a restore: carries the replaced database's counters forward when it was this
+    /// workstation's, else sets the backup's leases aside; audited either way. Sequence numbers
+    /// of ops need nothing here: the node witnesses them at the next push (see
+    /// [`Store::renumber_ops_after`]).
+    fn keep_numbers_unique(
+        &mut self,
+        issued: Option<&IssuedNumbers>,
+        backup: &Path,
+        actor: &str,
+    ) -> Result<NumberingAfterRestore> {
+        let device_id = self.device().device_id.to_string();
+        let tx = Self::write_tx(&mut self.conn)?;
+        let numbering = match issued.filter(|i| i.device_id == device_id) {
+            Some(issued) => {
+                for (id, prefix, series, first, last, width, next) in &issued.leases {
+                    tx.execute(
+                        "INSERT INTO leases (lease_id, prefix, series, first, last, width, next) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                         ON CONFLICT (lease_id) DO UPDATE SET next = max(next, excluded.next)",
+                        rusqlite::params![id, prefix, series, first, last, width, next],
+                    )?;
+                }
+                for (year, last) in &issued.order_sequence {
+                    tx.execute(
+                        "INSERT INTO order_sequence (year, last) VALUES (?1, ?2) \
+                         ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
+                        [year, last],
+                    )?;
+                }
+                NumberingAfterRestore::CarriedForward {
+                    leases: issued.leases.len(),
+                }
+            }
+            None => NumberingAfterRestore::LeasesSetAside {
+                leases: tx.execute("UPDATE leases SET next = last + 1 WHERE next <= last", [])?,
+            },
+        };
+        let after = serde_json::json!({
+            "backup": backup.display().to_string(),
+            "numbering": numbering,
+        })
+        .to_string();
+        audit::append_one(
+            &tx,
+            &audit::NewEntry {
+                at: &crate::clock::now(),
+                actor,
+                action: "restore",
+                entity: "device",
+                entity_id: &device_id,
+                op_id: None,
+                payload_sha256: None,
+                before: None,
+                after: Some(&after),
+            },
+        )?;
+        tx.commit()?;
+        Ok(numbering)
     }
 }

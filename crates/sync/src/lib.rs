@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
 use idstation_model::lease::SuffixLease;
-use idstation_model::sync::{PullResponse, PushRequest, PushResponse, SnapshotPage};
+use idstation_model::sync::{
+    PullResponse, PushRequest, PushResponse, SnapshotPage, SEQUENCE_REUSED,
+};
 use idstation_store::sync::PushApplied;
 use idstation_store::{Store, StoreError};
 use serde::Serialize;
@@ -45,6 +47,11 @@ pub enum SyncError {
     Refused { code: String, message: String },
     #[error("the node's answer is not understood: {0}")]
     Protocol(String),
+    /// The node's address answered with a redirect. It is not followed: a redirect could carry
+    /// a password or device secret to another server. The person checks the new address and
+    /// sets it if it is right.
+    #[error("the node's address redirects to {location}; nothing was sent there. If that is the node's new address, sign in to it")]
+    Redirected { location: String },
     #[error("this workstation is not signed in to a node; run `idstation sync login`")]
     NotConfigured,
     #[error(transparent)]
@@ -271,6 +278,7 @@ impl<T: Transport> SyncEngine<T> {
         let mut pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
         // The node's answer to the last batch, not yet stored.
         let mut unrecorded: Option<PushResponse> = None;
+        let mut renumbered = false;
         loop {
             let (Some(first), Some(last)) = (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
             else {
@@ -311,6 +319,39 @@ impl<T: Transport> SyncEngine<T> {
                 }
                 other => other?,
             };
+            if let Some(from) = response
+                .results
+                .iter()
+                .find(|r| r.reason_code.as_deref() == Some(SEQUENCE_REUSED))
+                .map(|r| r.seq)
+            {
+                // This database was restored from an older backup: the node holds other ops of
+                // ours under these numbers. Keep the answers before that op, move ours after the
+                // node's mark (once), and go on.
+                if renumbered {
+                    return Err(SyncError::Protocol(format!(
+                        "the node refuses sequence number {from} again after renumbering"
+                    )));
+                }
+                let before = PushResponse {
+                    results: response
+                        .results
+                        .iter()
+                        .take_while(|r| r.seq < from)
+                        .cloned()
+                        .collect(),
+                    high_water: response.high_water,
+                };
+                if !before.results.is_empty() {
+                    report.pushed.add(store.record_push(&before)?);
+                }
+                sent += before.results.len() as u64;
+                store.renumber_ops_after(from, response.high_water)?;
+                renumbered = true;
+                ops = store.pending_ops(limit)?;
+                pending = u64::try_from(store.outbox_stats()?.pending).unwrap_or(0);
+                continue;
+            }
             sent += response.results.len() as u64;
             if response.high_water == last {
                 // The node took the whole batch: the one read meanwhile is next.

@@ -28,11 +28,16 @@ impl Workstation {
     }
 
     /// Replaces this data folder's database with a verified backup; the replaced one is kept.
+    /// Identifiers and order numbers issued since the backup are never issued again (see
+    /// [`idstation_store::NumberingAfterRestore`]).
     pub fn restore(
         data_dir: &Path,
         backup: &Path,
+        actor: &str,
         progress: &mut dyn FnMut(i32, i32),
     ) -> Result<RestoreReport> {
-        Ok(Store::restore(&db_path(data_dir), backup, progress)?)
+        // A new computer's data folder may not exist yet.
+        crate::create_private_dir(data_dir)?;
+        Ok(Store::restore(&db_path(data_dir), backup, actor, progress)?)
     }
 }

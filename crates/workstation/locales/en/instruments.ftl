@@ -19,6 +19,8 @@ action-delete = deleted
 action-undelete = restored
 action-import = imported
 action-resolve-conflict = conflict resolved
+action-restore = Restored from backup
+action-sign-in-elsewhere = Signed in as another person or to another node
 action-init = initialised
 
 ## Lists and the dashboard

@@ -21,6 +21,8 @@ action-undelete = 恢复
 action-import = 导入
 action-resolve-conflict = 解决冲突
 action-init = 初始化
+action-restore = 从备份恢复
+action-sign-in-elsewhere = 换用户或节点登录
 
 ## Lists and the dashboard
 

@@ -39,7 +39,8 @@ pub use printing::{
     transport_error, JobNote,
 };
 pub use words::{
-    action_label, field_label, live_status_label, result_label, status_label, sync_state_label,
+    action_label, field_label, live_status_label, restore_numbering, result_label, status_label,
+    sync_state_label,
 };
 
 /// A language the program speaks.

@@ -45,6 +45,8 @@ pub fn action_label(action: &str, lang: Lang) -> String {
         "import" => tr!(lang, "action-import"),
         "resolve_conflict" => tr!(lang, "action-resolve-conflict"),
         "init" => tr!(lang, "action-init"),
+        "restore" => tr!(lang, "action-restore"),
+        "sign_in_elsewhere" => tr!(lang, "action-sign-in-elsewhere"),
         other => other.to_string(),
     }
 }
@@ -58,5 +60,14 @@ pub fn sync_state_label(s: SyncState, lang: Lang) -> String {
         SyncState::NeverSynced => tr!(lang, "sync-state-never"),
         SyncState::Clean => tr!(lang, "sync-state-clean"),
         SyncState::Syncing => tr!(lang, "sync-state-syncing"),
+    }
+}
+
+/// What a restore did to keep numbers from being issued twice, for the person who restored.
+pub fn restore_numbering(n: &idstation_store::NumberingAfterRestore, lang: Lang) -> String {
+    use idstation_store::NumberingAfterRestore as N;
+    match n {
+        N::CarriedForward { .. } => tr!(lang, "restore-numbers-carried"),
+        N::LeasesSetAside { leases } => tr!(lang, "restore-leases-set-aside", leases = leases),
     }
 }

@@ -71,8 +71,18 @@ impl SqliteStore {
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let tmp = dest.with_extension("part");
-        let _ = std::fs::remove_file(&tmp);
+        // A new file of our own beside the destination (never someone's `.part` file): removed
+        // if anything below fails, renamed into place, never over an existing file, once verified.
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let partial = tempfile::Builder::new()
+            .prefix(".idstation-node-backup-")
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(io(dir))?;
+        let tmp = partial.path().to_owned();
         {
             let src = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             src.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -100,7 +110,9 @@ impl SqliteStore {
         }
         restrict(&tmp)?;
         let info = verify_file(&tmp, taken_at)?;
-        std::fs::rename(&tmp, dest).map_err(io(dest))?;
+        partial
+            .persist_noclobber(dest)
+            .map_err(|e| io(dest)(e.error))?;
         Ok(BackupInfo {
             file: dest.to_owned(),
             ..info

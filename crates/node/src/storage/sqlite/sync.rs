@@ -6,7 +6,7 @@ use idstation_model::identifier::Handle;
 use idstation_model::identifier::Identifier;
 use idstation_model::sync::{
     merge_changes, Change, LeaseUse, OpOutcome, OpResult, PullResponse, PushResponse, ServerRow,
-    SnapshotPage,
+    SnapshotPage, SEQUENCE_REUSED,
 };
 use idstation_model::{EntityKind, Instrument, MetadataTemplate, OpKind, Operation, SuffixLease};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -399,15 +399,16 @@ impl SyncStore for SqliteStore {
                 continue;
             }
             if op.seq <= high_water {
-                // A new op id under a sequence number that already has a result: the client's
-                // outbox was rewritten. Refuse it without storing anything.
+                // A new op id under a sequence number that already has a result: the device was
+                // restored from an older backup. Refuse it without storing anything, and stop:
+                // the ops after it must not take effect before it once the device renumbers.
                 results.push(rejected(
                     op,
-                    "sequence_reused",
+                    SEQUENCE_REUSED,
                     format!("sequence {} already has another op", op.seq),
                     actor.at,
                 ));
-                continue;
+                break;
             }
             if op.seq != high_water + 1 {
                 // A hole: everything from here waits until the missing ops arrive.
