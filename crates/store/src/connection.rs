@@ -42,10 +42,13 @@ pub struct Store {
     pub(crate) clock: Clock,
     /// The personal-data key, once loaded or handed in (`personal.rs`).
     pub(crate) personal: crate::personal::SealerCell,
+    /// Where the node credentials are kept, never in the database (`secrets.rs`).
+    pub(crate) vault: Box<dyn crate::secrets::SecretVault>,
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
+    owner_only(path)?;
     // Takes effect only while the file is still empty, i.e. at creation.
     conn.pragma_update(None, "page_size", 8192)?;
     // WAL + FULL: a returned commit survives power loss; readers never block the writer.
@@ -62,6 +65,22 @@ fn open_connection(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrations().to_latest(&mut conn)?;
     Ok(conn)
+}
+
+/// Only the owner reads or writes the database: it holds customers' personal data. SQLite gives
+/// its `-wal` and `-shm` files the database file's mode.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 pub(crate) fn read_device(conn: &Connection) -> Result<Option<Device>> {
@@ -140,6 +159,7 @@ impl Store {
             device,
             clock,
             personal: Default::default(),
+            vault: Box::new(crate::secrets::FileVault::beside(path)),
         })
     }
 
@@ -152,13 +172,16 @@ impl Store {
         let device =
             read_device(&conn)?.ok_or_else(|| StoreError::NotInitialised(path.to_path_buf()))?;
         let clock = Clock::new(device.device_id, last_hlc(&conn)?.as_deref());
-        Ok(Store {
+        let mut store = Store {
             conn,
             path: path.to_path_buf(),
             device,
             clock,
             personal: Default::default(),
-        })
+            vault: Box::new(crate::secrets::FileVault::beside(path)),
+        };
+        store.move_secrets_out_of_database()?;
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {

@@ -62,11 +62,12 @@ mod orders;
 mod outbox;
 pub mod personal;
 pub mod search;
+pub mod secrets;
 pub mod sync;
 mod write;
 
 pub use audit::{AuditBreak, AuditEntry, AuditReport};
-pub use backup::{BackupReport, RestoreReport};
+pub use backup::{BackupReport, NumberingAfterRestore, RestoreReport};
 pub use connection::{migrations, Device, Store};
 pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
@@ -78,3 +79,4 @@ pub use order_sync::{OrderChangeApplied, OrderConflict};
 pub use orders::{NewOrder, OrderFields, OrderRecord};
 pub use outbox::OutboxStats;
 pub use search::SearchResults;
+pub use secrets::{FileVault, SecretVault};

@@ -42,6 +42,11 @@ pub(crate) struct Sealer {
 }
 
 impl Sealer {
+    /// A sealer under a key derived elsewhere (the secrets file's, `secrets.rs`).
+    pub(crate) fn from_key(key: &[u8; 32]) -> Sealer {
+        Sealer::new(key)
+    }
+
     fn new(key: &[u8; 32]) -> Sealer {
         Sealer {
             cipher: XChaCha20Poly1305::new(&(*key).into()),

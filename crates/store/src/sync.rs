@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::clock::now;
 use crate::instruments::due_column;
-use crate::{audit, Result, Store, StoreError};
+use crate::{audit, secrets, Result, Store, StoreError};
 
 /// Where and as whom this workstation syncs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -138,34 +138,30 @@ fn overlay(server: &Instrument, local: &Instrument, touched: &BTreeSet<String>) 
 }
 
 impl Store {
+    /// The node settings; the device secret and token come from the vault (`secrets.rs`).
     pub fn sync_settings(&self) -> Result<SyncSettings> {
-        Ok(self.conn.query_row(
-            "SELECT node_url, username, device_secret, token, token_expires_at \
-             FROM sync_settings WHERE id = 1",
+        let (node_url, username, token_expires_at) = self.conn.query_row(
+            "SELECT node_url, username, token_expires_at FROM sync_settings WHERE id = 1",
             [],
-            |r| {
-                Ok(SyncSettings {
-                    node_url: r.get(0)?,
-                    username: r.get(1)?,
-                    device_secret: r.get(2)?,
-                    token: r.get(3)?,
-                    token_expires_at: r.get(4)?,
-                })
-            },
-        )?)
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(SyncSettings {
+            node_url,
+            username,
+            device_secret: self.secret(secrets::DEVICE_SECRET)?,
+            token: self.secret(secrets::TOKEN)?,
+            token_expires_at,
+        })
     }
 
+    /// Saves the node settings: the secret and token into the vault, the rest into the database.
     pub fn save_sync_settings(&mut self, s: &SyncSettings) -> Result<()> {
+        self.set_secret(secrets::DEVICE_SECRET, s.device_secret.as_deref())?;
+        self.set_secret(secrets::TOKEN, s.token.as_deref())?;
         self.conn.execute(
-            "UPDATE sync_settings SET node_url = ?1, username = ?2, device_secret = ?3, \
-             token = ?4, token_expires_at = ?5 WHERE id = 1",
-            params![
-                s.node_url,
-                s.username,
-                s.device_secret,
-                s.token,
-                s.token_expires_at
-            ],
+            "UPDATE sync_settings SET node_url = ?1, username = ?2, device_secret = NULL, \
+             token = NULL, token_expires_at = ?3 WHERE id = 1",
+            params![s.node_url, s.username, s.token_expires_at],
         )?;
         Ok(())
     }
@@ -351,6 +347,54 @@ impl Store {
     }
 
     /// Starts a full refetch (the node no longer has our cursor).
+    /// Before signing in as someone else or to another node: what this workstation knew of
+    /// the node it synced with stops counting. Its leases are set aside (another node's numbers,
+    /// or numbers leased on another person's behalf), the pull starts over with a snapshot, and
+    /// for another node every op goes again (that node has none of them). Audited.
+    pub fn reset_node_position(
+        &mut self,
+        another_node: bool,
+        actor: &str,
+        node_url: &str,
+        username: &str,
+    ) -> Result<()> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        let leases = tx.execute("UPDATE leases SET next = last + 1 WHERE next <= last", [])?;
+        tx.execute(
+            "UPDATE pull_state SET cursor = 0, refetching = 1, snapshot_after = NULL, \
+             snapshot_cursor = NULL",
+            [],
+        )?;
+        if another_node {
+            tx.execute("UPDATE sync_state SET pushed_through_seq = 0", [])?;
+            tx.execute("DELETE FROM op_results", [])?;
+            tx.execute("DELETE FROM remote_versions", [])?;
+        }
+        let after = serde_json::json!({
+            "node": node_url,
+            "username": username,
+            "another_node": another_node,
+            "leases_set_aside": leases,
+        })
+        .to_string();
+        audit::append_one(
+            &tx,
+            &audit::NewEntry {
+                at: &now(),
+                actor,
+                action: "sign_in_elsewhere",
+                entity: "device",
+                entity_id: &self.device.device_id.to_string(),
+                op_id: None,
+                payload_sha256: None,
+                before: None,
+                after: Some(&after),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn begin_refetch(&mut self) -> Result<()> {
         self.conn.execute(
             "UPDATE pull_state SET refetching = 1, snapshot_after = NULL, snapshot_cursor = NULL",
@@ -479,6 +523,38 @@ impl Store {
             [seq],
         )?;
         Ok(())
+    }
+
+    /// This database was restored from an older backup, and the node holds other ops of this
+    /// device under the numbers from `from` up to `node_high_water` (the replaced copy pushed
+    /// them). This database's ops from `from` on move, in order, to the numbers after the node's
+    /// mark, and everything up to it counts as confirmed. Op ids stay, so the audit trail (which
+    /// names ops by id) holds. Returns how many ops moved.
+    pub fn renumber_ops_after(&mut self, from: u64, node_high_water: u64) -> Result<u64> {
+        let bad = |_| StoreError::Corrupt("sequence number".into());
+        let from = i64::try_from(from).map_err(bad)?;
+        let high_water = i64::try_from(node_high_water).map_err(bad)?;
+        if from < 1 || high_water < from {
+            return Err(StoreError::Corrupt(format!(
+                "cannot move ops from {from} past the node's mark {high_water}"
+            )));
+        }
+        let offset = high_water + 1 - from;
+        let tx = Self::write_tx(&mut self.conn)?;
+        // Through negative numbers, so no row ever lands on one not yet moved.
+        let moved = tx.execute("UPDATE outbox SET seq = -seq WHERE seq >= ?1", [from])?;
+        tx.execute("UPDATE outbox SET seq = ?1 - seq WHERE seq < 0", [offset])?;
+        tx.execute("UPDATE op_results SET seq = -seq WHERE seq >= ?1", [from])?;
+        tx.execute(
+            "UPDATE op_results SET seq = ?1 - seq WHERE seq < 0",
+            [offset],
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET pushed_through_seq = max(pushed_through_seq, ?1)",
+            [high_water],
+        )?;
+        tx.commit()?;
+        Ok(moved as u64)
     }
 
     /// Keeps a lease the node granted.

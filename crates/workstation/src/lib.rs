@@ -21,6 +21,7 @@ mod instruments;
 pub mod labels;
 mod scan;
 mod sync;
+mod vault;
 pub mod view;
 
 use std::path::{Path, PathBuf};
@@ -99,6 +100,29 @@ pub struct Status {
     pub outbox: OutboxStats,
 }
 
+/// Creates the data folder readable by its owner only (0700): it holds customers' personal
+/// data and the node credentials' sealed file.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let io = |source| WsError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        if !dir.is_dir() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(io)?;
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(io)?;
+    Ok(())
+}
+
 pub struct Workstation {
     store: Store,
     data_dir: PathBuf,
@@ -117,16 +141,16 @@ impl Workstation {
         if !idstation_model::identifier::is_valid_prefix(prefix) {
             return Err(WsError::InvalidPrefix(prefix.to_string()));
         }
-        std::fs::create_dir_all(data_dir).map_err(|source| WsError::Io {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
+        create_private_dir(data_dir)?;
         Store::create(&db_path(data_dir), prefix, actor)?;
         Workstation::open(data_dir, actor)
     }
 
     pub fn open(data_dir: &Path, actor: &str) -> Result<Workstation> {
-        let store = Store::open(&db_path(data_dir))?;
+        let mut store = Store::open(&db_path(data_dir))?;
+        if let Some(keyring) = vault::system_keyring() {
+            store.use_vault(Box::new(keyring))?;
+        }
         let template = store.active_template()?;
         Ok(Workstation {
             store,

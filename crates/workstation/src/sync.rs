@@ -126,7 +126,15 @@ impl Workstation {
         let transport = HttpTransport::new(node_url)?;
         let token = transport.login(username, password)?;
         let mut settings = self.store.sync_settings()?;
-        let same_node = settings.node_url.as_deref() == Some(node_url.trim_end_matches('/'));
+        let url = node_url.trim_end_matches('/');
+        let same_node = settings.node_url.as_deref() == Some(url);
+        let same_user = settings.username.as_deref() == Some(username);
+        if settings.node_url.is_some() && !(same_node && same_user) {
+            // Another node or another person: nothing of the old sign-in carries over.
+            self.store
+                .reset_node_position(!same_node, &self.actor, url, username)?;
+            settings.device_secret = None;
+        }
         if !(same_node && settings.device_secret.is_some()) {
             let device_id = self.store.device().device_id.to_string();
             let secret = transport.register_device(&token.token, &device_id, device_name)?;

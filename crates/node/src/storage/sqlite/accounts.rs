@@ -471,19 +471,52 @@ impl AccountStore for SqliteStore {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        tx.execute(
-            "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at, \
-             secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, enterprise_id, name, user_id, actor.at, secret_sha256],
-        )
-        .map_err(|e| unique_violation(e, StorageError::DeviceTaken))?;
-        append_audit(
-            &tx,
-            actor,
-            "device_register",
-            &id,
-            &json!({"name": name, "enterprise_id": enterprise_id}).to_string(),
-        )?;
+        match device_by_id(&tx, &id)? {
+            None => {
+                tx.execute(
+                    "INSERT INTO devices (id, enterprise_id, name, registered_by, registered_at, \
+                     secret_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, enterprise_id, name, user_id, actor.at, secret_sha256],
+                )
+                .map_err(|e| unique_violation(e, StorageError::DeviceTaken))?;
+                append_audit(
+                    &tx,
+                    actor,
+                    "device_register",
+                    &id,
+                    &json!({"name": name, "enterprise_id": enterprise_id}).to_string(),
+                )?;
+            }
+            // Another person of the same enterprise signs in at the workstation: the device
+            // is theirs from now on, with a new secret; what the old one signed in is revoked.
+            Some(d) if d.enterprise_id == enterprise_id && d.revoked_at.is_none() => {
+                let from_user: Option<i64> = tx.query_row(
+                    "SELECT registered_by FROM devices WHERE id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "UPDATE devices SET name = ?2, registered_by = ?3, registered_at = ?4, \
+                     secret_sha256 = ?5 WHERE id = ?1",
+                    params![id, name, user_id, actor.at, secret_sha256],
+                )?;
+                let revoked = tx.execute(
+                    "UPDATE device_tokens SET revoked_at = ?2 \
+                     WHERE device_id = ?1 AND revoked_at IS NULL",
+                    params![id, actor.at],
+                )?;
+                append_audit(
+                    &tx,
+                    actor,
+                    "device_handover",
+                    &id,
+                    &json!({"name": name, "from_user": from_user, "to_user": user_id,
+                            "tokens_revoked": revoked})
+                    .to_string(),
+                )?;
+            }
+            Some(_) => return Err(StorageError::DeviceTaken),
+        }
         let device = device_by_id(&tx, &id)?.ok_or(StorageError::NotFound)?;
         tx.commit()?;
         Ok(device)
