@@ -18,16 +18,18 @@ mod state;
 
 use commands::{instruments, printing, scan, settings, sync, updates};
 use idstation_workstation::tr;
-pub use state::AppState;
+pub use state::{AppState, PathPurpose};
 use tauri::Runtime;
 
 /// The app's commands and state on any runtime (the real one, or `tauri::test`'s mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             settings::app_info,
             settings::set_lang,
+            settings::choose_path,
             settings::set_data_dir,
             settings::backup,
             settings::restore,

@@ -19,6 +19,20 @@ pub struct AppState {
     lang: Mutex<Lang>,
     ws: Mutex<Option<Workstation>>,
     pub(crate) syncing: Arc<AtomicBool>,
+    /// Paths the person chose in the app's file dialog, each for one purpose and used once.
+    chosen: Mutex<Vec<(PathPurpose, PathBuf)>>,
+}
+
+/// What a chosen path is for: a path chosen to save a backup to is not one to restore from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathPurpose {
+    /// A new file to write a backup to.
+    Backup,
+    /// A backup file to restore from.
+    Restore,
+    /// A folder to keep the data in.
+    DataDir,
 }
 
 /// A poisoned lock still holds good data here (every write to it is one assignment).
@@ -62,6 +76,28 @@ impl AppState {
             lang: Mutex::new(lang),
             ws: Mutex::new(None),
             syncing: Arc::new(AtomicBool::new(false)),
+            chosen: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Notes a path the person chose in the file dialog (the dialog command does this; tests
+    /// stand in for the person). The last few choices are kept.
+    pub fn chose_path(&self, purpose: PathPurpose, path: PathBuf) {
+        let mut chosen = lock(&self.chosen);
+        chosen.retain(|(p, _)| *p != purpose);
+        chosen.push((purpose, path));
+    }
+
+    /// The path, if the person chose exactly it for this purpose; the choice is used up. A path
+    /// from anywhere else (a script in the window, a typed string) is refused.
+    pub(crate) fn take_chosen(&self, purpose: PathPurpose, path: &str) -> CmdResult<PathBuf> {
+        let mut chosen = lock(&self.chosen);
+        let at = chosen
+            .iter()
+            .position(|(p, c)| *p == purpose && c.as_os_str() == path);
+        match at {
+            Some(i) => Ok(chosen.remove(i).1),
+            None => Err(self.err(WsError::PathNotChosen(path.to_owned()))),
         }
     }
 

@@ -2,11 +2,12 @@
 //! arguments arrive under their camelCase names, results and errors come back as the UI reads
 //! them.
 
-use idstation_app::{builder, AppState};
+use idstation_app::{builder, AppState, PathPurpose};
 use idstation_workstation::Lang;
 use serde_json::{json, Value};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
+use tauri::Manager as _;
 use tauri::WebviewWindowBuilder;
 
 struct App {
@@ -33,6 +34,15 @@ fn app(lang: Lang) -> App {
         _dir: dir,
         _app: app,
         webview,
+    }
+}
+
+impl App {
+    /// Stands in for the person choosing `path` in the file dialog.
+    fn choose(&self, purpose: PathPurpose, path: &std::path::Path) {
+        self._app
+            .state::<AppState>()
+            .chose_path(purpose, path.to_path_buf());
     }
 }
 
@@ -164,7 +174,31 @@ fn backup_and_form_fields() {
         "idstation-app-backup-{}.sqlite",
         std::process::id()
     ));
-    let msg = app.ok("backup", json!({"file": file.display().to_string()}));
+    let arg = json!({"file": file.display().to_string()});
+    // A path the window names on its own (a script, a typed string) is refused.
+    let e = app.call("backup", arg.clone()).expect_err("not chosen");
+    assert_eq!(e["code"], "path_not_chosen", "{e}");
+    assert!(!file.exists());
+    app.choose(PathPurpose::Backup, &file);
+    let msg = app.ok("backup", arg.clone());
+    assert!(
+        msg.as_str().unwrap_or("").contains("1 instruments"),
+        "{msg}"
+    );
+    // A choice is used once, and for its purpose only: the backup just written is not a path
+    // to restore from unless chosen for that.
+    let e = app.call("backup", arg.clone()).expect_err("used up");
+    assert_eq!(e["code"], "path_not_chosen", "{e}");
+    let e = app
+        .call("restore", arg.clone())
+        .expect_err("chosen for another purpose");
+    assert_eq!(e["code"], "path_not_chosen", "{e}");
+    let e = app
+        .call("set_data_dir", json!({"dir": "/tmp"}))
+        .expect_err("not chosen");
+    assert_eq!(e["code"], "path_not_chosen", "{e}");
+    app.choose(PathPurpose::Restore, &file);
+    let msg = app.ok("restore", arg);
     assert!(
         msg.as_str().unwrap_or("").contains("1 instruments"),
         "{msg}"
@@ -211,6 +245,34 @@ fn label_preview_and_printers() {
         )
         .expect_err("bad uri");
     assert!(e["message"].as_str().expect("message").contains("uri"));
+    // A file is not a printer: the app would write label bytes over it.
+    let home_file = std::env::temp_dir().join("idstation-not-a-printer");
+    for uri in [
+        home_file.display().to_string(),
+        format!("file://{}", home_file.display()),
+        "/dev/usb/lp0/../../etc/passwd".to_string(),
+    ] {
+        let e = app
+            .call(
+                "add_printer",
+                json!({"name": "file", "language": "zpl", "uri": uri, "dpi": 203}),
+            )
+            .expect_err("a file");
+        assert_eq!(e["code"], "not_a_printer_port", "{uri}: {e}");
+        assert!(
+            e["message"].as_str().unwrap_or("").contains("打印机端口"),
+            "{e}"
+        );
+    }
+    let list = app.ok(
+        "add_printer",
+        json!({"name": "usb", "language": "tspl", "uri": "/dev/usb/lp0", "dpi": 203}),
+    );
+    assert!(list
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|p| p["name"] == "usb"));
     let e = app
         .call(
             "print_label",

@@ -20,6 +20,9 @@ impl HttpTransport {
     /// `base` is the node's address, e.g. `https://node.example.cn:8088`.
     pub fn new(base: &str) -> Result<HttpTransport, SyncError> {
         let client = Client::builder()
+            // Never follow: a 307/308 would send the sign-in body (password, device secret) and
+            // the token to wherever the redirect points.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
             .connect_timeout(Duration::from_secs(10))
             .build()
@@ -36,6 +39,7 @@ impl HttpTransport {
 
     fn send<R: DeserializeOwned>(&self, req: RequestBuilder) -> Result<R, SyncError> {
         let resp = req.send().map_err(|e| SyncError::Network(e.to_string()))?;
+        not_redirected(&resp)?;
         let status = resp.status();
         let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
         if status.is_success() {
@@ -98,6 +102,7 @@ impl HttpTransport {
             .timeout(Duration::from_secs(5))
             .send()
             .map_err(|e| SyncError::Network(e.to_string()))?;
+        not_redirected(&resp)?;
         let status = resp.status();
         let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
         if status == StatusCode::NOT_FOUND {
@@ -122,6 +127,22 @@ fn token_of(v: &Value) -> Result<Token, SyncError> {
             .to_owned(),
         expires_at: v["expires_at"].as_str().unwrap_or_default().to_owned(),
     })
+}
+
+/// A redirect is refused, naming where it pointed (the client never follows one).
+fn not_redirected(resp: &reqwest::blocking::Response) -> Result<(), SyncError> {
+    if !resp.status().is_redirection() {
+        return Ok(());
+    }
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("?")
+        .chars()
+        .take(300)
+        .collect();
+    Err(SyncError::Redirected { location })
 }
 
 fn error_of(status: StatusCode, text: &str) -> SyncError {
@@ -184,6 +205,7 @@ impl Transport for HttpTransport {
             ])
             .send()
             .map_err(|e| SyncError::Network(e.to_string()))?;
+        not_redirected(&resp)?;
         let status = resp.status();
         let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
         if status == StatusCode::GONE {

@@ -51,6 +51,12 @@ pub enum WsError {
     UnknownTemplate(String),
     #[error("invalid {0}: '{1}'")]
     InvalidSetting(&'static str, String),
+    /// The desktop app prints to network, CUPS and printer-port addresses only, never a file.
+    #[error("'{0}' is not a printer port (/dev/usb/lp0, /dev/ttyUSB0, COM3, LPT1)")]
+    NotAPrinterPort(String),
+    /// The app acts on files and folders only as the person chose them in its file dialog.
+    #[error("'{0}' was not chosen in the file dialog")]
+    PathNotChosen(String),
     #[error("a reprint needs a reason")]
     ReasonRequired,
     #[error("label for {0}: {1}")]
@@ -96,6 +102,8 @@ impl WsError {
             WsError::InvalidPrinter(_) => "invalid_printer",
             WsError::UnknownTemplate(_) => "unknown_template",
             WsError::InvalidSetting(..) => "invalid_setting",
+            WsError::NotAPrinterPort(_) => "not_a_printer_port",
+            WsError::PathNotChosen(_) => "path_not_chosen",
             WsError::ReasonRequired => "reason_required",
             WsError::InBatch(_, e) => e.code(),
             WsError::Sync(e) => match e {
@@ -107,6 +115,7 @@ impl WsError {
                 }
                 idstation_sync::SyncError::Refused { .. } => "node_refused",
                 idstation_sync::SyncError::Protocol(_) => "node_protocol",
+                idstation_sync::SyncError::Redirected { .. } => "node_redirected",
                 idstation_sync::SyncError::NotConfigured => "sync_not_configured",
                 idstation_sync::SyncError::Store(_) => "store_error",
             },

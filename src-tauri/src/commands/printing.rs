@@ -2,7 +2,9 @@
 //! printers (add, remove, status, test print) and the print queue and history.
 
 use idstation_workstation::idstation_labels::{Format, PrinterProfile, PrinterStatus};
-use idstation_workstation::{LabelRequest, NewPrinter, PrintJob, QueueReport, TemplateInfo};
+use idstation_workstation::{
+    LabelRequest, NewPrinter, PrintJob, QueueReport, TemplateInfo, WsError,
+};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::events;
@@ -88,6 +90,11 @@ pub async fn add_printer(
         ..NewPrinter::new(&name, &language, &uri, dpi)
     };
     state.with(|ws, _| {
+        // Only a printer port, never a file path: nothing the window is told can make the app
+        // write label bytes over a file (the CLI, run by the person, may name a file).
+        if !p.profile()?.transport.is_printer_port() {
+            return Err(WsError::NotAPrinterPort(p.uri.clone()));
+        }
         ws.add_new_printer(&p, false)?;
         ws.list_printers()
     })

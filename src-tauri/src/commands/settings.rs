@@ -1,12 +1,10 @@
 //! Settings: what the app shows about itself, its language, its data folder, backup and restore.
 
-use std::path::{Path, PathBuf};
-
 use idstation_workstation::view::AppInfo;
-use idstation_workstation::{tr, Lang, Workstation, WsError};
-use tauri::State;
+use idstation_workstation::{i18n, tr, Lang, Workstation, WsError};
+use tauri::{AppHandle, Runtime, State};
 
-use crate::state::{AppState, CmdResult};
+use crate::state::{internal, AppState, CmdResult, PathPurpose};
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
@@ -20,17 +18,59 @@ pub async fn set_lang(state: State<'_, AppState>, lang: String) -> CmdResult<()>
     Ok(())
 }
 
-/// Points the app at another data folder (created and set up when empty).
+/// Shows the system's file dialog for one purpose and notes the path the person chose (the
+/// commands below take only such paths). `None` when the person cancelled.
+#[tauri::command]
+pub async fn choose_path<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    purpose: PathPurpose,
+) -> CmdResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt as _;
+    let lang = state.lang();
+    let data_dir = state.data_dir();
+    let dialog = app.dialog().file().set_directory(&data_dir);
+    let picked = tauri::async_runtime::spawn_blocking(move || match purpose {
+        PathPurpose::Backup => dialog
+            .set_title(tr!(lang, "dialog-backup-title"))
+            .set_file_name(format!(
+                "idstation-{}.sqlite",
+                chrono::Local::now().format("%Y%m%d-%H%M")
+            ))
+            .add_filter(tr!(lang, "dialog-backup-filter"), &["sqlite"])
+            .blocking_save_file(),
+        PathPurpose::Restore => dialog
+            .set_title(tr!(lang, "dialog-restore-title"))
+            .add_filter(tr!(lang, "dialog-backup-filter"), &["sqlite"])
+            .blocking_pick_file(),
+        PathPurpose::DataDir => dialog
+            .set_title(tr!(lang, "dialog-data-dir-title"))
+            .blocking_pick_folder(),
+    })
+    .await
+    .map_err(|e| internal(&e))?;
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    state.chose_path(purpose, path);
+    Ok(Some(shown))
+}
+
+/// Points the app at another data folder (created and set up when empty): one the person
+/// chose in the file dialog.
 #[tauri::command]
 pub async fn set_data_dir(state: State<'_, AppState>, dir: String) -> CmdResult<AppInfo> {
-    state.close(Some(PathBuf::from(&dir)));
+    let dir = state.take_chosen(PathPurpose::DataDir, &dir)?;
+    state.close(Some(dir));
     app_info(state).await
 }
 
 #[tauri::command]
 pub async fn backup(state: State<'_, AppState>, file: String) -> CmdResult<String> {
+    let file = state.take_chosen(PathPurpose::Backup, &file)?;
     state.with(|ws, lang| {
-        let r = ws.backup(Path::new(&file), &mut |_, _| {})?;
+        let r = ws.backup(&file, &mut |_, _| {})?;
         Ok(tr!(
             lang,
             "backup-done",
@@ -43,15 +83,20 @@ pub async fn backup(state: State<'_, AppState>, file: String) -> CmdResult<Strin
 
 #[tauri::command]
 pub async fn restore(state: State<'_, AppState>, file: String) -> CmdResult<String> {
+    let file = state.take_chosen(PathPurpose::Restore, &file)?;
     let lang = state.lang();
     // Close our connection first; the next command opens the restored database.
     state.close(None);
-    let r = Workstation::restore(&state.data_dir(), Path::new(&file), &mut |_, _| {})
+    let r = Workstation::restore(&state.data_dir(), &file, &state.actor, &mut |_, _| {})
         .map_err(|e| state.err(e))?;
-    Ok(tr!(
-        lang,
-        "restore-done",
-        path = r.restored_from.display(),
-        instruments = r.instruments
+    Ok(format!(
+        "{} {}",
+        tr!(
+            lang,
+            "restore-done",
+            path = r.restored_from.display(),
+            instruments = r.instruments
+        ),
+        i18n::restore_numbering(&r.numbering, lang)
     ))
 }

@@ -62,6 +62,9 @@ export const api = {
   conflicts: () => invoke<ConflictView[]>("conflicts"),
   resolveConflict: (id: number, take: "local" | "server" | null, value: string | null) =>
     invoke<ConflictView[]>("resolve_conflict", { id, take, value }),
+  /** The system's file dialog; the path comes back only if the person chose one. */
+  choosePath: (purpose: "backup" | "restore" | "data_dir") =>
+    invoke<string | null>("choose_path", { purpose }),
   backup: (file: string) => invoke<string>("backup", { file }),
   restore: (file: string) => invoke<string>("restore", { file }),
   setDataDir: (dir: string) => invoke<AppInfo>("set_data_dir", { dir }),

@@ -7,3 +7,9 @@ update-check-failed = Update check failed: { $error }
 update-none = There is no update to install
 update-busy-syncing = A sync is running: install the update after it
 update-install-failed = Installing the update failed: { $error }
+
+# The system file dialog (choose_path).
+dialog-backup-title = Save a backup of the data
+dialog-restore-title = Choose the backup to restore
+dialog-backup-filter = IDStation backup
+dialog-data-dir-title = Choose the data folder

@@ -7,6 +7,7 @@ sync-server = the node failed (HTTP { $status }): { $message }
 sync-unauthorized = the node refused the sign-in token
 sync-account-pending = the node refused the request (account_pending): { $message }
 sync-refused = the node refused the request ({ $code }): { $message }
+sync-redirected = the node's address redirects to { $location }; nothing was sent there. If that is the node's new address, sign in to it
 sync-protocol = the node's answer is not understood: { $detail }
 sync-not-configured = this workstation is not signed in to a node; run `idstation sync login`
 

@@ -8,3 +8,9 @@ update-check-failed = 检查更新失败：{ $error }
 update-none = 没有可安装的更新
 update-busy-syncing = 正在同步，同步完成后再安装更新
 update-install-failed = 安装更新失败：{ $error }
+
+# 系统文件对话框（choose_path）。
+dialog-backup-title = 保存数据备份
+dialog-restore-title = 选择要恢复的备份
+dialog-backup-filter = IDStation 备份
+dialog-data-dir-title = 选择数据文件夹

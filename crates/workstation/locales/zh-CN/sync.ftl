@@ -8,6 +8,7 @@ sync-server = 节点出错（HTTP { $status }）：{ $message }。改动已保�
 sync-unauthorized = 节点拒绝了登录凭据，请重新登录：`idstation sync login`
 sync-account-pending = 账户待审核：运营方批准后才能同步（{ $message }）
 sync-refused = 节点拒绝了请求（{ $code }）：{ $message }
+sync-redirected = 节点地址被重定向到 { $location }，未向该地址发送任何内容。若这是节点的新地址，请重新登录到该地址
 sync-protocol = 节点的应答无法识别：{ $detail }
 sync-not-configured = 本工作站尚未登录节点，请先运行 `idstation sync login`
 

@@ -172,6 +172,7 @@ pub fn sync_error(e: &idstation_sync::SyncError, lang: Lang) -> String {
             tr!(lang, "sync-refused", code = code, message = message)
         }
         S::Protocol(m) => tr!(lang, "sync-protocol", detail = m),
+        S::Redirected { location } => tr!(lang, "sync-redirected", location = location),
         S::NotConfigured => tr!(lang, "sync-not-configured"),
         S::Store(s) => store_error(s, lang),
     }
@@ -260,6 +261,8 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         ),
         WsError::UnknownTemplate(n) => tr!(lang, "ws-unknown-template", name = n),
         WsError::InvalidSetting(k, v) => tr!(lang, "ws-invalid-setting", key = k, value = v),
+        WsError::NotAPrinterPort(v) => tr!(lang, "ws-not-a-printer-port", value = v),
+        WsError::PathNotChosen(v) => tr!(lang, "ws-path-not-chosen", path = v),
         WsError::ReasonRequired => tr!(lang, "ws-reason-required"),
         WsError::InBatch(id, e) => tr!(lang, "ws-in-batch", id = id, error = e.message(lang)),
     }
