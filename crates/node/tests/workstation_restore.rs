@@ -136,6 +136,15 @@ fn restore_on_a_new_computer_sets_the_old_leases_aside() {
         "{report:?}"
     );
     assert_eq!(ws.sync_status().expect("status").lease_numbers_left, 0);
+    // The credentials never travel in a backup: on the new computer the person signs in again.
+    assert!(matches!(
+        ws.sync_now(&mut |_| {}),
+        Err(idstation_workstation::WsError::Sync(
+            idstation_sync::SyncError::NotConfigured
+        ))
+    ));
+    ws.sync_login(&node.base, "tech", TECHNICIAN_PASSWORD, "ws")
+        .expect("sign in on the new computer");
     let r = sync(&mut ws);
     assert!(r.leased > 0, "{r:?}");
     let fresh = register(&mut ws, 3, "新电脑");
