@@ -22,8 +22,9 @@ use clap::{Args, Parser, Subcommand};
 use idstation_model::{Field, InstrumentInput};
 use idstation_workstation::view::{progress_view, ScanOutcome};
 use idstation_workstation::{
-    conflict_choice, default_data_dir, parse_status, tr, InstrumentQuery, Lang, Workstation,
-    WsError,
+    conflict_choice, default_data_dir, describe_activity, parse_status, tr, Activity, FolderConfig,
+    FolderEvent, ImportSettings, InstrumentQuery, Lang, PrintOnImport, TextEncoding,
+    UnknownColumns, Verdict, WatchMode, Workstation, WsError,
 };
 
 use output::Out;
@@ -108,6 +109,93 @@ enum Command {
         #[command(subcommand)]
         command: Option<ConflictCommand>,
     },
+    /// Import one file as a hot folder would (CSV in UTF-8 or GB18030, XLSX, XLS, JSON,
+    /// JSON lines): all rows or none, never the same content twice; the file stays where it is
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        settings: ImportArgs,
+    },
+    /// Watch the hot folders until stopped (Ctrl+C, or the service manager): files dropped in
+    /// them are imported, then moved to archive/ or, refused with a report, to error/
+    Watch {
+        /// Folder settings to use instead of this workstation's (TOML or JSON, `[[folder]]`)
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Hot folders of this workstation: list, add, remove
+    #[command(subcommand)]
+    Hotfolder(HotFolderCommand),
+}
+
+/// How the rows of a file are read (a hot folder's settings, or a one-shot import's).
+#[derive(Args)]
+struct ImportArgs {
+    /// Rows update registered instruments (calibration results) instead of registering new ones
+    #[arg(long)]
+    update: bool,
+    /// Text encoding of CSV files: auto, utf8 or gb18030
+    #[arg(long, default_value = "auto")]
+    encoding: String,
+    /// The worksheet of an XLSX/XLS file (default: the first)
+    #[arg(long)]
+    sheet: Option<String>,
+    /// A column's field: HEADING=field_key (e.g. 出厂编号=serial_no, Umgebung=attr.environment)
+    #[arg(long = "map", value_name = "HEADING=FIELD")]
+    map: Vec<String>,
+    /// Columns no field is known by are left out instead of refusing the file
+    #[arg(long)]
+    ignore_unknown_columns: bool,
+}
+
+impl ImportArgs {
+    fn settings(&self) -> Result<ImportSettings, WsError> {
+        let mut s = ImportSettings::default();
+        if self.update {
+            s.action = idstation_workstation::ImportAction::Update;
+        }
+        s.encoding = match self.encoding.trim().to_ascii_lowercase().as_str() {
+            "auto" => TextEncoding::Auto,
+            "utf8" | "utf-8" => TextEncoding::Utf8,
+            "gb18030" | "gbk" | "gb2312" => TextEncoding::Gb18030,
+            other => return Err(WsError::InvalidSetting("--encoding", other.to_string())),
+        };
+        s.sheet = self.sheet.clone();
+        for pair in &self.map {
+            let (heading, key) = pair
+                .split_once('=')
+                .ok_or_else(|| WsError::InvalidSetting("--map", pair.clone()))?;
+            s.mapping
+                .insert(heading.trim().to_string(), key.trim().to_string());
+        }
+        if self.ignore_unknown_columns {
+            s.unknown_columns = UnknownColumns::Ignore;
+        }
+        Ok(s)
+    }
+}
+
+#[derive(Subcommand)]
+enum HotFolderCommand {
+    /// The folders this workstation watches, with their settings
+    List,
+    /// Watch a folder (created when missing): files dropped in it are imported
+    Add {
+        folder: PathBuf,
+        #[command(flatten)]
+        settings: ImportArgs,
+        /// List the folder every few seconds instead of waiting for events (network shares)
+        #[arg(long)]
+        poll: bool,
+        /// Print this label template for every imported row (needs --printer)
+        #[arg(long, requires = "printer")]
+        label: Option<String>,
+        /// The printer for --label
+        #[arg(long, requires = "label")]
+        printer: Option<String>,
+    },
+    /// Stop watching a folder (its files, archive/ and error/ stay)
+    Remove { folder: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -375,6 +463,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(Failure::NotPrinted) => ExitCode::from(3),
+        Err(Failure::Refused) => ExitCode::from(4),
         Err(Failure::NotConfirmed) => {
             eprintln!("{}", tr!(lang, "restore-not-confirmed"));
             ExitCode::FAILURE
@@ -411,6 +500,8 @@ enum Failure {
     NotConfirmed,
     /// Labels were queued but not printed (printer offline or refused); the output says which.
     NotPrinted,
+    /// The file was refused (nothing imported); the output lists its problems.
+    Refused,
 }
 
 impl From<WsError> for Failure {
@@ -533,8 +624,93 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
             ws.resolve_conflict(id, &choice)?;
             out.conflicts(&ws.conflicts(true)?);
         }
+        Command::Import { file, settings } => {
+            let mut ws = open()?;
+            let mut p = progress_printer(out, tr!(lang, "cli-progress-import"));
+            let verdict =
+                ws.import_file_once(&file, &settings.settings()?, &mut |_, d, t| p(d, t))?;
+            out.verdict(&file, &verdict);
+            if matches!(verdict, Verdict::Refused { .. }) {
+                return Err(Failure::Refused);
+            }
+        }
+        Command::Watch { config } => watch(out, open()?, config)?,
+        Command::Hotfolder(cmd) => hot_folder(cmd, out, open()?)?,
     }
     Ok(())
+}
+
+/// Runs the hot folders until the process is stopped; a file being imported when it is killed
+/// is imported whole or not at all, and taken again at the next start.
+fn watch(out: &Out, ws: Workstation, config: Option<PathBuf>) -> Result<(), WsError> {
+    let folders = match config {
+        Some(path) => idstation_workstation::HotFoldersConfig::load(&path)?.folders,
+        None => ws.hot_folders()?.folders,
+    };
+    if folders.is_empty() {
+        return Err(WsError::HotFolderSetting {
+            path: ws.hot_folders_file(),
+            problem: idstation_workstation::FolderProblem::NoneSet,
+        });
+    }
+    let (lang, json, count) = (out.lang, out.json, folders.len());
+    let running = ws.watch_hot_folders(folders, move |a: Activity| {
+        if json {
+            if !matches!(a, Activity::Folder(FolderEvent::Progress { .. })) {
+                println!("{}", serde_json::to_string(&a).unwrap_or_default());
+            }
+        } else if let Some(line) = describe_activity(&a, lang) {
+            println!("{line}");
+        }
+        let _ = std::io::stdout().flush();
+    })?;
+    eprintln!("{}", tr!(lang, "watch-started", count = count));
+    while running.is_running() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Err(idstation_workstation::HotFolderError::WorkerGone.into())
+}
+
+fn hot_folder(cmd: HotFolderCommand, out: &Out, mut ws: Workstation) -> Result<(), WsError> {
+    let config = match cmd {
+        HotFolderCommand::List => {
+            out.hot_folders(&ws.hot_folders()?);
+            return Ok(());
+        }
+        HotFolderCommand::Add {
+            folder,
+            settings,
+            poll,
+            label,
+            printer,
+        } => {
+            let path = absolute(&folder)?;
+            std::fs::create_dir_all(&path).map_err(|source| WsError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let mut f = FolderConfig::new(path);
+            f.import = settings.settings()?;
+            if poll {
+                f.mode = WatchMode::Poll;
+            }
+            f.print = label
+                .zip(printer)
+                .map(|(template, printer)| PrintOnImport { template, printer });
+            ws.put_hot_folder(f)?
+        }
+        HotFolderCommand::Remove { folder } => ws.remove_hot_folder(&absolute(&folder)?)?,
+    };
+    out.hot_folders_saved(&config);
+    Ok(())
+}
+
+/// A folder as typed, made absolute against where the command runs.
+fn absolute(path: &std::path::Path) -> Result<PathBuf, WsError> {
+    std::path::absolute(path).map_err(|source| WsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn instrument(

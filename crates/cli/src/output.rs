@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use idstation_model::{LiveStatus, MetadataTemplate};
 use idstation_workstation::i18n::{self, live_status_label, Lang};
 use idstation_workstation::view::{field_label_in, shown_values, Dashboard, ScanOutcome};
+use idstation_workstation::{describe_folder, describe_problem, tr, HotFoldersConfig, Verdict};
 use idstation_workstation::{
-    tr, AuditEntry, BackupReport, ConflictRecord, ImportReport, InstrumentDetails, InstrumentList,
+    AuditEntry, BackupReport, ConflictRecord, ImportReport, InstrumentDetails, InstrumentList,
     InstrumentRecord, RestoreReport, Status, SyncReport, SyncStatus, VerifyReport, WsError,
 };
 use serde::Serialize;
@@ -527,5 +528,82 @@ impl Out {
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
         line.trim_end_matches(['\r', '\n']).to_owned()
+    }
+}
+
+/// Hot folders and the one-shot import.
+impl Out {
+    pub fn verdict(&self, file: &Path, v: &Verdict) {
+        if self.json {
+            return self.print_json(v);
+        }
+        let l = self.lang;
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        match v {
+            Verdict::Imported { record, .. } => println!(
+                "{}",
+                tr!(
+                    l,
+                    "import-file-done",
+                    file = name,
+                    rows = record.rows,
+                    registered = record.registered,
+                    updated = record.updated,
+                    unchanged = record.unchanged
+                )
+            ),
+            Verdict::AlreadyImported { first } => println!(
+                "{}",
+                tr!(
+                    l,
+                    "import-file-again",
+                    file = name,
+                    when = local_time(&first.imported_at),
+                    first = first.file_name
+                )
+            ),
+            Verdict::Refused { problems, rows } => {
+                println!(
+                    "{}",
+                    tr!(
+                        l,
+                        "import-file-refused",
+                        file = name,
+                        problems = problems.len(),
+                        rows = rows
+                    )
+                );
+                for p in problems {
+                    println!("  - {}", describe_problem(p, l));
+                }
+            }
+        }
+    }
+
+    pub fn hot_folders(&self, config: &HotFoldersConfig) {
+        if self.json {
+            return self.print_json(config);
+        }
+        let l = self.lang;
+        if config.folders.is_empty() {
+            return println!("{}", tr!(l, "hotfolder-none"));
+        }
+        for f in &config.folders {
+            println!("{}  {}", f.path.display(), describe_folder(f, l));
+        }
+    }
+
+    pub fn hot_folders_saved(&self, config: &HotFoldersConfig) {
+        if self.json {
+            return self.print_json(config);
+        }
+        self.hot_folders(config);
+        println!(
+            "{}",
+            tr!(self.lang, "hotfolder-saved", count = config.folders.len())
+        );
     }
 }

@@ -100,7 +100,8 @@ pub enum Event {
     Stopped,
 }
 
-/// Called after each file with the store and the outcome (phase 2: labels for its rows).
+/// Called after each file's event with the store and the outcome (the workstation queues the
+/// labels of its rows).
 pub type AfterFile = Box<dyn FnMut(&mut Store, &FolderConfig, &Outcome) + Send>;
 
 /// How the worker runs.
@@ -555,10 +556,11 @@ impl Worker {
                         self.stuck.insert(key.clone(), p.stamp);
                     }
                 }
+                // The file's own event first, then what follows from it (its labels).
+                (self.on_event)(outcome_event(&folder.path, file, &outcome));
                 if let Some(after) = &mut self.options.after_file {
                     after(&mut self.store, &folder, &outcome);
                 }
-                (self.on_event)(outcome_event(&folder.path, file, outcome));
             }
             Err(e) => {
                 let retry = self.pending.get_mut(&key).map_or(0, |p| {
@@ -578,7 +580,7 @@ impl Worker {
     }
 }
 
-fn outcome_event(folder: &Path, file: String, outcome: Outcome) -> Event {
+fn outcome_event(folder: &Path, file: String, outcome: &Outcome) -> Event {
     let folder = folder.to_path_buf();
     match outcome {
         Outcome::Imported {
@@ -588,7 +590,7 @@ fn outcome_event(folder: &Path, file: String, outcome: Outcome) -> Event {
         } => Event::Imported {
             folder,
             file,
-            archived_to,
+            archived_to: archived_to.clone(),
             rows: record.rows,
             registered: record.registered,
             updated: record.updated,
@@ -597,9 +599,9 @@ fn outcome_event(folder: &Path, file: String, outcome: Outcome) -> Event {
         Outcome::AlreadyImported { first, archived_to } => Event::AlreadyImported {
             folder,
             file,
-            archived_to,
-            first_name: first.file_name,
-            first_imported_at: first.imported_at,
+            archived_to: archived_to.clone(),
+            first_name: first.file_name.clone(),
+            first_imported_at: first.imported_at.clone(),
         },
         Outcome::Refused {
             problems,
@@ -609,11 +611,11 @@ fn outcome_event(folder: &Path, file: String, outcome: Outcome) -> Event {
         } => Event::Refused {
             folder,
             file,
-            moved_to,
-            report,
-            rows,
+            moved_to: moved_to.clone(),
+            report: report.clone(),
+            rows: *rows,
             problems: problems.len(),
-            first_problems: problems.into_iter().take(EVENT_PROBLEMS).collect(),
+            first_problems: problems.iter().take(EVENT_PROBLEMS).cloned().collect(),
         },
     }
 }

@@ -61,6 +61,15 @@ pub enum WsError {
     ReasonRequired,
     #[error("label for {0}: {1}")]
     InBatch(String, Box<WsError>),
+    /// A hot folder's settings that cannot work at this workstation.
+    #[error("hot folder {}: {problem:?}", path.display())]
+    HotFolderSetting {
+        path: PathBuf,
+        problem: FolderProblem,
+    },
+    /// A hot folder could not be set up or watched (a bad file is a verdict, not this).
+    #[error(transparent)]
+    HotFolder(#[from] idstation_hotfolder::HotFolderError),
 }
 
 impl WsError {
@@ -106,6 +115,20 @@ impl WsError {
             WsError::PathNotChosen(_) => "path_not_chosen",
             WsError::ReasonRequired => "reason_required",
             WsError::InBatch(_, e) => e.code(),
+            WsError::HotFolderSetting { .. } => "hot_folder_settings",
+            WsError::HotFolder(e) => {
+                use idstation_hotfolder::HotFolderError as H;
+                match e {
+                    H::Config(_) => "hot_folder_settings",
+                    H::NotAFolder(_) => "not_a_folder",
+                    H::FolderBusy(_) => "folder_busy",
+                    H::Io { .. } => "io_error",
+                    H::Watch { .. } => "watch_failed",
+                    H::Store(_) => "store_error",
+                    H::Contended => "version_conflict",
+                    _ => "hot_folder_stopped",
+                }
+            }
             WsError::Sync(e) => match e {
                 idstation_sync::SyncError::Network(_) => "node_unreachable",
                 idstation_sync::SyncError::Server { .. } => "node_failed",
@@ -129,6 +152,22 @@ impl WsError {
             _ => &[],
         }
     }
+}
+
+/// Why a folder cannot be a hot folder here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderProblem {
+    /// Given relative to wherever the program happens to run.
+    NotAbsolute,
+    /// It is, holds or lies inside the workstation's data folder.
+    DataFolder,
+    /// Listed twice.
+    Twice,
+    /// Not among this workstation's hot folders.
+    NotSet,
+    /// No hot folder is set up, so there is nothing to watch.
+    NoneSet,
 }
 
 pub type Result<T, E = WsError> = std::result::Result<T, E>;

@@ -3,7 +3,7 @@
 //!
 //! RECIPE (five lines each way in):
 //! - A use case: a `pub fn` on [`Workstation`] in its area's file (`instruments.rs`, `labels.rs`,
-//!   `sync.rs`, `scan.rs`, `data.rs`) returning [`Result`]; a new failure is a [`WsError`] variant.
+//!   `sync.rs`, `scan.rs`, `data.rs`, `hotfolders.rs`) returning [`Result`]; a new failure is a [`WsError`] variant.
 //! - A command: that use case, then a `#[tauri::command]` in `src-tauri/src/commands/<area>.rs`
 //!   (listed in `src-tauri/src/lib.rs`), its call in `ui/src/lib/api.ts`, a subcommand in `crates/cli`.
 //! - A message: the same key in `locales/zh-CN/<area>.ftl` and `locales/en/<area>.ftl`, used as
@@ -15,6 +15,7 @@
 mod data;
 pub mod demo;
 mod error;
+mod hotfolders;
 pub mod i18n;
 mod import;
 mod instruments;
@@ -32,8 +33,19 @@ use idstation_model::{MetadataTemplate, ValidationErrors};
 use idstation_store::{AuditReport, ConsistencyReport, Device, OutboxStats, Store};
 use serde::Serialize;
 
-pub use error::{ImportProblem, ImportRow, Result, WsError};
+pub use error::{FolderProblem, ImportProblem, ImportRow, Result, WsError};
+pub use hotfolders::{
+    activity_line, describe_activity, describe_folder, describe_problem, hot_folders_view,
+    Activity, ActivityLine, FilePreview, HotFolderForm, HotFolderView, HotFoldersView, LabelsEvent,
+    PreviewColumn, Tone, HOT_FOLDERS_FILE,
+};
+// The hot folders' own types that use cases take and give.
 pub use i18n::Lang;
+pub use idstation_hotfolder::{
+    Action as ImportAction, Event as FolderEvent, FolderConfig, HotFolderError, HotFolders,
+    HotFoldersConfig, ImportSettings, PrintOnImport, Problem as FileProblem, Stage as ImportStage,
+    TextEncoding, UnknownColumns, Verdict, WatchMode,
+};
 pub use idstation_labels;
 pub use import::ImportReport;
 pub use instruments::{parse_status, InstrumentList, InstrumentQuery};

@@ -777,6 +777,10 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     crate::TemplateInfo::export_all(&cfg)?;
     crate::PrintProgress::export_all(&cfg)?;
     crate::QueueReport::export_all(&cfg)?;
+    // Hot folders.
+    crate::HotFoldersView::export_all(&cfg)?;
+    crate::HotFolderForm::export_all(&cfg)?;
+    crate::FilePreview::export_all(&cfg)?;
     idstation_labels::PrinterProfile::export_all(&cfg)?;
     idstation_labels::PrinterStatus::export_all(&cfg)?;
     Ok(())

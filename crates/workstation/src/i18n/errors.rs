@@ -5,6 +5,7 @@ use idstation_model::{Field, FieldError, FieldErrorKind, IdentifierError};
 use idstation_store::{AuditBreak, JobState, LabelThing, StoreError};
 
 use super::{printing, Lang};
+use crate::error::FolderProblem;
 use crate::{tr, ImportProblem, WsError};
 
 pub fn identifier_error(e: &IdentifierError, lang: Lang) -> String {
@@ -265,5 +266,37 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         WsError::PathNotChosen(v) => tr!(lang, "ws-path-not-chosen", path = v),
         WsError::ReasonRequired => tr!(lang, "ws-reason-required"),
         WsError::InBatch(id, e) => tr!(lang, "ws-in-batch", id = id, error = e.message(lang)),
+        WsError::HotFolderSetting { path, problem } => {
+            let path = path.display();
+            match problem {
+                FolderProblem::NotAbsolute => tr!(lang, "hot-folder-not-absolute", path = path),
+                FolderProblem::DataFolder => tr!(lang, "hot-folder-data-folder", path = path),
+                FolderProblem::Twice => tr!(lang, "hot-folder-twice", path = path),
+                FolderProblem::NotSet => tr!(lang, "hot-folder-not-set", path = path),
+                FolderProblem::NoneSet => tr!(lang, "hot-folder-none-set", path = path),
+            }
+        }
+        WsError::HotFolder(e) => hot_folder_error(e, lang),
+    }
+}
+
+pub fn hot_folder_error(e: &idstation_hotfolder::HotFolderError, lang: Lang) -> String {
+    use idstation_hotfolder::HotFolderError as H;
+    match e {
+        H::Config(detail) => tr!(lang, "hot-folder-settings", detail = detail),
+        H::NotAFolder(p) => tr!(lang, "hot-folder-not-a-folder", path = p.display()),
+        H::FolderBusy(p) => tr!(lang, "hot-folder-busy", path = p.display()),
+        H::Io { path, source } => {
+            tr!(lang, "ws-io", path = path.display(), error = source)
+        }
+        H::Watch { path, message } => tr!(
+            lang,
+            "hot-folder-watch",
+            path = path.display(),
+            detail = message
+        ),
+        H::Store(s) => store_error(s, lang),
+        H::Contended => tr!(lang, "hot-folder-contended"),
+        other => tr!(lang, "hot-folder-stopped", detail = other),
     }
 }
