@@ -16,16 +16,21 @@ mod commands;
 mod events;
 mod state;
 
-use commands::{instruments, printing, scan, settings, sync, updates};
+use commands::{hotfolders, instruments, printing, scan, settings, sync, updates};
 use idstation_workstation::tr;
 pub use state::{AppState, PathPurpose};
-use tauri::Runtime;
+use tauri::{Manager as _, Runtime};
 
 /// The app's commands and state on any runtime (the real one, or `tauri::test`'s mock).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        // A station's hot folders are watched from the moment the app starts.
+        .setup(|app| {
+            let _ = hotfolders::restart(app.handle(), &app.state::<AppState>());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             settings::app_info,
             settings::set_lang,
@@ -62,6 +67,13 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             printing::retry_print_job,
             printing::cancel_print_job,
             printing::reprint,
+            hotfolders::hot_folders,
+            hotfolders::add_hot_folder,
+            hotfolders::update_hot_folder,
+            hotfolders::remove_hot_folder,
+            hotfolders::start_hot_folders,
+            hotfolders::stop_hot_folders,
+            hotfolders::preview_hot_file,
             updates::update_check,
             updates::update_install,
         ])

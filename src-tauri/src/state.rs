@@ -3,12 +3,14 @@
 //! [`AppState::with`] (the shared connection) or [`AppState::detached`] (a connection of its
 //! own, for work that waits on the network).
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Local};
 use idstation_workstation::view::UiError;
-use idstation_workstation::{default_data_dir, Lang, Workstation, WsError};
+use idstation_workstation::{default_data_dir, Activity, HotFolders, Lang, Workstation, WsError};
 
 pub type CmdResult<T> = Result<T, UiError>;
 
@@ -21,7 +23,22 @@ pub struct AppState {
     pub(crate) syncing: Arc<AtomicBool>,
     /// Paths the person chose in the app's file dialog, each for one purpose and used once.
     chosen: Mutex<Vec<(PathPurpose, PathBuf)>>,
+    /// The hot folders while they are watched (on a database connection of their own).
+    pub(crate) hot_folders: Mutex<Option<HotFolders>>,
+    /// What the hot folders did, oldest first, the last [`ACTIVITY_KEPT`] things.
+    pub(crate) hot_activity: ActivityLog,
+    /// Why the hot folders could not be watched at the last start, in words.
+    pub(crate) hot_start_error: Mutex<Option<String>>,
+    /// The sample file the mapping editor previews (chosen in the dialog, kept while the
+    /// person tries mappings on it).
+    pub(crate) hot_sample: Mutex<Option<PathBuf>>,
 }
+
+/// What the hot folders did and when, shared with their worker thread.
+pub(crate) type ActivityLog = Arc<Mutex<VecDeque<(DateTime<Local>, Activity)>>>;
+
+/// Lines of hot folder activity the screen can show.
+pub(crate) const ACTIVITY_KEPT: usize = 200;
 
 /// What a chosen path is for: a path chosen to save a backup to is not one to restore from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -33,6 +50,10 @@ pub enum PathPurpose {
     Restore,
     /// A folder to keep the data in.
     DataDir,
+    /// A folder to watch for files to import.
+    HotFolder,
+    /// A sample of the files a hot folder will get, to check its columns.
+    HotSample,
 }
 
 /// A poisoned lock still holds good data here (every write to it is one assignment).
@@ -77,6 +98,10 @@ impl AppState {
             ws: Mutex::new(None),
             syncing: Arc::new(AtomicBool::new(false)),
             chosen: Mutex::new(Vec::new()),
+            hot_folders: Mutex::new(None),
+            hot_activity: Arc::new(Mutex::new(VecDeque::new())),
+            hot_start_error: Mutex::new(None),
+            hot_sample: Mutex::new(None),
         }
     }
 
@@ -114,8 +139,10 @@ impl AppState {
     }
 
     /// Closes the shared connection (the next command opens the folder again), and points
-    /// the app at `dir` when given.
+    /// the app at `dir` when given. The hot folders stop first, after the file they are
+    /// taking: their connection must not outlive the database it was opened on.
     pub(crate) fn close(&self, dir: Option<PathBuf>) {
+        self.stop_hot_folders();
         let mut guard = lock(&self.ws);
         *guard = None;
         if let Some(dir) = dir {
@@ -127,6 +154,13 @@ impl AppState {
     /// keeps the next from starting while the guard lives (an update installing).
     pub(crate) fn hold_workstation(&self) -> MutexGuard<'_, Option<Workstation>> {
         lock(&self.ws)
+    }
+
+    /// Stops the hot folders (if watched), waiting for the file being taken.
+    pub(crate) fn stop_hot_folders(&self) {
+        if let Some(running) = lock(&self.hot_folders).take() {
+            let _ = running.stop();
+        }
     }
 
     pub(crate) fn err(&self, e: WsError) -> UiError {

@@ -281,3 +281,148 @@ fn label_preview_and_printers() {
         .expect_err("no such printer");
     assert!(!e["message"].as_str().expect("message").is_empty());
 }
+
+/// Polls the hot folders screen until `done` holds (a minute at most).
+fn hot_view_until(app: &App, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let v = app.ok("hot_folders", json!({}));
+        if done(&v) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited a minute: {v}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_hot_folder_chosen_in_the_dialog_is_watched_and_reports_what_it_did() {
+    let app = app(Lang::ZhCn);
+    let outside = tempfile::tempdir().expect("tempdir");
+    let inbox = outside.path().join("LIMS");
+    std::fs::create_dir(&inbox).expect("inbox");
+    let folder = inbox.display().to_string();
+    let form = json!({"update": false, "poll": false, "labelTemplate": null, "printer": null,
+                      "mapping": {}});
+
+    // Typed by a script, not chosen by the person: refused.
+    let e = app
+        .call("add_hot_folder", json!({"folder": folder, "form": form}))
+        .expect_err("not chosen");
+    assert_eq!(e["code"], "path_not_chosen");
+    let none = app.ok("hot_folders", json!({}));
+    assert_eq!(none["folders"], json!([]));
+    assert_eq!(none["running"], false);
+
+    // Labels on a printer that does not exist: refused, nothing saved.
+    app.choose(PathPurpose::HotFolder, &inbox);
+    let e = app
+        .call(
+            "add_hot_folder",
+            json!({"folder": folder, "form": {"update": false, "poll": false,
+                   "labelTemplate": "identifier", "printer": "没有这台", "mapping": {}}}),
+        )
+        .expect_err("unknown printer");
+    assert_eq!(e["code"], "not_found");
+    assert_eq!(app.ok("hot_folders", json!({}))["folders"], json!([]));
+
+    app.choose(PathPurpose::HotFolder, &inbox);
+    let v = app.ok("add_hot_folder", json!({"folder": folder, "form": form}));
+    assert_eq!(v["running"], true, "{v}");
+    assert_eq!(v["folders"][0]["path"], folder);
+    assert!(v["folders"][0]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .contains("登记新仪器"));
+
+    std::fs::write(
+        inbox.join("送检.csv"),
+        "标识,名称\n88.118.8/HF-1,压力表\n88.118.8/HF-2,温度计\n",
+    )
+    .expect("write");
+    std::fs::write(inbox.join("坏.csv"), "标识,名称\n88.118.8/HF-3,\n").expect("write");
+    let v = hot_view_until(&app, |v| {
+        let lines = v["activity"].as_array().cloned().unwrap_or_default();
+        lines.iter().any(|l| l["tone"] == "ok") && lines.iter().any(|l| l["tone"] == "error")
+    });
+    let lines = v["activity"].as_array().expect("lines");
+    let ok = lines.iter().find(|l| l["tone"] == "ok").expect("ok");
+    assert!(
+        ok["text"].as_str().unwrap_or("").contains("已导入 2 行"),
+        "{ok}"
+    );
+    let refused = lines.iter().find(|l| l["tone"] == "error").expect("error");
+    assert!(
+        refused["text"].as_str().unwrap_or("").contains("坏.csv"),
+        "{refused}"
+    );
+    assert_eq!(app.ok("app_info", json!({}))["instruments"], 2);
+
+    // The screen follows the language; what happened is said again in it.
+    app.ok("set_lang", json!({"lang": "en"}));
+    let en = app.ok("hot_folders", json!({}));
+    assert!(en["activity"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .any(|l| l["text"].as_str().unwrap_or("").contains("imported 2 rows")));
+
+    // Changed to polling, then removed: the settings and the watcher follow.
+    let v = app.ok(
+        "update_hot_folder",
+        json!({"folder": folder, "form": {"update": true, "poll": true,
+               "labelTemplate": null, "printer": null, "mapping": {}}}),
+    );
+    assert_eq!(v["folders"][0]["form"]["poll"], true);
+    assert_eq!(v["running"], true);
+    let stopped = app.ok("stop_hot_folders", json!({}));
+    assert_eq!(stopped["running"], false);
+    let v = app.ok("remove_hot_folder", json!({"folder": folder}));
+    assert_eq!(v["folders"], json!([]));
+    assert_eq!(v["running"], false);
+    assert!(inbox.join("archive").is_dir(), "archive stays");
+}
+
+#[test]
+fn the_mapping_editor_reads_a_chosen_sample_with_the_form_s_mapping() {
+    let app = app(Lang::ZhCn);
+    let outside = tempfile::tempdir().expect("tempdir");
+    let sample = outside.path().join("样本.csv");
+    std::fs::write(&sample, "名称,S/N\n压力表,A1\n温度计,A2\n").expect("write");
+    let file = sample.display().to_string();
+    let form = |mapping: Value| {
+        json!({"update": false, "poll": false, "labelTemplate": null, "printer": null,
+               "mapping": mapping})
+    };
+    // Not chosen in the dialog: refused.
+    let e = app
+        .call(
+            "preview_hot_file",
+            json!({"file": file, "form": form(json!({}))}),
+        )
+        .expect_err("not chosen");
+    assert_eq!(e["code"], "path_not_chosen");
+
+    app.choose(PathPurpose::HotSample, &sample);
+    let p = app.ok(
+        "preview_hot_file",
+        json!({"file": file, "form": form(json!({}))}),
+    );
+    assert_eq!(p["totalRows"], 2, "{p}");
+    assert_eq!(p["columns"][0]["field"], "name");
+    assert_eq!(p["columns"][1]["field"], Value::Null);
+    assert!(
+        p["problems"][0].as_str().unwrap_or("").contains("S/N"),
+        "{p}"
+    );
+    assert_eq!(p["rows"][1], json!(["温度计", "A2"]));
+
+    // The same sample again, with the column mapped: no problem left.
+    let p = app.ok(
+        "preview_hot_file",
+        json!({"file": null, "form": form(json!({"S/N": "serial_no"}))}),
+    );
+    assert_eq!(p["columns"][1]["field"], "serial_no");
+    assert_eq!(p["columns"][1]["fieldLabel"], "出厂编号");
+    assert_eq!(p["problems"], json!([]));
+}

@@ -140,6 +140,8 @@ export async function launchApp(dir) {
     IDSTATION_DATA_DIR: join(dir, "workstation"),
     IDSTATION_LANG: "zh-CN",
     IDSTATION_USER: "e2e",
+    // GTK's file dialog keeps its settings in memory (no dconf service under Xvfb).
+    GSETTINGS_BACKEND: "memory",
   });
   const browser = await openApp(driver.port);
   await (await byTest(browser, "nav-dashboard")).waitForDisplayed({ timeout: 30000 });

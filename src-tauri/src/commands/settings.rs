@@ -1,5 +1,7 @@
 //! Settings: what the app shows about itself, its language, its data folder, backup and restore.
 
+use std::path::PathBuf;
+
 use idstation_workstation::view::AppInfo;
 use idstation_workstation::{i18n, tr, Lang, Workstation, WsError};
 use tauri::{AppHandle, Runtime, State};
@@ -30,6 +32,8 @@ pub async fn choose_path<R: Runtime>(
     let lang = state.lang();
     let data_dir = state.data_dir();
     let dialog = app.dialog().file().set_directory(&data_dir);
+    // Files to import are where the person keeps theirs, never in the data folder.
+    let home = std::env::var_os("HOME").map_or(data_dir, PathBuf::from);
     let picked = tauri::async_runtime::spawn_blocking(move || match purpose {
         PathPurpose::Backup => dialog
             .set_title(tr!(lang, "dialog-backup-title"))
@@ -46,6 +50,19 @@ pub async fn choose_path<R: Runtime>(
         PathPurpose::DataDir => dialog
             .set_title(tr!(lang, "dialog-data-dir-title"))
             .blocking_pick_folder(),
+        // Not the data folder, which can hold no hot folder: where the person's files are.
+        PathPurpose::HotFolder => dialog
+            .set_directory(home)
+            .set_title(tr!(lang, "dialog-hot-folder-title"))
+            .blocking_pick_folder(),
+        PathPurpose::HotSample => dialog
+            .set_directory(home)
+            .set_title(tr!(lang, "dialog-hot-sample-title"))
+            .add_filter(
+                tr!(lang, "dialog-hot-sample-filter"),
+                &["csv", "xlsx", "xls", "json", "jsonl"],
+            )
+            .blocking_pick_file(),
     })
     .await
     .map_err(|e| internal(&e))?;
@@ -60,9 +77,15 @@ pub async fn choose_path<R: Runtime>(
 /// Points the app at another data folder (created and set up when empty): one the person
 /// chose in the file dialog.
 #[tauri::command]
-pub async fn set_data_dir(state: State<'_, AppState>, dir: String) -> CmdResult<AppInfo> {
+pub async fn set_data_dir<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    dir: String,
+) -> CmdResult<AppInfo> {
     let dir = state.take_chosen(PathPurpose::DataDir, &dir)?;
     state.close(Some(dir));
+    // That folder's hot folders, if it has any.
+    crate::commands::hotfolders::restart(&app, &state)?;
     app_info(state).await
 }
 
@@ -82,13 +105,19 @@ pub async fn backup(state: State<'_, AppState>, file: String) -> CmdResult<Strin
 }
 
 #[tauri::command]
-pub async fn restore(state: State<'_, AppState>, file: String) -> CmdResult<String> {
+pub async fn restore<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    file: String,
+) -> CmdResult<String> {
     let file = state.take_chosen(PathPurpose::Restore, &file)?;
     let lang = state.lang();
     // Close our connection first; the next command opens the restored database.
     state.close(None);
-    let r = Workstation::restore(&state.data_dir(), &file, &state.actor, &mut |_, _| {})
-        .map_err(|e| state.err(e))?;
+    let restored = Workstation::restore(&state.data_dir(), &file, &state.actor, &mut |_, _| {});
+    // Watched again on the database now in place (restored, or the old one kept).
+    crate::commands::hotfolders::restart(&app, &state)?;
+    let r = restored.map_err(|e| state.err(e))?;
     Ok(format!(
         "{} {}",
         tr!(

@@ -6,6 +6,10 @@ import type { AppInfo } from "../bindings/AppInfo";
 import type { ConflictView } from "../bindings/ConflictView";
 import type { Dashboard } from "../bindings/Dashboard";
 import type { FormField } from "../bindings/FormField";
+import type { ActivityLine } from "../bindings/ActivityLine";
+import type { FilePreview } from "../bindings/FilePreview";
+import type { HotFolderForm } from "../bindings/HotFolderForm";
+import type { HotFoldersView } from "../bindings/HotFoldersView";
 import type { InstrumentPage } from "../bindings/InstrumentPage";
 import type { InstrumentView } from "../bindings/InstrumentView";
 import type { ListFilters } from "../bindings/ListFilters";
@@ -17,6 +21,10 @@ import type { SyncView } from "../bindings/SyncView";
 import type { UiError } from "../bindings/UiError";
 
 export type {
+  ActivityLine,
+  FilePreview,
+  HotFolderForm,
+  HotFoldersView,
   AppInfo,
   ConflictView,
   Dashboard,
@@ -63,12 +71,28 @@ export const api = {
   resolveConflict: (id: number, take: "local" | "server" | null, value: string | null) =>
     invoke<ConflictView[]>("resolve_conflict", { id, take, value }),
   /** The system's file dialog; the path comes back only if the person chose one. */
-  choosePath: (purpose: "backup" | "restore" | "data_dir") =>
+  choosePath: (purpose: "backup" | "restore" | "data_dir" | "hot_folder" | "hot_sample") =>
     invoke<string | null>("choose_path", { purpose }),
   backup: (file: string) => invoke<string>("backup", { file }),
   restore: (file: string) => invoke<string>("restore", { file }),
   setDataDir: (dir: string) => invoke<AppInfo>("set_data_dir", { dir }),
+  hotFolders: () => invoke<HotFoldersView>("hot_folders"),
+  /** `folder` as the file dialog returned it (choosePath("hot_folder")). */
+  addHotFolder: (folder: string, form: HotFolderForm) =>
+    invoke<HotFoldersView>("add_hot_folder", { folder, form }),
+  updateHotFolder: (folder: string, form: HotFolderForm) =>
+    invoke<HotFoldersView>("update_hot_folder", { folder, form }),
+  removeHotFolder: (folder: string) => invoke<HotFoldersView>("remove_hot_folder", { folder }),
+  startHotFolders: () => invoke<HotFoldersView>("start_hot_folders"),
+  stopHotFolders: () => invoke<HotFoldersView>("stop_hot_folders"),
+  /** `file` from choosePath("hot_sample") the first time, then null to read it again. */
+  previewHotFile: (file: string | null, form: HotFolderForm) =>
+    invoke<FilePreview>("preview_hot_file", { file, form }),
 };
+
+export function onHotFolderActivity(f: (line: ActivityLine) => void): Promise<UnlistenFn> {
+  return listen<ActivityLine>("hot-folder-activity", (e) => f(e.payload));
+}
 
 export function onSyncProgress(f: (p: SyncProgressView) => void): Promise<UnlistenFn> {
   return listen<SyncProgressView>("sync-progress", (e) => f(e.payload));

@@ -12,6 +12,7 @@ export type Screen =
   | { name: "edit"; identifier: string }
   | { name: "sync" }
   | { name: "printing" }
+  | { name: "hotfolders" }
   | { name: "settings" };
 
 export function emptyQuery(): ListQuery {

@@ -13,3 +13,6 @@ dialog-backup-title = Save a backup of the data
 dialog-restore-title = Choose the backup to restore
 dialog-backup-filter = IDStation backup
 dialog-data-dir-title = Choose the data folder
+dialog-hot-folder-title = Choose a folder to watch for files to import
+dialog-hot-sample-title = Choose a sample file to check its columns
+dialog-hot-sample-filter = Tables (CSV, Excel, JSON)

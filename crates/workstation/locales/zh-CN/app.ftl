@@ -14,3 +14,6 @@ dialog-backup-title = 保存数据备份
 dialog-restore-title = 选择要恢复的备份
 dialog-backup-filter = IDStation 备份
 dialog-data-dir-title = 选择数据文件夹
+dialog-hot-folder-title = 选择要监视导入文件的文件夹
+dialog-hot-sample-title = 选择一个样本文件以检查各列
+dialog-hot-sample-filter = 表格（CSV、Excel、JSON）

@@ -1,0 +1,172 @@
+// Hot folders in the real app: a fake TSPL label printer (a TCP listener in this process), a
+// folder chosen in the system's real file dialog (GTK, typed into with xdotool as a person
+// would), a CSV dropped into it, its rows registered and their labels printed; a bad file
+// shown as an error, never as a success.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { byTest, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
+
+function fakePrinter() {
+  const received = [];
+  const server = net.createServer((sock) => {
+    const chunks = [];
+    sock.on("data", (d) => {
+      // TSC status query: one byte back, 0 = ready.
+      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) sock.write(Buffer.from([0]));
+      else chunks.push(d);
+    });
+    sock.on("end", () => {
+      if (chunks.length) received.push(Buffer.concat(chunks));
+      sock.end();
+    });
+    sock.on("error", () => {});
+  });
+  return new Promise((res) =>
+    server.listen(0, "127.0.0.1", () => res({ port: server.address().port, received, close: () => server.close() })),
+  );
+}
+
+/** Types `path` into the file dialog that the app opened and accepts it, as a person would. */
+async function chooseInFileDialog(path) {
+  const xdo = (...args) => execFileSync("xdotool", args, { encoding: "utf8" }).trim();
+  let win = "";
+  for (let i = 0; i < 100 && !win; i++) {
+    try {
+      win = xdo("search", "--onlyvisible", "--name", "选择要监视导入文件的文件夹").split("\n")[0];
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  assert.ok(win, "the file dialog opened");
+  xdo("windowfocus", "--sync", win);
+  // Ctrl+L opens the location entry; the path, then Enter, chooses the folder.
+  xdo("key", "--clearmodifiers", "ctrl+l");
+  xdo("type", "--delay", "5", path + "/");
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 3; i++) {
+    try {
+      xdo("search", "--onlyvisible", "--name", "选择要监视导入文件的文件夹");
+    } catch {
+      return; // closed: chosen
+    }
+    xdo("windowfocus", "--sync", win);
+    xdo("key", "Return");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe("hot folders", { timeout: 240000 }, () => {
+  let app, browser, printer;
+  const dir = tempDir("hot");
+  // ASCII: xdotool types it into the dialog key by key.
+  const inbox = join(dir, "lims-export");
+  mkdirSync(inbox);
+
+  before(async () => {
+    printer = await fakePrinter();
+    app = await launchApp(dir);
+    browser = app.browser;
+  });
+
+  after(async () => {
+    await app?.close();
+    printer?.close();
+  });
+
+  it("sets up a folder chosen in the file dialog, with labels on a printer", async () => {
+    await (await byTest(browser, "nav-printing")).click();
+    await typeInto(browser, "printer-name", "tsc");
+    await (await byTest(browser, "printer-language")).selectByAttribute("value", "tspl");
+    await typeInto(browser, "printer-uri", `tcp://127.0.0.1:${printer.port}`);
+    await typeInto(browser, "printer-media", "50x30");
+    await (await byTest(browser, "printer-add")).click();
+    await (await byTest(browser, "printers")).waitForDisplayed({ timeout: 10000 });
+
+    await (await byTest(browser, "nav-hotfolders")).click();
+    await (await byTest(browser, "hot-none")).waitForDisplayed({ timeout: 10000 });
+    await shot(browser, "30-hotfolders-empty");
+    await (await byTest(browser, "hot-add")).click();
+    await chooseInFileDialog(inbox);
+    const path = await byTest(browser, "hot-form-path");
+    await path.waitForDisplayed({ timeout: 15000 });
+    assert.match(await path.getText(), /lims-export/);
+    await (await byTest(browser, "hot-template")).selectByAttribute("value", "identifier");
+    await (await byTest(browser, "hot-printer")).waitForDisplayed({ timeout: 5000 });
+    assert.equal(await (await byTest(browser, "hot-printer")).getValue(), "tsc");
+    await shot(browser, "31-hotfolders-form");
+    await (await byTest(browser, "hot-save")).click();
+    const state = await byTest(browser, "hot-state");
+    await browser.waitUntil(async () => (await state.getAttribute("data-running")) === "true", {
+      timeout: 15000,
+      timeoutMsg: "not watching",
+    });
+    assert.match(await (await byTest(browser, "hot-folders")).getText(), /tsc/);
+  });
+
+  it("imports a dropped file, prints its labels, and shows a bad file as an error", async () => {
+    writeFileSync(
+      join(inbox, "送检单.csv"),
+      "标识,名称,型号\n88.118.8/HOT-1,数字压力计,DPI-620\n88.118.8/HOT-2,电子天平,XS205\n",
+    );
+    writeFileSync(join(inbox, "坏.csv"), "标识,名称\n88.118.8/HOT-3,\n");
+    const list = await byTest(browser, "hot-activity");
+    await list.waitForDisplayed({ timeout: 30000 });
+    await browser.waitUntil(
+      async () => {
+        const tones = await browser.$$(`[data-testid="hot-activity"] li`).map((li) => li.getAttribute("data-tone"));
+        return tones.includes("error") && tones.filter((t) => t === "ok").length >= 2;
+      },
+      { timeout: 60000, timeoutMsg: "the files were not both handled" },
+    );
+    const text = await list.getText();
+    assert.match(text, /送检单\.csv：已导入 2 行/);
+    assert.match(text, /已在 tsc 打印 2 张标签/);
+    const bad = await browser.$(`[data-testid="hot-activity"] li[data-tone="error"]`);
+    assert.match(await bad.getText(), /坏\.csv：已拒绝/);
+    await shot(browser, "32-hotfolders-activity");
+    await browser.waitUntil(async () => printer.received.length >= 2, { timeout: 10000, timeoutMsg: "no labels" });
+    assert.match(printer.received[0].toString("latin1"), /PRINT/);
+    assert.ok(existsSync(join(inbox, "error", "坏.csv")), "the bad file is in error/");
+    const archived = readdirSync(join(inbox, "archive")).flatMap((d) => readdirSync(join(inbox, "archive", d)));
+    assert.deepEqual(archived, ["送检单.csv"]);
+
+    // The rows are instruments now.
+    await (await byTest(browser, "nav-dashboard")).click();
+    await typeInto(browser, "scan-input", "88.118.8/HOT-2");
+    await browser.keys("Enter");
+    const name = await byTest(browser, "detail-name");
+    await name.waitForDisplayed({ timeout: 10000 });
+    assert.match(await name.getText(), /电子天平/);
+  });
+
+  it("asks in its own dialog before it stops watching a folder", async () => {
+    await (await byTest(browser, "nav-settings")).click();
+    await (await byTest(browser, "lang-en")).click();
+    await (await byTest(browser, "nav-hotfolders")).click();
+    await (await byTest(browser, "hot-remove")).click();
+    const dialog = await byTest(browser, "confirm-dialog");
+    await dialog.waitForDisplayed({ timeout: 5000 });
+    assert.match(await dialog.getText(), /Stop watching this folder\?/);
+    await browser.setWindowSize(1024, 768);
+    await browser.waitUntil(async () => (await browser.execute(() => window.innerWidth)) <= 1024, {
+      timeout: 5000,
+      timeoutMsg: "the window did not shrink",
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing wider than the window: the header and the screen fit at 1024 px in English.
+    assert.ok(
+      await browser.execute(() => document.documentElement.scrollWidth <= window.innerWidth),
+      "the page is wider than the window",
+    );
+    await shot(browser, "33-hotfolders-remove-en-1024");
+    await (await byTest(browser, "confirm-ok")).click();
+    await shot(browser, "34-hotfolders-removed-en-1024");
+    await (await byTest(browser, "hot-none")).waitForDisplayed({ timeout: 10000 });
+    assert.equal(await (await byTest(browser, "hot-state")).getAttribute("data-running"), "false");
+    await browser.setWindowSize(1280, 800);
+  });
+});
