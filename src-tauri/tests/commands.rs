@@ -357,6 +357,10 @@ fn a_hot_folder_chosen_in_the_dialog_is_watched_and_reports_what_it_did() {
         "{refused}"
     );
     assert_eq!(app.ok("app_info", json!({}))["instruments"], 2);
+    assert_eq!(
+        v["counts"],
+        json!({"filesImported": 1, "rowsImported": 2, "filesRefused": 1, "labelsPrinted": 0})
+    );
 
     // The screen follows the language; what happened is said again in it.
     app.ok("set_lang", json!({"lang": "en"}));

@@ -127,6 +127,11 @@ describe("hot folders", { timeout: 240000 }, () => {
     assert.match(text, /已在 tsc 打印 2 张标签/);
     const bad = await browser.$(`[data-testid="hot-activity"] li[data-tone="error"]`);
     assert.match(await bad.getText(), /坏\.csv：已拒绝/);
+    await browser.waitUntil(async () => /打印标签 2 张/.test(await (await byTest(browser, "hot-counts")).getText()), {
+      timeout: 10000,
+      timeoutMsg: "counts",
+    });
+    assert.match(await (await byTest(browser, "hot-counts")).getText(), /导入 1 个文件（2 行），拒绝 1 个文件/);
     await shot(browser, "32-hotfolders-activity");
     await browser.waitUntil(async () => printer.received.length >= 2, { timeout: 10000, timeoutMsg: "no labels" });
     assert.match(printer.received[0].toString("latin1"), /PRINT/);

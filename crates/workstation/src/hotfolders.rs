@@ -132,6 +132,35 @@ pub struct HotFoldersView {
     pub start_error: Option<String>,
     /// Newest first.
     pub activity: Vec<ActivityLine>,
+    /// What the activity list holds, counted: files imported and their rows, files refused,
+    /// labels printed.
+    pub counts: ActivityCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityCounts {
+    pub files_imported: u32,
+    pub rows_imported: u32,
+    pub files_refused: u32,
+    pub labels_printed: u32,
+}
+
+impl ActivityCounts {
+    fn add(mut self, a: &Activity) -> ActivityCounts {
+        match a {
+            Activity::Folder(Event::Imported { rows, .. }) => {
+                self.files_imported += 1;
+                self.rows_imported += u32::try_from(*rows).unwrap_or(u32::MAX);
+            }
+            Activity::Folder(Event::Refused { .. }) => self.files_refused += 1,
+            Activity::Labels(LabelsEvent::Labels { printed, .. }) => {
+                self.labels_printed += u32::try_from(*printed).unwrap_or(u32::MAX);
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 /// The screen from the settings, whether the watcher runs and what it did (oldest first in
@@ -166,6 +195,9 @@ pub fn hot_folders_view(
             .rev()
             .filter_map(|(at, a)| activity_line(*at, a, lang))
             .collect(),
+        counts: log
+            .iter()
+            .fold(ActivityCounts::default(), |c, (_, a)| c.add(a)),
     }
 }
 

@@ -36,8 +36,8 @@ use serde::Serialize;
 pub use error::{FolderProblem, ImportProblem, ImportRow, Result, WsError};
 pub use hotfolders::{
     activity_line, describe_activity, describe_folder, describe_problem, hot_folders_view,
-    Activity, ActivityLine, FilePreview, HotFolderForm, HotFolderView, HotFoldersView, LabelsEvent,
-    PreviewColumn, Tone, HOT_FOLDERS_FILE,
+    Activity, ActivityCounts, ActivityLine, FilePreview, HotFolderForm, HotFolderView,
+    HotFoldersView, LabelsEvent, PreviewColumn, Tone, HOT_FOLDERS_FILE,
 };
 // The hot folders' own types that use cases take and give.
 pub use i18n::Lang;

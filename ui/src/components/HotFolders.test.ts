@@ -8,7 +8,7 @@ afterEach(() => {
   clearMocks();
 });
 
-const empty = { folders: [], running: false, startError: null, activity: [] };
+const empty = { folders: [], running: false, startError: null, activity: [], counts: { filesImported: 0, rowsImported: 0, filesRefused: 0, labelsPrinted: 0 } };
 const form = { update: false, poll: false, labelTemplate: null, printer: null, mapping: {} };
 const zebra = { name: "zebra", language: "zpl", dpi: 203, offset_x_mm: 0, offset_y_mm: 0, media_width_mm: 50, media_height_mm: 30, transport: { kind: "tcp", host: "10.0.0.5", port: 9100 } };
 const identifier = { name: "identifier", title: "标识标签", builtin: true, width_mm: 50, height_mm: 30 };
@@ -103,6 +103,7 @@ describe("hot folders screen", () => {
           ...empty,
           running: true,
           folders: [{ path: "/srv/lims", form, summary: "登记新仪器" }],
+          counts: { filesImported: 1, rowsImported: 2, filesRefused: 1, labelsPrinted: 0 },
           activity: [
             { at: "10:00:02", tone: "warn", text: "a.csv：已在 zebra 打印 0 张标签，2 张等待打印机，0 张失败" },
             { at: "10:00:01", tone: "error", text: "b.csv：已拒绝" },
@@ -114,5 +115,6 @@ describe("hot folders screen", () => {
     const list = await screen.findByTestId("hot-activity");
     const tones = [...list.querySelectorAll("li")].map((li) => li.dataset.tone);
     expect(tones).toEqual(["warn", "error", "ok"]);
+    expect(screen.getByTestId("hot-counts").textContent).toContain("导入 1 个文件（2 行），拒绝 1 个文件");
   });
 });
