@@ -159,6 +159,20 @@ fn wrong_passwords_lock_an_account_until_the_operator_unlocks_it() {
             .expect("huge"),
     );
     assert_eq!(status, 413, "a megabyte of user name is not read");
+    // The rest of it was never read, so the connection closes and says so (a client that
+    // pooled it would fail its next request on the closed socket).
+    let resp = c
+        .post(node.url("/api/v1/login"))
+        .json(&json!({"username": "u".repeat(1 << 20), "password": "x"}))
+        .send()
+        .expect("huge");
+    assert_eq!(resp.status(), 413);
+    assert_eq!(
+        resp.headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     assert_eq!(audit_entries(&data_dir), before, "nothing was written");
 
     let started = std::time::Instant::now();

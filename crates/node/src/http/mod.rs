@@ -128,9 +128,25 @@ pub fn router(state: AppState) -> Router {
         // Phone scans: every other path. Static routes take precedence over the catch-all.
         .route("/{*scanned}", get(resolver::resolve))
         .layer(DefaultBodyLimit::max(body_limit::SMALL))
+        .layer(axum::middleware::map_response(close_after_unread_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             monitor::observe,
         ))
         .with_state(state)
+}
+
+/// A body refused as too large was not read to its end, so the connection cannot carry another
+/// request: say so. Without the header a client puts the connection back in its pool and its
+/// next request fails on the closed socket (seen with reqwest).
+async fn close_after_unread_body(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
