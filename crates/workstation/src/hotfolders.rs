@@ -4,7 +4,7 @@
 //! validating, importing and moving files is `idstation_hotfolder`'s.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -442,14 +442,7 @@ impl Workstation {
         let mut folder = FolderConfig::new(path.parent().unwrap_or(path));
         form.apply(&mut folder);
         let settings = folder.import;
-        let io = |source| WsError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file = file_name(path);
         let refused = |problems: Vec<Problem>| FilePreview {
             file: file.clone(),
             columns: vec![],
@@ -457,19 +450,10 @@ impl Workstation {
             total_rows: 0,
             problems: problems.iter().map(|p| describe_problem(p, lang)).collect(),
         };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > settings.max_file_bytes {
-            return Ok(refused(vec![Problem {
-                row: 0,
-                column: None,
-                value: None,
-                reason: Reason::TooLarge {
-                    bytes: size,
-                    max: settings.max_file_bytes,
-                },
-            }]));
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = match read_bounded(path, settings.max_file_bytes)? {
+            Ok(bytes) => bytes,
+            Err(too_large) => return Ok(refused(vec![too_large])),
+        };
         let p = match idstation_hotfolder::preview(
             &bytes,
             &file,
@@ -514,30 +498,16 @@ impl Workstation {
         progress: &mut dyn FnMut(Stage, usize, usize),
     ) -> Result<Verdict> {
         settings.check(&self.template)?;
-        let io = |source| WsError::Io {
-            path: path.to_path_buf(),
-            source,
+        let bytes = match read_bounded(path, settings.max_file_bytes)? {
+            Ok(bytes) => bytes,
+            Err(too_large) => {
+                return Ok(Verdict::Refused {
+                    problems: vec![too_large],
+                    rows: 0,
+                })
+            }
         };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > settings.max_file_bytes {
-            return Ok(Verdict::Refused {
-                problems: vec![Problem {
-                    row: 0,
-                    column: None,
-                    value: None,
-                    reason: Reason::TooLarge {
-                        bytes: size,
-                        max: settings.max_file_bytes,
-                    },
-                }],
-                rows: 0,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file_name = file_name(path);
         let folder = path
             .parent()
             .map(|p| p.display().to_string())
@@ -555,6 +525,39 @@ impl Workstation {
             progress,
         )?)
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A file a person named, read whole, or the problem that it is over `max` bytes. Read through
+/// the bound, so a file that grows after its size was looked at is refused all the same.
+fn read_bounded(path: &Path, max: u64) -> Result<std::result::Result<Vec<u8>, Problem>> {
+    let io = |source| WsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let mut bytes = Vec::new();
+    if size <= max {
+        file.take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    }
+    let seen = size.max(bytes.len() as u64);
+    if seen > max {
+        return Ok(Err(Problem {
+            row: 0,
+            column: None,
+            value: None,
+            reason: Reason::TooLarge { bytes: seen, max },
+        }));
+    }
+    Ok(Ok(bytes))
 }
 
 /// After an imported file: one label a row on the folder's printer, in file order.
