@@ -29,6 +29,30 @@ export function freePort() {
   });
 }
 
+/**
+ * A TSPL label printer on a free loopback port: answers the TSC status query "ready" and keeps
+ * the bytes of every job it is sent (`received`).
+ */
+export function fakePrinter() {
+  const received = [];
+  const server = createServer((sock) => {
+    const chunks = [];
+    sock.on("data", (d) => {
+      // TSC status query: one byte back, 0 = ready.
+      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) sock.write(Buffer.from([0]));
+      else chunks.push(d);
+    });
+    sock.on("end", () => {
+      if (chunks.length) received.push(Buffer.concat(chunks));
+      sock.end();
+    });
+    sock.on("error", () => {});
+  });
+  return new Promise((res) =>
+    server.listen(0, "127.0.0.1", () => res({ port: server.address().port, received, close: () => server.close() })),
+  );
+}
+
 export function tempDir(name) {
   return mkdtempSync(join(tmpdir(), `idstation-e2e-${name}-`));
 }
@@ -188,4 +212,17 @@ export async function typeInto(browser, id, text) {
     );
   }
   return el;
+}
+
+/** Adds the fake printer on the printing screen, as a person would; the printers table. */
+export async function addTsplPrinter(browser, name, port) {
+  await (await byTest(browser, "nav-printing")).click();
+  await typeInto(browser, "printer-name", name);
+  await (await byTest(browser, "printer-language")).selectByAttribute("value", "tspl");
+  await typeInto(browser, "printer-uri", `tcp://127.0.0.1:${port}`);
+  await typeInto(browser, "printer-media", "50x30");
+  await (await byTest(browser, "printer-add")).click();
+  const table = await byTest(browser, "printers");
+  await table.waitForDisplayed({ timeout: 10000 });
+  return table;
 }

@@ -6,29 +6,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
-import { byTest, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
-
-function fakePrinter() {
-  const received = [];
-  const server = net.createServer((sock) => {
-    const chunks = [];
-    sock.on("data", (d) => {
-      // TSC status query: one byte back, 0 = ready.
-      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) sock.write(Buffer.from([0]));
-      else chunks.push(d);
-    });
-    sock.on("end", () => {
-      if (chunks.length) received.push(Buffer.concat(chunks));
-      sock.end();
-    });
-    sock.on("error", () => {});
-  });
-  return new Promise((res) =>
-    server.listen(0, "127.0.0.1", () => res({ port: server.address().port, received, close: () => server.close() })),
-  );
-}
+import { addTsplPrinter, byTest, fakePrinter, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
 
 /** Types `path` into the file dialog that the app opened and accepts it, as a person would. */
 async function chooseInFileDialog(path) {
@@ -78,13 +57,7 @@ describe("hot folders", { timeout: 240000 }, () => {
   });
 
   it("sets up a folder chosen in the file dialog, with labels on a printer", async () => {
-    await (await byTest(browser, "nav-printing")).click();
-    await typeInto(browser, "printer-name", "tsc");
-    await (await byTest(browser, "printer-language")).selectByAttribute("value", "tspl");
-    await typeInto(browser, "printer-uri", `tcp://127.0.0.1:${printer.port}`);
-    await typeInto(browser, "printer-media", "50x30");
-    await (await byTest(browser, "printer-add")).click();
-    await (await byTest(browser, "printers")).waitForDisplayed({ timeout: 10000 });
+    await addTsplPrinter(browser, "tsc", printer.port);
 
     await (await byTest(browser, "nav-hotfolders")).click();
     await (await byTest(browser, "hot-none")).waitForDisplayed({ timeout: 10000 });

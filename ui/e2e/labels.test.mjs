@@ -3,30 +3,9 @@
 // a label previewed and printed from the record detail; the job done and the bytes arrived.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
-import { byTest, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
+import { addTsplPrinter, byTest, fakePrinter, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
 
 const ID = "88.118.8/LBL-0001";
-
-function fakePrinter() {
-  const received = [];
-  const server = net.createServer((sock) => {
-    const chunks = [];
-    sock.on("data", (d) => {
-      // TSC status query: one byte back, 0 = ready.
-      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) sock.write(Buffer.from([0]));
-      else chunks.push(d);
-    });
-    sock.on("end", () => {
-      if (chunks.length) received.push(Buffer.concat(chunks));
-      sock.end();
-    });
-    sock.on("error", () => {});
-  });
-  return new Promise((res) =>
-    server.listen(0, "127.0.0.1", () => res({ port: server.address().port, received, close: () => server.close() })),
-  );
-}
 
 describe("label printing", { timeout: 180000 }, () => {
   let app, browser, printer;
@@ -44,14 +23,7 @@ describe("label printing", { timeout: 180000 }, () => {
   });
 
   it("adds a printer on the printing screen", async () => {
-    await (await byTest(browser, "nav-printing")).click();
-    await typeInto(browser, "printer-name", "tsc");
-    await (await byTest(browser, "printer-language")).selectByAttribute("value", "tspl");
-    await typeInto(browser, "printer-uri", `tcp://127.0.0.1:${printer.port}`);
-    await typeInto(browser, "printer-media", "50x30");
-    await (await byTest(browser, "printer-add")).click();
-    const table = await byTest(browser, "printers");
-    await table.waitForDisplayed({ timeout: 10000 });
+    const table = await addTsplPrinter(browser, "tsc", printer.port);
     assert.match(await table.getText(), /tsc/);
     await shot(browser, "20-printing-printers");
   });
