@@ -85,8 +85,10 @@ pub fn import_bytes(
     let template: MetadataTemplate = store.active_template()?;
     // A row someone changed or registered meanwhile is found when the file is validated again.
     for _ in 0..3 {
-        let planned = plan(store, &table, settings, &template, &mut |d, t| {
-            progress(Stage::Validating, d, t)
+        let planned = store.read_snapshot(|store| {
+            plan(store, &table, settings, &template, &mut |d, t| {
+                progress(Stage::Validating, d, t)
+            })
         })?;
         let plan = match planned {
             Planned::Refused(problems) => return refused(problems, table.rows.len()),

@@ -188,6 +188,7 @@ impl HotFolders {
             pending: HashMap::new(),
             stuck: HashMap::new(),
             next_scan: Vec::new(),
+            index_backlog: false,
             _locks: locks,
         };
         let handle = std::thread::Builder::new()
@@ -352,8 +353,13 @@ struct Worker {
     /// Refused files that could not be moved: left alone while their stamp stays the same.
     stuck: HashMap<(usize, OsString), Stamp>,
     next_scan: Vec<Instant>,
+    /// A bulk file's rows still wait for the search index (`Store::index_pending`).
+    index_backlog: bool,
     _locks: Vec<File>,
 }
+
+/// Rows moved into the search index between two looks at the folders (about 80 ms).
+const INDEX_CHUNK_ROWS: usize = 5000;
 
 impl Worker {
     fn tick(&self) -> Duration {
@@ -386,8 +392,15 @@ impl Worker {
                 .push(now + Self::rescan_every(&self.folders[i]));
         }
         let tick = self.tick();
+        self.index_backlog = self.store.pending_index_rows().is_ok_and(|n| n > 0);
         while !self.stop.load(Ordering::SeqCst) {
-            match self.rx.recv_timeout(tick) {
+            // With index work left, look at the folders and go straight back to it.
+            let wait = if self.index_backlog {
+                Duration::ZERO
+            } else {
+                tick
+            };
+            match self.rx.recv_timeout(wait) {
                 Ok(msg) => {
                     if !self.handle(msg) {
                         break;
@@ -410,8 +423,33 @@ impl Worker {
                 }
             }
             self.take_ready();
+            if self.index_backlog {
+                self.index_chunk();
+            }
         }
         (self.on_event)(Event::Stopped);
+    }
+
+    /// Moves one chunk of a bulk file's rows into the search index, between files: the file was
+    /// reported imported at its commit, and search finds its rows meanwhile, only more slowly.
+    fn index_chunk(&mut self) {
+        match self.store.index_pending(INDEX_CHUNK_ROWS) {
+            Ok(left) => self.index_backlog = left > 0,
+            Err(e) => {
+                // Left for the next imported file, or the next start, to try again.
+                self.index_backlog = false;
+                (self.on_event)(Event::Failed {
+                    folder: self
+                        .folders
+                        .first()
+                        .map(|f| f.path.clone())
+                        .unwrap_or_default(),
+                    file: None,
+                    message: e.to_string(),
+                    retry_ms: 0,
+                });
+            }
+        }
     }
 
     fn handle(&mut self, msg: Msg) -> bool {
@@ -556,6 +594,7 @@ impl Worker {
                         self.stuck.insert(key.clone(), p.stamp);
                     }
                 }
+                self.index_backlog |= matches!(outcome, Outcome::Imported { .. });
                 // The file's own event first, then what follows from it (its labels).
                 (self.on_event)(outcome_event(&folder.path, file, &outcome));
                 if let Some(after) = &mut self.options.after_file {

@@ -225,6 +225,55 @@ fn a_polling_folder_takes_files_without_file_system_events() {
     assert_eq!(f.store().count_instruments().expect("count"), 3);
 }
 
+/// A bulk file is reported imported at its commit, before its rows are in the search index;
+/// the watcher then indexes them between looks at the folder, and a watcher started over a
+/// queue left by a crash finishes it.
+#[test]
+fn a_bulk_file_s_rows_are_indexed_after_it_is_reported() {
+    let f = fixture();
+    let events = Events::default();
+    let w = start(&f, folder(&f, WatchMode::Event), &events);
+    std::fs::write(
+        f.inbox.join("bulk.csv"),
+        csv(&HEADINGS, &rows("BK", 12_000)),
+    )
+    .expect("bulk");
+    events.wait("the bulk file", |e| imported(e, "bulk.csv") == [12_000]);
+    let reader = f.store();
+    wait_until("the index queue drained", || {
+        reader.pending_index_rows().expect("pending") == 0
+    });
+    let hits = reader.search("BK-11999", 5).expect("search").hits;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    w.stop().expect("stop");
+
+    // A queue left behind (as by a crash before the watcher moved it) is drained at start.
+    let mut store = f.store();
+    let batch: Vec<_> = rows("LEFT", 1500)
+        .iter()
+        .map(|r| {
+            idstation_model::InstrumentInput {
+                identifier: Some(r[0].clone()),
+                name: Some(r[1].clone()),
+                ..Default::default()
+            }
+            .validate(&store.active_template().expect("template"))
+            .expect("valid")
+        })
+        .collect();
+    store
+        .import_instruments("测试", &batch, &mut |_, _| {})
+        .expect("import");
+    assert_eq!(store.pending_index_rows().expect("pending"), 1500);
+    let events = Events::default();
+    let w = start(&f, folder(&f, WatchMode::Event), &events);
+    wait_until("the queue left behind drained", || {
+        reader.pending_index_rows().expect("pending") == 0
+    });
+    w.stop().expect("stop");
+    assert_eq!(reader.search("LEFT-1499", 5).expect("search").hits.len(), 1);
+}
+
 #[test]
 fn the_same_content_is_not_imported_twice_even_after_a_restart_or_a_crash_before_the_move() {
     let f = fixture();

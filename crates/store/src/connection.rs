@@ -197,4 +197,21 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// Runs `read` inside one read transaction: every lookup sees the same snapshot, and a long
+    /// run of them (validating a 100k-row file) takes the database's shared lock once instead of
+    /// once per query, which was a third of the validation's time.
+    pub fn read_snapshot<T, E: From<StoreError>>(
+        &self,
+        read: impl FnOnce(&Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let out = read(self);
+        // Committed, not rolled back: a read-only transaction commits as a no-op.
+        snapshot.commit().map_err(StoreError::from)?;
+        out
+    }
 }

@@ -8,8 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::clock::now;
-use crate::instruments::{insert_row, update_in_tx};
-use crate::search::{set_automerge, BULK_ROWS};
+use crate::instruments::{insert_rows, update_in_tx};
+use crate::search::Indexing;
+use crate::write::bulk_write;
 use crate::{audit, Result, Store, StoreError};
 
 /// One file's rows, validated as a whole by the caller, to write together.
@@ -85,95 +86,93 @@ impl Store {
         file: &FileImport<'_>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportedFile> {
-        let tx = Self::write_tx(&mut self.conn)?;
-        if ledger_row(&tx, file.sha256)?.is_some() {
-            return Err(StoreError::AlreadyImported(file.sha256.to_string()));
-        }
-        let mut chain = audit::Chain::load(&tx)?;
-        let total = file.register.len() + file.update.len();
-        let bulk = total >= BULK_ROWS;
-        if bulk {
-            set_automerge(&tx, 0)?;
-        }
-        let mut done = 0;
-        let mut tick = |done: usize| {
-            if done.is_multiple_of(1000) {
-                progress(done, total);
+        let clock = &self.clock;
+        let rows = file.register.len() + file.update.len();
+        bulk_write(&mut self.conn, rows, |conn| {
+            let tx = Self::write_tx(conn)?;
+            if ledger_row(&tx, file.sha256)?.is_some() {
+                return Err(StoreError::AlreadyImported(file.sha256.to_string()));
             }
-        };
-        for inst in file.register {
-            insert_row(&self.clock, &tx, &mut chain, actor, inst, true)?;
-            done += 1;
-            tick(done);
-        }
-        let (mut updated, mut unchanged) = (0, 0);
-        for (inst, version) in file.update {
-            if update_in_tx(
-                &self.clock,
+            let mut chain = audit::Chain::load(&tx)?;
+            let total = file.register.len() + file.update.len();
+            // A bulk file leaves its index text queued for `index_pending` (see `search`).
+            let indexing = Indexing::for_batch(file.register.len());
+            let mut done = 0;
+            let mut tick = |done: usize| {
+                if done.is_multiple_of(1000) {
+                    progress(done, total);
+                }
+            };
+            insert_rows(
+                clock,
                 &tx,
                 &mut chain,
                 actor,
-                "edit",
-                inst,
-                Some(*version),
-            )? {
-                updated += 1;
-            } else {
-                unchanged += 1;
+                file.register,
+                indexing,
+                &mut |d| {
+                    done = d;
+                    tick(d);
+                },
+            )?;
+            let (mut updated, mut unchanged) = (0, 0);
+            for (inst, version) in file.update {
+                if update_in_tx(clock, &tx, &mut chain, actor, "edit", inst, Some(*version))? {
+                    updated += 1;
+                } else {
+                    unchanged += 1;
+                }
+                done += 1;
+                tick(done);
             }
-            done += 1;
-            tick(done);
-        }
-        let record = ImportedFile {
-            sha256: file.sha256.to_string(),
-            file_name: file.file_name.to_string(),
-            folder: file.folder.to_string(),
-            action: file.action.to_string(),
-            rows: total as i64,
-            registered: file.register.len() as i64,
-            updated,
-            unchanged,
-            actor: actor.to_string(),
-            imported_at: now(),
-        };
-        tx.prepare_cached(&format!(
-            "INSERT INTO imported_files ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        ))?
-        .execute(params![
-            record.sha256,
-            record.file_name,
-            record.folder,
-            record.action,
-            record.rows,
-            record.registered,
-            record.updated,
-            record.unchanged,
-            record.actor,
-            record.imported_at
-        ])?;
-        // The file itself is audited too: who imported what, even when every row was unchanged.
-        let after = serde_json::to_string(&record)?;
-        chain.append(
-            &tx,
-            &audit::NewEntry {
-                at: &record.imported_at,
-                actor,
-                action: "import_file",
-                entity: "file",
-                entity_id: &record.sha256,
-                op_id: None,
-                payload_sha256: None,
-                before: None,
-                after: Some(&after),
-            },
-        )?;
-        chain.save(&tx)?;
-        if bulk {
-            set_automerge(&tx, 4)?;
-        }
-        tx.commit()?;
-        progress(total, total);
-        Ok(record)
+            let record = ImportedFile {
+                sha256: file.sha256.to_string(),
+                file_name: file.file_name.to_string(),
+                folder: file.folder.to_string(),
+                action: file.action.to_string(),
+                rows: total as i64,
+                registered: file.register.len() as i64,
+                updated,
+                unchanged,
+                actor: actor.to_string(),
+                imported_at: now(),
+            };
+            tx.prepare_cached(&format!(
+                "INSERT INTO imported_files ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))?
+            .execute(params![
+                record.sha256,
+                record.file_name,
+                record.folder,
+                record.action,
+                record.rows,
+                record.registered,
+                record.updated,
+                record.unchanged,
+                record.actor,
+                record.imported_at
+            ])?;
+            // The file itself is audited too: who imported what, even when every row was unchanged.
+            let after = serde_json::to_string(&record)?;
+            chain.append(
+                &tx,
+                &audit::NewEntry {
+                    at: &record.imported_at,
+                    actor,
+                    action: "import_file",
+                    entity: "file",
+                    entity_id: &record.sha256,
+                    op_id: None,
+                    payload_sha256: None,
+                    before: None,
+                    after: Some(&after),
+                },
+            )?;
+            chain.save(&tx)?;
+            tx.commit()?;
+            progress(total, total);
+            Ok(record)
+        })
     }
 
     /// The ledger row of a file with these bytes, if one was imported.

@@ -9,7 +9,10 @@
 //!
 //! A single write queues its row's index text in `search_pending`, moved into FTS5 every
 //! `PENDING_FLUSH_ROWS` rows (one small segment instead of one per write); a search matches the
-//! queued rows in Rust with [`matches()`]. A batch import indexes directly.
+//! queued rows in Rust with [`matches()`]. A small batch indexes directly. A bulk import (from
+//! `BULK_ROWS` rows) queues its rows too and commits without indexing them, because FTS5 was
+//! about half of its time: [`Store::index_pending`] moves them in chunks after the commit, and
+//! every later single write moves a chunk as well, so the queue drains even if no one calls it.
 
 use idstation_model::Instrument;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -25,11 +28,37 @@ pub struct SearchResults {
     pub truncated: bool,
 }
 
-/// Batches at least this large index with FTS5's automatic merging switched off.
+/// Batches at least this large commit before their rows are indexed (see the module's note).
 pub(crate) const BULK_ROWS: usize = 1000;
 
 /// Pending index rows moved into FTS5 at once.
 const PENDING_FLUSH_ROWS: i64 = 64;
+
+/// The most queued rows a single write moves into FTS5 (about 30 ms): a bulk import's queue
+/// drains with use without one click paying for all of it.
+const PENDING_FLUSH_MAX: i64 = 2000;
+
+/// How a new row's text reaches the search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Indexing {
+    /// Queued; every `PENDING_FLUSH_ROWS` queued rows go into FTS5 together (single writes).
+    Queue,
+    /// Into FTS5 now (a small batch makes one segment anyway).
+    Now,
+    /// Queued without flushing, for [`Store::index_pending`] after the commit (bulk imports).
+    Defer,
+}
+
+impl Indexing {
+    /// A batch of `rows` rows: bulk ones defer their indexing.
+    pub(crate) fn for_batch(rows: usize) -> Indexing {
+        if rows >= BULK_ROWS {
+            Indexing::Defer
+        } else {
+            Indexing::Now
+        }
+    }
+}
 
 /// Builds the `uni` and `bi` column texts for `search_index`: tokens separated by single spaces,
 /// already lower-cased, so the table's `ascii` tokenizer only has to split on the spaces.
@@ -216,46 +245,90 @@ pub fn matches(terms: &[Term], uni: &str, bi: &str) -> bool {
         })
 }
 
-pub(crate) fn set_automerge(tx: &Transaction<'_>, n: i32) -> Result<()> {
-    tx.execute(
-        "INSERT INTO search_index (search_index, rank) VALUES ('automerge', ?1)",
-        [n],
-    )?;
-    Ok(())
-}
-
 impl Store {
-    /// Queues an instrument's index text; every `PENDING_FLUSH_ROWS` rows go into FTS5 together.
-    pub(crate) fn index(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
-        let (uni, bi) = ngram_columns(&inst.search_text());
+    /// Puts a new row's index text (see [`ngram_columns`]) where `how` says.
+    pub(crate) fn index_text(
+        tx: &Transaction<'_>,
+        row_id: i64,
+        uni: &str,
+        bi: &str,
+        how: Indexing,
+    ) -> Result<()> {
+        match how {
+            Indexing::Queue => {
+                Self::queue(tx, row_id, uni, bi)?;
+                Self::flush_when_due(tx)
+            }
+            Indexing::Now => {
+                tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
+                    .execute(params![row_id, uni, bi])?;
+                Ok(())
+            }
+            Indexing::Defer => Self::queue(tx, row_id, uni, bi),
+        }
+    }
+
+    fn queue(tx: &Transaction<'_>, row_id: i64, uni: &str, bi: &str) -> Result<()> {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO search_pending (row_id, uni, bi) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![row_id, uni, bi])?;
+        Ok(())
+    }
+
+    /// Queues an instrument's index text; every `PENDING_FLUSH_ROWS` rows go into FTS5 together.
+    pub(crate) fn index(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
+        let (uni, bi) = ngram_columns(&inst.search_text());
+        Self::queue(tx, row_id, &uni, &bi)?;
+        Self::flush_when_due(tx)
+    }
+
+    fn flush_when_due(tx: &Transaction<'_>) -> Result<()> {
         let pending: i64 = tx
             .prepare_cached("SELECT count(*) FROM search_pending")?
             .query_row([], |r| r.get(0))?;
         if pending >= PENDING_FLUSH_ROWS {
-            Self::flush_pending(tx)?;
+            Self::flush_pending(tx, PENDING_FLUSH_MAX)?;
         }
         Ok(())
     }
 
-    /// Indexes directly, for batches that make one large segment anyway.
-    pub(crate) fn index_now(tx: &Transaction<'_>, row_id: i64, inst: &Instrument) -> Result<()> {
-        let (uni, bi) = ngram_columns(&inst.search_text());
-        tx.prepare_cached("INSERT INTO search_index (rowid, uni, bi) VALUES (?1, ?2, ?3)")?
-            .execute(params![row_id, uni, bi])?;
+    /// Moves the oldest `max_rows` queued rows into FTS5.
+    fn flush_pending(tx: &Transaction<'_>, max_rows: i64) -> Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO search_index (rowid, uni, bi)
+                 SELECT row_id, uni, bi FROM search_pending ORDER BY row_id LIMIT ?1",
+        )?
+        .execute([max_rows])?;
+        tx.prepare_cached(
+            "DELETE FROM search_pending
+             WHERE row_id IN (SELECT row_id FROM search_pending ORDER BY row_id LIMIT ?1)",
+        )?
+        .execute([max_rows])?;
         Ok(())
     }
 
-    fn flush_pending(tx: &Transaction<'_>) -> Result<()> {
-        tx.execute_batch(
-            "INSERT INTO search_index (rowid, uni, bi)
-                 SELECT row_id, uni, bi FROM search_pending ORDER BY row_id;
-             DELETE FROM search_pending;",
-        )?;
-        Ok(())
+    /// How many rows wait for the search index (a bulk import's, until [`Store::index_pending`]
+    /// has moved them; search finds them meanwhile, only more slowly).
+    pub fn pending_index_rows(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM search_pending")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Moves up to `max_rows` queued rows into the search index in one transaction and returns
+    /// how many are still queued. Run after a bulk import, in chunks, so a search or a write from
+    /// the person never waits behind all of it.
+    pub fn index_pending(&mut self, max_rows: usize) -> Result<usize> {
+        let tx = Self::write_tx(&mut self.conn)?;
+        Self::flush_pending(&tx, max_rows.max(1) as i64)?;
+        let left: i64 = tx
+            .prepare_cached("SELECT count(*) FROM search_pending")?
+            .query_row([], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(left as usize)
     }
 
     pub(crate) fn unindex(tx: &Transaction<'_>, row_id: i64) -> Result<()> {
@@ -289,7 +362,8 @@ impl Store {
             )?
             .query_map(params![expr, limit as i64 + 1], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        // Rows not yet moved into the index (at most PENDING_FLUSH_ROWS) are matched here.
+        // Rows not yet moved into the index are matched here: a few dozen single writes, or a
+        // bulk import's rows until `index_pending` has moved them.
         let mut pending = self
             .conn
             .prepare_cached("SELECT row_id, uni, bi FROM search_pending")?;

@@ -34,6 +34,27 @@ pub(crate) struct Write<'a> {
     pub hlc: &'a str,
 }
 
+/// Runs one write of `rows` rows; a bulk one (`BULK_ROWS` and more) without the checkpoint
+/// SQLite would otherwise run inside its commit, copying the whole batch from the WAL into the
+/// database while the person waits (a tenth of a 100k-row import). The next commit runs it
+/// instead, usually the first chunk of `Store::index_pending`. The setting is put back
+/// afterwards, whatever `write` returned.
+pub(crate) fn bulk_write<T>(
+    conn: &mut Connection,
+    rows: usize,
+    write: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    if rows < crate::search::BULK_ROWS {
+        return write(conn);
+    }
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    let out = write(conn);
+    let restored = conn.pragma_update(None, "wal_autocheckpoint", 1000);
+    let out = out?;
+    restored?;
+    Ok(out)
+}
+
 impl Store {
     /// Takes the write lock up front: another process writing waits (busy timeout) instead of
     /// failing when both have read the audit head.
@@ -47,6 +68,16 @@ impl Store {
         tx: &Transaction<'_>,
         chain: &mut audit::Chain,
         w: &Write<'_>,
+    ) -> Result<()> {
+        Self::record_hashed(tx, chain, w, &audit::sha256_hex(w.payload))
+    }
+
+    /// [`Store::record`] with the payload's SHA-256 already made (hex).
+    pub(crate) fn record_hashed(
+        tx: &Transaction<'_>,
+        chain: &mut audit::Chain,
+        w: &Write<'_>,
+        payload_sha256: &str,
     ) -> Result<()> {
         let op_id = Uuid::now_v7().to_string();
         tx.prepare_cached(
@@ -71,7 +102,7 @@ impl Store {
                 entity: w.entity.as_str(),
                 entity_id: w.entity_id,
                 op_id: Some(&op_id),
-                payload_sha256: Some(&audit::sha256_hex(w.payload)),
+                payload_sha256: Some(payload_sha256),
                 before: None,
                 after: None,
             },

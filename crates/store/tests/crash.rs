@@ -75,22 +75,25 @@ fn child_writer() {
                 .expect("toggle delete");
             acks.push((n, rec.version));
         } else {
-            // A long transaction, so some kills land inside one.
-            let batch: Vec<Instrument> = (next..next + 500)
+            // A long bulk transaction, so some kills land inside one; its rows wait for the
+            // search index until the chunks below move them (kills land there too).
+            let batch: Vec<Instrument> = (next..next + 1200)
                 .map(|n| instrument(n, "批量导入压力表"))
                 .collect();
             store
                 .import_instruments("crash", &batch, &mut |_, _| {})
                 .expect("import");
-            acks.extend((next..next + 500).map(|n| (n, 1)));
-            mine.extend(next..next + 500);
-            next += 500;
+            acks.extend((next..next + 1200).map(|n| (n, 1)));
+            mine.extend(next..next + 1200);
+            next += 1200;
         }
         let mut lock = out.lock();
         for (n, v) in acks {
             writeln!(lock, "ack 88.118.8/K-{n} {v}").expect("stdout");
         }
         lock.flush().expect("flush");
+        drop(lock);
+        while store.index_pending(400).expect("index") > 0 {}
     }
 }
 
@@ -170,6 +173,23 @@ fn kill_9_during_writes_loses_nothing_acknowledged() {
                 rec.version >= *version,
                 "round {round}: {id} acknowledged at version {version}, found {}",
                 rec.version
+            );
+        }
+        // Indexed or still queued, every acknowledged live instrument is found by search.
+        for (id, _) in acked.iter().step_by(97) {
+            let rec = store
+                .get_instrument(&Identifier::parse(id).expect("id"))
+                .expect("get")
+                .expect("present");
+            if rec.deleted_at.is_some() {
+                continue;
+            }
+            let number = id.rsplit('-').next().expect("number");
+            let hits = store.search(number, 50).expect("search").hits;
+            assert!(
+                hits.iter()
+                    .any(|h| h.instrument.identifier.to_string() == *id),
+                "round {round}: {id} not found by search for {number}"
             );
         }
         let integrity: String = store

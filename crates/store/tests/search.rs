@@ -74,3 +74,82 @@ fn edits_reindex_the_new_text() {
     assert!(f.store.search("温度", 10).expect("search").hits.is_empty());
     assert_eq!(f.store.search("湿度", 10).expect("search").hits.len(), 1);
 }
+
+/// A bulk import commits before its rows are in FTS5: search finds them in the queue at once,
+/// `index_pending` moves them in chunks, and a single write with a backlog moves one bounded
+/// chunk instead of all of it.
+#[test]
+fn a_bulk_import_is_searchable_at_once_and_indexed_in_chunks() {
+    let mut f = fixture();
+    let batch: Vec<_> = (0..3500)
+        .map(|n| {
+            let name = if n == 1234 {
+                "红外测温仪"
+            } else {
+                "压力表"
+            };
+            instrument(&format!("88.118.8/B-{n}"), name, &format!("Y{n}"))
+        })
+        .collect();
+    f.store
+        .import_instruments("a", &batch, &mut |_, _| {})
+        .expect("import");
+    assert_eq!(f.store.pending_index_rows().expect("pending"), 3500);
+    let find = |store: &idstation_store::Store, q: &str| -> Vec<String> {
+        store
+            .search(q, 10)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.instrument.identifier.to_string())
+            .collect()
+    };
+    assert_eq!(find(&f.store, "测温"), ["88.118.8/B-1234"]);
+    assert_eq!(find(&f.store, "Y3499"), ["88.118.8/B-3499"]);
+
+    // One registration with 3,500 queued moves at most 2,000 of them (its own stays queued).
+    f.store
+        .insert_instrument("a", &instrument("88.118.8/B-single", "温度计", "T"))
+        .expect("insert");
+    assert_eq!(f.store.pending_index_rows().expect("pending"), 1501);
+
+    assert_eq!(f.store.index_pending(1000).expect("index"), 501);
+    assert_eq!(f.store.index_pending(1000).expect("index"), 0);
+    assert_eq!(f.store.index_pending(1000).expect("index"), 0);
+    assert_eq!(find(&f.store, "测温"), ["88.118.8/B-1234"]);
+    assert_eq!(find(&f.store, "Y3499"), ["88.118.8/B-3499"]);
+    assert_eq!(find(&f.store, "温度计"), ["88.118.8/B-SINGLE"]);
+    assert_eq!(
+        f.store.search("压力表", 5000).expect("search").hits.len(),
+        3499
+    );
+    let c = f.store.check_consistency().expect("consistency");
+    assert!(c.is_consistent(), "{c:?}");
+}
+
+/// A bulk write's commit skips SQLite's automatic checkpoint; the setting is back afterwards,
+/// after a refused import as well as after a committed one.
+#[test]
+fn a_bulk_write_puts_the_checkpoint_setting_back() {
+    let mut f = fixture();
+    let checkpoint_every = |store: &idstation_store::Store| -> i64 {
+        store
+            .connection()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .expect("pragma")
+    };
+    let batch: Vec<_> = (0..1000)
+        .map(|n| instrument(&format!("88.118.8/C-{n}"), "压力表", "Y"))
+        .collect();
+    f.store
+        .import_instruments("a", &batch, &mut |_, _| {})
+        .expect("import");
+    assert_eq!(checkpoint_every(&f.store), 1000);
+    let again = f.store.import_instruments("a", &batch, &mut |_, _| {});
+    assert!(
+        matches!(again, Err(idstation_store::StoreError::AlreadyExists(_))),
+        "{again:?}"
+    );
+    assert_eq!(checkpoint_every(&f.store), 1000);
+    assert_eq!(f.store.count_instruments().expect("count"), 1000);
+}

@@ -516,14 +516,16 @@ impl Workstation {
             file_name: &file_name,
             folder: &folder,
         };
-        Ok(import_bytes(
+        let verdict = import_bytes(
             &mut self.store,
             &self.actor,
             settings,
             source,
             &bytes,
             progress,
-        )?)
+        )?;
+        self.index_pending()?;
+        Ok(verdict)
     }
 }
 

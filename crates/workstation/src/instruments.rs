@@ -275,14 +275,23 @@ impl Workstation {
         import::import_file(self, path, progress)
     }
 
-    /// Registers already-validated instruments in one transaction.
+    /// Registers already-validated instruments in one transaction, then indexes them for
+    /// search before returning (the person searches for them next).
     pub fn import_instruments(
         &mut self,
         instruments: &[Instrument],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
-        Ok(self
+        let imported = self
             .store
-            .import_instruments(&self.actor, instruments, progress)?)
+            .import_instruments(&self.actor, instruments, progress)?;
+        self.index_pending()?;
+        Ok(imported)
+    }
+
+    /// Moves every row a bulk import left queued into the search index, in chunks.
+    pub(crate) fn index_pending(&mut self) -> Result<()> {
+        while self.store.index_pending(10_000)? > 0 {}
+        Ok(())
     }
 }
