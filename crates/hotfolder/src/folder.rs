@@ -154,6 +154,7 @@ impl Taker<'_> {
         let source = Source {
             file_name: &shown,
             folder: &folder.path.to_string_lossy(),
+            owe_labels: folder.print.is_some(),
         };
         let verdict = import_bytes(
             self.store,

@@ -52,6 +52,8 @@ pub fn content_hash(bytes: &[u8]) -> String {
 pub struct Source<'a> {
     pub file_name: &'a str,
     pub folder: &'a str,
+    /// The folder prints a label for every imported row (see `FileImport::owe_labels`).
+    pub owe_labels: bool,
 }
 
 /// Imports one file's bytes, all rows or none. `progress(stage, done, total)` reports long files.
@@ -101,6 +103,7 @@ pub fn import_bytes(
             action: settings.action.as_str(),
             register: &plan.register,
             update: &plan.update,
+            owe_labels: source.owe_labels,
         };
         match store.import_file(actor, &file, &mut |d, t| progress(Stage::Importing, d, t)) {
             Ok(record) => {

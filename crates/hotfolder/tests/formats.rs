@@ -19,6 +19,7 @@ fn import(store: &mut Store, name: &str, bytes: &[u8], settings: &ImportSettings
         Source {
             file_name: name,
             folder: "/hot",
+            owe_labels: false,
         },
         bytes,
         &mut |_, _, _| {},

@@ -24,6 +24,7 @@ fn run(store: &mut Store, name: &str, text: &str, s: &ImportSettings) -> Verdict
         Source {
             file_name: name,
             folder: "/hot/results",
+            owe_labels: false,
         },
         text.as_bytes(),
         &mut |_, _, _| {},

@@ -295,6 +295,7 @@ fn the_same_content_is_not_imported_twice_even_after_a_restart_or_a_crash_before
         Source {
             file_name: "crashed.csv",
             folder: &f.inbox.to_string_lossy(),
+            owe_labels: false,
         },
         crashed.as_bytes(),
         &mut |_, _, _| {},

@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0003_labels.sql")),
     M::up(include_str!("../migrations/0004_orders.sql")),
     M::up(include_str!("../migrations/0005_imported_files.sql")),
+    M::up(include_str!("../migrations/0006_labels_owed.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

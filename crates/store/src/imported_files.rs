@@ -29,6 +29,17 @@ pub struct FileImport<'a> {
     /// New versions of registered instruments, each with the version it was read at: a row
     /// someone changed meanwhile fails the whole file ([`StoreError::VersionConflict`]).
     pub update: &'a [(Instrument, i64)],
+    /// The folder prints a label for every row: the rows' identifiers are kept with the ledger
+    /// row until [`Store::labels_settled`], so a crash before the labels are queued loses none.
+    pub owe_labels: bool,
+}
+
+/// An imported file whose labels were never queued (see [`FileImport::owe_labels`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedLabels {
+    pub file: ImportedFile,
+    /// The rows' identifiers, in file order.
+    pub identifiers: Vec<String>,
 }
 
 /// A ledger row: what was imported from a file, and when.
@@ -125,6 +136,14 @@ impl Store {
                 done += 1;
                 tick(done);
             }
+            let labels_owed = file.owe_labels.then(|| {
+                file.register
+                    .iter()
+                    .chain(file.update.iter().map(|(inst, _)| inst))
+                    .map(|inst| inst.identifier.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
             let record = ImportedFile {
                 sha256: file.sha256.to_string(),
                 file_name: file.file_name.to_string(),
@@ -138,7 +157,8 @@ impl Store {
                 imported_at: now(),
             };
             tx.prepare_cached(&format!(
-                "INSERT INTO imported_files ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO imported_files ({COLUMNS}, labels_owed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             ))?
             .execute(params![
                 record.sha256,
@@ -150,7 +170,8 @@ impl Store {
                 record.updated,
                 record.unchanged,
                 record.actor,
-                record.imported_at
+                record.imported_at,
+                labels_owed
             ])?;
             // The file itself is audited too: who imported what, even when every row was unchanged.
             let after = serde_json::to_string(&record)?;
@@ -178,6 +199,31 @@ impl Store {
     /// The ledger row of a file with these bytes, if one was imported.
     pub fn imported_file(&self, sha256: &str) -> Result<Option<ImportedFile>> {
         ledger_row(&self.conn, sha256)
+    }
+
+    /// Imported files whose labels were never queued, oldest first.
+    pub fn owed_labels(&self) -> Result<Vec<OwedLabels>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, labels_owed FROM imported_files
+             WHERE labels_owed IS NOT NULL ORDER BY imported_at, rowid"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            let owed: String = r.get(10)?;
+            Ok(OwedLabels {
+                file: imported_from_row(r)?,
+                identifiers: owed.lines().map(str::to_string).collect(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The file's labels are in the print queue (or were refused, and the person told): it
+    /// owes none any more.
+    pub fn labels_settled(&self, sha256: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE imported_files SET labels_owed = NULL WHERE sha256 = ?1")?
+            .execute([sha256])?;
+        Ok(())
     }
 
     /// The most recently imported files, newest first.

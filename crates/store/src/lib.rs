@@ -71,7 +71,7 @@ pub use backup::{BackupReport, NumberingAfterRestore, RestoreReport};
 pub use connection::{migrations, Device, Store};
 pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
-pub use imported_files::{FileImport, ImportedFile};
+pub use imported_files::{FileImport, ImportedFile, OwedLabels};
 pub use instruments::{InstrumentFilter, InstrumentRecord};
 pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
 pub use order_inbox::{Inbox, InboxItem, InboxQuery, TimelineEntry};

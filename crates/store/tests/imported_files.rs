@@ -29,6 +29,7 @@ fn file<'a>(
         },
         register,
         update,
+        owe_labels: false,
     }
 }
 

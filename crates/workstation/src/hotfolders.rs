@@ -15,7 +15,7 @@ use idstation_hotfolder::{
     WatchMode,
 };
 use idstation_model::FieldError;
-use idstation_store::Store;
+use idstation_store::{ImportedFile, Store};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -421,6 +421,7 @@ impl Workstation {
         if folders.iter().any(|f| f.print.is_some()) {
             let mut printing = Workstation::open(&self.data_dir, &self.actor)?;
             printing.set_lang(self.lang);
+            printing.queue_owed_labels(&folders, &sink)?;
             options.after_file = Some(print_imported(printing, sink.clone()));
         }
         let store = Store::open(&db_path(&self.data_dir))?;
@@ -515,6 +516,7 @@ impl Workstation {
         let source = Source {
             file_name: &file_name,
             folder: &folder,
+            owe_labels: false,
         };
         let verdict = import_bytes(
             &mut self.store,
@@ -579,32 +581,73 @@ where
         else {
             return;
         };
-        if identifiers.is_empty() {
-            return;
-        }
-        let requests: Vec<LabelRequest> = identifiers
-            .iter()
-            .map(|id| LabelRequest::new(&id.to_string(), &print.template))
-            .collect();
-        let event = match ws.print_batch(&print.printer, &requests, &mut |_| {}) {
-            Ok(report) => LabelsEvent::Labels {
-                folder: folder.path.clone(),
-                file: record.file_name.clone(),
-                printer: print.printer.clone(),
-                printed: report.printed.len(),
-                still_queued: report.still_queued.len(),
-                failed: report.failed.len(),
-            },
-            Err(e) => LabelsEvent::LabelsNotQueued {
-                folder: folder.path.clone(),
-                file: record.file_name.clone(),
-                message: e.message(ws.lang),
-            },
-        };
-        if let Ok(mut f) = sink.lock() {
+        let identifiers: Vec<String> = identifiers.iter().map(|id| id.to_string()).collect();
+        let event = ws.queue_file_labels(&folder.path, print, record, &identifiers);
+        if let (Some(event), Ok(mut f)) = (event, sink.lock()) {
             f(Activity::Labels(event));
         }
     })
+}
+
+impl Workstation {
+    /// Queues one label per row of an imported file and settles what the file owed; `None` when
+    /// it had no rows. A refusal (printer or template gone) settles it too: the person is told,
+    /// and retrying at every start would only tell them again.
+    fn queue_file_labels(
+        &mut self,
+        folder: &Path,
+        print: &PrintOnImport,
+        record: &ImportedFile,
+        identifiers: &[String],
+    ) -> Option<LabelsEvent> {
+        let event = (!identifiers.is_empty()).then(|| {
+            let requests: Vec<LabelRequest> = identifiers
+                .iter()
+                .map(|id| LabelRequest::new(id, &print.template))
+                .collect();
+            match self.print_batch(&print.printer, &requests, &mut |_| {}) {
+                Ok(report) => LabelsEvent::Labels {
+                    folder: folder.to_path_buf(),
+                    file: record.file_name.clone(),
+                    printer: print.printer.clone(),
+                    printed: report.printed.len(),
+                    still_queued: report.still_queued.len(),
+                    failed: report.failed.len(),
+                },
+                Err(e) => LabelsEvent::LabelsNotQueued {
+                    folder: folder.to_path_buf(),
+                    file: record.file_name.clone(),
+                    message: e.message(self.lang),
+                },
+            }
+        });
+        // Not settled (a failing database): owed still, and queued at the next start.
+        let _ = self.store.labels_settled(&record.sha256);
+        event
+    }
+
+    /// Labels a crash kept from the queue (the file was committed, its labels not yet queued):
+    /// queued now, before the watcher starts. A file whose folder no longer prints owes nothing.
+    fn queue_owed_labels<F>(&mut self, folders: &[FolderConfig], sink: &Arc<Mutex<F>>) -> Result<()>
+    where
+        F: FnMut(Activity) + Send + 'static,
+    {
+        for owed in self.store.owed_labels()? {
+            let printing = folders
+                .iter()
+                .find(|f| f.path.to_string_lossy() == owed.file.folder)
+                .and_then(|f| f.print.as_ref().map(|p| (f.path.clone(), p.clone())));
+            let Some((path, print)) = printing else {
+                self.store.labels_settled(&owed.file.sha256)?;
+                continue;
+            };
+            let event = self.queue_file_labels(&path, &print, &owed.file, &owed.identifiers);
+            if let (Some(event), Ok(mut f)) = (event, sink.lock()) {
+                f(Activity::Labels(event));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One problem of a refused file for a person: where it is, then why.

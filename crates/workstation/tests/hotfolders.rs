@@ -166,6 +166,76 @@ fn an_imported_file_s_rows_get_their_labels_in_file_order() {
     assert!(ws.verify().expect("verify").failure().is_none());
 }
 
+/// The watcher's crash between a file's commit and its labels reaching the queue: the ledger
+/// still owes them, and the next start queues them (once). A file from a folder that no longer
+/// prints owes nothing.
+#[test]
+fn labels_a_crash_kept_from_the_queue_are_queued_at_the_next_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workstation(dir.path());
+    let printer = FakePrinter::start(Answers::ready());
+    zebra(&mut ws, printer.port);
+    let inbox = dir.path().join("lims");
+    std::fs::create_dir(&inbox).expect("inbox");
+    // What the watcher does up to the commit, then nothing more (it "crashed").
+    let mut store = idstation_store::Store::open(ws.store().path()).expect("open");
+    for (name, folder, tag) in [
+        ("崩溃前.csv", inbox.to_string_lossy().into_owned(), "CRASH"),
+        ("旧文件夹.csv", "/srv/no-longer-printing".to_string(), "OLD"),
+    ] {
+        let verdict = idstation_hotfolder::import_bytes(
+            &mut store,
+            "热文件夹",
+            &ImportSettings::default(),
+            idstation_hotfolder::Source {
+                file_name: name,
+                folder: &folder,
+                owe_labels: true,
+            },
+            csv(tag, 2).as_bytes(),
+            &mut |_, _, _| {},
+        )
+        .expect("import");
+        assert!(matches!(verdict, Verdict::Imported { .. }), "{verdict:?}");
+    }
+    drop(store);
+    assert_eq!(ws.store().owed_labels().expect("owed").len(), 2);
+
+    let (tx, rx) = mpsc::channel();
+    let running = ws
+        .watch_hot_folders(vec![folder_with_labels(inbox.clone())], move |a| {
+            let _ = tx.send(a);
+        })
+        .expect("watching");
+    match wait_for(&rx, is_labels).last() {
+        Some(Activity::Labels(LabelsEvent::Labels { file, printed, .. })) => {
+            assert_eq!((file.as_str(), *printed), ("崩溃前.csv", 2));
+        }
+        other => panic!("{other:?}"),
+    }
+    running.stop().expect("stopped");
+    assert!(ws.store().owed_labels().expect("owed").is_empty());
+    assert_eq!(printer.wait_jobs(2).len(), 2);
+
+    // Started again: nothing is owed, nothing printed twice.
+    let running = ws
+        .watch_hot_folders(vec![folder_with_labels(inbox.clone())], |_| {})
+        .expect("watching again");
+    running.stop().expect("stopped");
+    let jobs = ws
+        .print_jobs(&JobFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .expect("jobs");
+    let identifiers: Vec<&str> = jobs.iter().map(|j| j.identifier.as_str()).collect();
+    assert_eq!(identifiers.len(), 2, "{identifiers:?}");
+    assert!(
+        identifiers.iter().all(|i| i.contains("CRASH")),
+        "{identifiers:?}"
+    );
+}
+
 #[test]
 fn labels_wait_in_the_queue_while_the_printer_is_off() {
     let dir = tempfile::tempdir().expect("tempdir");
