@@ -114,6 +114,11 @@ fn values(item: &Value, ctx: &BTreeMap<&str, String>) -> serde_json::Map<String,
 fn reports(outbox: &Path) -> BTreeMap<String, Vec<Value>> {
     let mut by_item: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for entry in std::fs::read_dir(outbox).into_iter().flatten().flatten() {
+        // A report is written as `.part` and renamed: only finished ones are read (reading a
+        // `.part` raced its rename and failed now and then).
+        if entry.path().extension().is_none_or(|e| e != "json") {
+            continue;
+        }
         let text = std::fs::read_to_string(entry.path()).expect("report file");
         let body: Value = serde_json::from_str(&text).expect("report JSON");
         by_item
