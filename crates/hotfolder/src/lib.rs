@@ -36,7 +36,7 @@ pub use config::{
     UnknownColumns, WatchMode,
 };
 pub use decode::decode;
-pub use error::HotFolderError;
+pub use error::{FailureCause, HotFolderError};
 pub use folder::Outcome;
 pub use import::{content_hash, import_bytes, preview, Preview, Source, Stage, Verdict};
 pub use mapping::{map_columns, Columns};

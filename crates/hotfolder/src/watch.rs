@@ -25,7 +25,7 @@ use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 use serde::Serialize;
 
 use crate::config::{FolderConfig, WatchMode};
-use crate::error::io_at;
+use crate::error::{io_at, FailureCause};
 use crate::folder::{real_dir, Outcome, Taker};
 use crate::import::Stage;
 use crate::problem::{plain_field_words, FieldWords, Problem};
@@ -94,7 +94,9 @@ pub enum Event {
     Failed {
         folder: PathBuf,
         file: Option<String>,
+        cause: FailureCause,
         message: String,
+        /// 0: not retried on a timer (the next file or start tries again).
         retry_ms: u64,
     },
     Stopped,
@@ -445,6 +447,7 @@ impl Worker {
                         .map(|f| f.path.clone())
                         .unwrap_or_default(),
                     file: None,
+                    cause: FailureCause::Database,
                     message: e.to_string(),
                     retry_ms: 0,
                 });
@@ -459,6 +462,7 @@ impl Worker {
             Msg::WatchError(i, message) => (self.on_event)(Event::Failed {
                 folder: self.folders[i].path.clone(),
                 file: None,
+                cause: FailureCause::Watch,
                 message,
                 retry_ms: 0,
             }),
@@ -475,6 +479,7 @@ impl Worker {
                 (self.on_event)(Event::Failed {
                     folder: self.folders[i].path.clone(),
                     file: None,
+                    cause: FailureCause::of_io(&e),
                     message: e.to_string(),
                     retry_ms: Self::rescan_every(&self.folders[i]).as_millis() as u64,
                 });
@@ -611,6 +616,7 @@ impl Worker {
                 (self.on_event)(Event::Failed {
                     folder: folder.path.clone(),
                     file: Some(file),
+                    cause: e.cause(),
                     message: e.to_string(),
                     retry_ms: retry,
                 });

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Local};
 use idstation_hotfolder::{
-    import_bytes, Action, AfterFile, Event, FolderConfig, HotFolders, HotFoldersConfig,
-    ImportSettings, Options, Outcome, PrintOnImport, Problem, Reason, Source, Stage, Verdict,
-    WatchMode,
+    import_bytes, Action, AfterFile, Event, FailureCause, FolderConfig, HotFolders,
+    HotFoldersConfig, ImportSettings, Options, Outcome, PrintOnImport, Problem, Reason, Source,
+    Stage, Verdict, WatchMode,
 };
 use idstation_model::FieldError;
 use idstation_store::{ImportedFile, Store};
@@ -677,6 +677,19 @@ pub fn describe_problem(p: &Problem, lang: Lang) -> String {
     }
 }
 
+/// Why taking or watching failed, in `lang` (the system's own text follows it).
+fn failure_words(cause: FailureCause, lang: Lang) -> String {
+    match cause {
+        FailureCause::NotFound => tr!(lang, "failure-not-found"),
+        FailureCause::PermissionDenied => tr!(lang, "failure-permission"),
+        FailureCause::Disk => tr!(lang, "failure-disk"),
+        FailureCause::Watch => tr!(lang, "failure-watch"),
+        FailureCause::Database => tr!(lang, "failure-database"),
+        FailureCause::Contended => tr!(lang, "failure-contended"),
+        _ => tr!(lang, "failure-other"),
+    }
+}
+
 /// What the watcher did, in one line for a person (the CLI's log, the app's activity list).
 /// `None` for progress, which a line per step would drown.
 pub fn describe_activity(a: &Activity, lang: Lang) -> Option<String> {
@@ -753,16 +766,32 @@ pub fn describe_activity(a: &Activity, lang: Lang) -> Option<String> {
             }
             Event::Failed {
                 file,
+                cause,
                 message,
                 retry_ms,
                 folder,
-            } => tr!(
-                lang,
-                "watch-failed",
-                file = file.clone().unwrap_or_else(|| shown(folder)),
-                message = message,
-                seconds = retry_ms.div_ceil(1000)
-            ),
+            } => {
+                let why = failure_words(*cause, lang);
+                let file = file.clone().unwrap_or_else(|| shown(folder));
+                if *retry_ms == 0 {
+                    tr!(
+                        lang,
+                        "watch-failed-later",
+                        file = file,
+                        why = why,
+                        message = message
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "watch-failed",
+                        file = file,
+                        why = why,
+                        message = message,
+                        seconds = retry_ms.div_ceil(1000)
+                    )
+                }
+            }
             Event::Stopped => tr!(lang, "watch-stopped"),
         },
         Activity::Labels(LabelsEvent::Labels {

@@ -42,9 +42,9 @@ pub use hotfolders::{
 // The hot folders' own types that use cases take and give.
 pub use i18n::Lang;
 pub use idstation_hotfolder::{
-    Action as ImportAction, Event as FolderEvent, FolderConfig, HotFolderError, HotFolders,
-    HotFoldersConfig, ImportSettings, PrintOnImport, Problem as FileProblem, Stage as ImportStage,
-    TextEncoding, UnknownColumns, Verdict, WatchMode,
+    Action as ImportAction, Event as FolderEvent, FailureCause, FolderConfig, HotFolderError,
+    HotFolders, HotFoldersConfig, ImportSettings, PrintOnImport, Problem as FileProblem,
+    Stage as ImportStage, TextEncoding, UnknownColumns, Verdict, WatchMode,
 };
 pub use idstation_labels;
 pub use import::ImportReport;

@@ -11,8 +11,8 @@ use idstation_labels::fake_printer::{Answers, FakePrinter};
 use idstation_labels::{Language, PrinterProfile, Transport};
 use idstation_store::{JobFilter, JobState};
 use idstation_workstation::{
-    describe_activity, Activity, FolderConfig, FolderEvent, HotFoldersConfig, ImportSettings,
-    LabelsEvent, Lang, PrintOnImport, Verdict, Workstation, WsError,
+    describe_activity, Activity, FailureCause, FolderConfig, FolderEvent, HotFoldersConfig,
+    ImportSettings, LabelsEvent, Lang, PrintOnImport, Verdict, Workstation, WsError,
 };
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -455,4 +455,36 @@ fn the_one_shot_import_takes_all_rows_or_none_and_never_twice() {
         ws.import_file_once(&third, &small, &mut |_, _, _| {}),
         Ok(Verdict::Refused { rows: 0, .. })
     ));
+}
+
+/// A failure not of the file is said in the person's language, with the system's own text in
+/// brackets and when it is tried again (or that it waits for the next file or start).
+#[test]
+fn failures_are_said_in_the_person_s_language() {
+    let failed = |cause, retry_ms| {
+        Activity::Folder(FolderEvent::Failed {
+            folder: PathBuf::from("/srv/lims"),
+            file: Some("批次.csv".into()),
+            cause,
+            message: "Permission denied (os error 13)".into(),
+            retry_ms,
+        })
+    };
+    let zh = describe_activity(&failed(FailureCause::PermissionDenied, 4000), Lang::ZhCn)
+        .expect("words");
+    assert_eq!(
+        zh,
+        "批次.csv：没有访问权限（Permission denied (os error 13)），4 秒后重试"
+    );
+    let en = describe_activity(&failed(FailureCause::Database, 0), Lang::En).expect("words");
+    assert!(
+        en.starts_with("批次.csv: the local database failed ("),
+        "{en}"
+    );
+    assert!(
+        en.ends_with("tried again with the next file or at the next start"),
+        "{en}"
+    );
+    let zh = describe_activity(&failed(FailureCause::Contended, 0), Lang::ZhCn).expect("words");
+    assert!(zh.contains("一再被修改") && zh.contains("下次启动"), "{zh}");
 }
