@@ -146,7 +146,7 @@ fn build(args: &Args, path: &std::path::Path) -> Res<()> {
     let total_lines = args.orders * args.lines;
     eprintln!("registering {total_lines} instruments");
     store.import_instruments("bench", &instruments(total_lines), &mut |_, _| {})?;
-    while store.index_pending(10_000)? > 0 {}
+    store.index_all_pending()?;
     let admin = Actor::new("admin", Role::EnterpriseAdmin);
     let reviewer = Actor::new("rev", Role::Reviewer);
     let mut rng = StdRng::seed_from_u64(15);

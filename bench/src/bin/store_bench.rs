@@ -107,7 +107,7 @@ impl Report {
 /// A bulk import and the search indexing it leaves for after its commit.
 fn import_and_index(store: &mut Store, rows: &[Instrument]) -> Res<usize> {
     let imported = store.import_instruments(ACTOR, rows, &mut |_, _| {})?;
-    while store.index_pending(10_000)? > 0 {}
+    store.index_all_pending()?;
     Ok(imported)
 }
 

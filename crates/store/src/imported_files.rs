@@ -98,14 +98,13 @@ impl Store {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportedFile> {
         let clock = &self.clock;
-        let rows = file.register.len() + file.update.len();
-        bulk_write(&mut self.conn, rows, |conn| {
+        let total = file.register.len() + file.update.len();
+        bulk_write(&mut self.conn, total, |conn| {
             let tx = Self::write_tx(conn)?;
             if ledger_row(&tx, file.sha256)?.is_some() {
                 return Err(StoreError::AlreadyImported(file.sha256.to_string()));
             }
             let mut chain = audit::Chain::load(&tx)?;
-            let total = file.register.len() + file.update.len();
             // A bulk file leaves its index text queued for `index_pending` (see `search`).
             let indexing = Indexing::for_batch(file.register.len());
             let mut done = 0;

@@ -245,6 +245,16 @@ pub fn matches(terms: &[Term], uni: &str, bi: &str) -> bool {
         })
 }
 
+/// Rows a transaction of `Store::index_all_pending` moves.
+const INDEX_CHUNK_ROWS: usize = 10_000;
+
+fn pending_count(conn: &rusqlite::Connection) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM search_pending")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
 impl Store {
     /// Puts a new row's index text (see [`ngram_columns`]) where `how` says.
     pub(crate) fn index_text(
@@ -284,10 +294,7 @@ impl Store {
     }
 
     fn flush_when_due(tx: &Transaction<'_>) -> Result<()> {
-        let pending: i64 = tx
-            .prepare_cached("SELECT count(*) FROM search_pending")?
-            .query_row([], |r| r.get(0))?;
-        if pending >= PENDING_FLUSH_ROWS {
+        if pending_count(tx)? >= PENDING_FLUSH_ROWS as usize {
             Self::flush_pending(tx, PENDING_FLUSH_MAX)?;
         }
         Ok(())
@@ -311,11 +318,7 @@ impl Store {
     /// How many rows wait for the search index (a bulk import's, until [`Store::index_pending`]
     /// has moved them; search finds them meanwhile, only more slowly).
     pub fn pending_index_rows(&self) -> Result<usize> {
-        let n: i64 = self
-            .conn
-            .prepare_cached("SELECT count(*) FROM search_pending")?
-            .query_row([], |r| r.get(0))?;
-        Ok(n as usize)
+        pending_count(&self.conn)
     }
 
     /// Moves up to `max_rows` queued rows into the search index in one transaction and returns
@@ -324,11 +327,16 @@ impl Store {
     pub fn index_pending(&mut self, max_rows: usize) -> Result<usize> {
         let tx = Self::write_tx(&mut self.conn)?;
         Self::flush_pending(&tx, max_rows.max(1) as i64)?;
-        let left: i64 = tx
-            .prepare_cached("SELECT count(*) FROM search_pending")?
-            .query_row([], |r| r.get(0))?;
+        let left = pending_count(&tx)?;
         tx.commit()?;
-        Ok(left as usize)
+        Ok(left)
+    }
+
+    /// Moves every queued row into the search index, a chunk a transaction (for callers that
+    /// wait for it: a one-shot import, a benchmark).
+    pub fn index_all_pending(&mut self) -> Result<()> {
+        while self.index_pending(INDEX_CHUNK_ROWS)? > 0 {}
+        Ok(())
     }
 
     pub(crate) fn unindex(tx: &Transaction<'_>, row_id: i64) -> Result<()> {

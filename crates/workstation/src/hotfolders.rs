@@ -526,7 +526,7 @@ impl Workstation {
             &bytes,
             progress,
         )?;
-        self.index_pending()?;
+        self.store.index_all_pending()?;
         Ok(verdict)
     }
 }

@@ -285,13 +285,7 @@ impl Workstation {
         let imported = self
             .store
             .import_instruments(&self.actor, instruments, progress)?;
-        self.index_pending()?;
+        self.store.index_all_pending()?;
         Ok(imported)
-    }
-
-    /// Moves every row a bulk import left queued into the search index, in chunks.
-    pub(crate) fn index_pending(&mut self) -> Result<()> {
-        while self.store.index_pending(10_000)? > 0 {}
-        Ok(())
     }
 }
