@@ -16,7 +16,7 @@ mod commands;
 mod events;
 mod state;
 
-use commands::{hotfolders, instruments, printing, scan, settings, sync, updates};
+use commands::{docking, hotfolders, instruments, printing, scan, settings, sync, updates};
 use idstation_workstation::tr;
 pub use state::{AppState, PathPurpose};
 use tauri::{Manager as _, Runtime};
@@ -74,6 +74,15 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             hotfolders::start_hot_folders,
             hotfolders::stop_hot_folders,
             hotfolders::preview_hot_file,
+            docking::docking_sign_in,
+            docking::docking_sign_out,
+            docking::docking_session,
+            docking::docking_tables,
+            docking::docking_records,
+            docking::docking_save,
+            docking::docking_verify,
+            docking::uplink_view,
+            docking::uplink_resend,
             updates::update_check,
             updates::update_install,
         ])

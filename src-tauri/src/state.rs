@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Local};
+use idstation_workstation::docking::DockingDesk;
 use idstation_workstation::view::UiError;
 use idstation_workstation::{default_data_dir, Activity, HotFolders, Lang, Workstation, WsError};
 
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The sample file the mapping editor previews (chosen in the dialog, kept while the
     /// person tries mappings on it).
     pub(crate) hot_sample: Mutex<Option<PathBuf>>,
+    /// The person signed in at the docking desk (operator), for the app's run only.
+    pub(crate) docking: Mutex<Option<Arc<DockingDesk>>>,
 }
 
 /// What the hot folders did and when, shared with their worker thread.
@@ -102,6 +105,7 @@ impl AppState {
             hot_activity: Arc::new(Mutex::new(VecDeque::new())),
             hot_start_error: Mutex::new(None),
             hot_sample: Mutex::new(None),
+            docking: Mutex::new(None),
         }
     }
 

@@ -158,6 +158,34 @@ fn sync_without_a_node_reports_offline_and_never_blocks() {
 }
 
 #[test]
+fn the_docking_desk_asks_for_a_sign_in_before_anything() {
+    let app = app(Lang::ZhCn);
+    assert_eq!(app.ok("docking_session", json!({})), Value::Null);
+    let e = app
+        .call("uplink_view", json!({"filter": null}))
+        .expect_err("nobody signed in");
+    assert_eq!(e["code"], "docking_signed_out");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("平台运营者"),
+        "{e}"
+    );
+    let e = app
+        .call("uplink_resend", json!({"key": "x"}))
+        .expect_err("nobody signed in");
+    assert_eq!(e["code"], "docking_signed_out");
+    // No node set for this station: the sign-in says so, without a network wait.
+    app.ok("sync_status", json!({}));
+    let e = app
+        .call(
+            "docking_sign_in",
+            json!({"username": "operator", "password": "p"}),
+        )
+        .expect_err("no node");
+    assert_eq!(e["code"], "sync_not_configured");
+    assert_eq!(app.ok("docking_sign_out", json!({})), Value::Null);
+}
+
+#[test]
 fn backup_and_form_fields() {
     let app = app(Lang::En);
     let fields = app.ok("form_fields", json!({}));

@@ -57,15 +57,18 @@ export function tempDir(name) {
   return mkdtempSync(join(tmpdir(), `idstation-e2e-${name}-`));
 }
 
-/** `idstation-node init` + `serve` on 127.0.0.1:0; resolves with { base, stop }. */
-export async function startNode(dir) {
+/**
+ * `idstation-node init` + `serve` on 127.0.0.1:0 (with `args`, e.g. `--config`); resolves with
+ * { base, stop }.
+ */
+export async function startNode(dir, args = []) {
   const data = join(dir, "node");
   // The secret through the environment: the node never takes it on a command line.
   const init = spawnSync(NODE, ["init", "--data-dir", data, "--prefix", PREFIX], {
     env: { ...process.env, IDSTATION_NODE_ADMIN_SECRET: SECRET },
   });
   if (init.status !== 0) throw new Error(`node init failed: ${init.stderr}`);
-  const child = spawn(NODE, ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"], {
+  const child = spawn(NODE, ["serve", "--data-dir", data, "--listen", "127.0.0.1:0", ...args], {
     env: { ...process.env, IDSTATION_LOG: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -109,6 +112,31 @@ export async function createAccount(base, username, approve) {
     });
     if (a.status !== 200) throw new Error(`approve: ${a.status}`);
   }
+}
+
+/**
+ * The operator account's token. Its first sign-in (with the admin secret) must choose its own
+ * password: this sets `password` the first time, as the operator would.
+ */
+export async function operatorToken(base, password) {
+  const login = (p) =>
+    fetch(`${base}/api/v1/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "operator", password: p }),
+    });
+  let r = await login(password);
+  if (r.status === 200) return (await r.json()).token;
+  r = await login(SECRET);
+  if (r.status !== 200) throw new Error(`operator sign-in: ${r.status}`);
+  const first = (await r.json()).token;
+  const c = await fetch(`${base}/api/v1/me/password`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${first}` },
+    body: JSON.stringify({ current_password: SECRET, new_password: password }),
+  });
+  if (c.status !== 200) throw new Error(`operator password: ${c.status}`);
+  return first;
 }
 
 /**

@@ -13,27 +13,6 @@ use common::*;
 const PASSWORD: &str = "calib2026";
 const ENTERPRISE: &str = "88.118.8";
 
-/// A node serving with its reports written as files into `<dir>/outbox` (no endpoint), and
-/// no scheduled backups or exports.
-fn node(dir: &Path) -> (Node, PathBuf, PathBuf) {
-    let data_dir = init(dir);
-    let outbox = dir.join("outbox");
-    let config = dir.join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[uplink]\noutbox_dir = {:?}\n[backup]\nevery_hours = 0\n[escrow]\nevery_hours = 0\n",
-            outbox.display().to_string()
-        ),
-    )
-    .expect("config");
-    (
-        Node::start_with_config(&data_dir, &config),
-        data_dir,
-        outbox,
-    )
-}
-
 /// The operator's part, played by the prefix administrator (the operator account's own first
 /// sign-in must replace its password).
 fn op(req: RequestBuilder) -> RequestBuilder {
@@ -241,7 +220,7 @@ fn apply(
 #[test]
 fn every_table_and_annex_2_item_reaches_a_report_with_every_field_and_its_code() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (node, data_dir, outbox) = node(dir.path());
+    let (node, data_dir, outbox) = docking_node(dir.path());
     let c = client();
     let mut ctx = base_ctx();
     let month = ctx["month"].clone();
@@ -524,7 +503,7 @@ fn every_table_and_annex_2_item_reaches_a_report_with_every_field_and_its_code()
 #[test]
 fn fields_are_checked_with_words_personal_fields_sealed_and_masked() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (node, data_dir, _) = node(dir.path());
+    let (node, data_dir, _) = docking_node(dir.path());
     let c = client();
     let ctx = base_ctx();
     let (_, fields) = apply(&c, &node, &ctx);

@@ -33,11 +33,15 @@ impl HttpTransport {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn send<R: DeserializeOwned>(&self, req: RequestBuilder) -> Result<R, SyncError> {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn send<R: DeserializeOwned>(&self, req: RequestBuilder) -> Result<R, SyncError> {
         let resp = req.send().map_err(|e| SyncError::Network(e.to_string()))?;
         not_redirected(&resp)?;
         let status = resp.status();
@@ -152,6 +156,7 @@ fn error_of(status: StatusCode, text: &str) -> SyncError {
         .or(body["message_en"].as_str())
         .unwrap_or(text)
         .to_owned();
+    let message_en = body["message_en"].as_str().unwrap_or(&message).to_owned();
     if status == StatusCode::UNAUTHORIZED {
         return SyncError::Unauthorized;
     }
@@ -164,6 +169,8 @@ fn error_of(status: StatusCode, text: &str) -> SyncError {
     SyncError::Refused {
         code: body["code"].as_str().unwrap_or("refused").to_owned(),
         message,
+        message_en,
+        field: body["field"].as_str().map(str::to_owned),
     }
 }
 

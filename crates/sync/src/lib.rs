@@ -16,6 +16,7 @@
 //!   `sync-*` keys in crates/workstation/locales/*/sync.ftl, matched in `workstation::i18n`.
 //! - A test: against the real node binary on loopback (`crates/node/tests/sync_*.rs`).
 
+pub mod admin;
 mod http;
 
 use std::time::Duration;
@@ -42,9 +43,15 @@ pub enum SyncError {
     /// The token was refused: sign in again.
     #[error("the node refused the sign-in token")]
     Unauthorized,
-    /// The node refused the request itself (4xx): retrying will not help.
-    #[error("the node refused the request ({code}): {message}")]
-    Refused { code: String, message: String },
+    /// The node refused the request itself (4xx): retrying will not help. The node words it in
+    /// Chinese (`message`) and English; `field` names the input it refused, when one.
+    #[error("the node refused the request ({code}): {message_en}")]
+    Refused {
+        code: String,
+        message: String,
+        message_en: String,
+        field: Option<String>,
+    },
     #[error("the node's answer is not understood: {0}")]
     Protocol(String),
     /// The node's address answered with a redirect. It is not followed: a redirect could carry

@@ -67,6 +67,15 @@ pub enum WsError {
         path: PathBuf,
         problem: FolderProblem,
     },
+    /// A docking form's JSON field (attributes, routing) does not hold JSON.
+    #[error("{field}: not JSON ({detail})")]
+    NotJson { field: String, detail: String },
+    /// The docking desk acts as a signed-in person, and nobody is.
+    #[error("sign in at the docking desk first")]
+    DockingSignedOut,
+    /// A docking table or field the node's schema does not have.
+    #[error("the docking schema has no '{0}'")]
+    NotInDockingSchema(String),
     /// A hot folder could not be set up or watched (a bad file is a verdict, not this).
     #[error(transparent)]
     HotFolder(#[from] idstation_hotfolder::HotFolderError),
@@ -97,6 +106,9 @@ impl WsError {
             WsError::Store(_) => "store_error",
             WsError::ImportRejected { .. } => "import_rejected",
             WsError::UnknownField(_) => "unknown_field",
+            WsError::NotJson { .. } => "not_json",
+            WsError::NotInDockingSchema(_) => "unknown_field",
+            WsError::DockingSignedOut => "docking_signed_out",
             WsError::UnsupportedFile(_) => "unsupported_file",
             WsError::Io { .. } => "io_error",
             WsError::AuditBroken(_) => "audit_broken",

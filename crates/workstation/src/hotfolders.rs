@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::FolderProblem;
+use crate::view::local_time;
 use crate::{db_path, i18n, tr, LabelRequest, Lang, Result, Workstation, WsError};
 
 /// The folders' settings, in the data folder.
@@ -819,15 +820,4 @@ pub fn describe_activity(a: &Activity, lang: Lang) -> Option<String> {
             )
         }
     })
-}
-
-/// Stored times are UTC; people read local time.
-fn local_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc3339.to_string())
 }

@@ -14,6 +14,7 @@
 
 mod data;
 pub mod demo;
+pub mod docking;
 mod error;
 mod hotfolders;
 pub mod i18n;

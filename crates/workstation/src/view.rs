@@ -38,19 +38,46 @@ pub struct UiFieldError {
 
 impl UiError {
     pub fn new(e: &WsError, lang: Lang) -> UiError {
+        let mut fields: Vec<UiFieldError> = e
+            .field_errors()
+            .iter()
+            .map(|fe| UiFieldError {
+                field: fe.field.key(),
+                message: i18n::field_error(fe, lang),
+            })
+            .collect();
+        // The node's refusal of one field (docking forms), and a form's own JSON check.
+        let one_field = match e {
+            WsError::Sync(idstation_sync::SyncError::Refused {
+                field: Some(field), ..
+            })
+            | WsError::NotJson { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        if let Some(field) = one_field {
+            fields.push(UiFieldError {
+                field,
+                message: e.message(lang),
+            });
+        }
         UiError {
             code: e.code().to_string(),
             message: e.message(lang),
-            fields: e
-                .field_errors()
-                .iter()
-                .map(|fe| UiFieldError {
-                    field: fe.field.key(),
-                    message: i18n::field_error(fe, lang),
-                })
-                .collect(),
+            fields,
         }
     }
+}
+
+/// Stored and sent times are UTC (RFC 3339); people read local time. Text that is no such
+/// time is shown as it is.
+pub(crate) fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 /// One line of the instrument table.
@@ -779,6 +806,11 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     crate::QueueReport::export_all(&cfg)?;
     // Hot folders.
     crate::HotFoldersView::export_all(&cfg)?;
+    // The operator's docking desk.
+    crate::docking::OperatorView::export_all(&cfg)?;
+    crate::docking::UplinkView::export_all(&cfg)?;
+    crate::docking::DockingTable::export_all(&cfg)?;
+    crate::docking::DockingRecord::export_all(&cfg)?;
     crate::HotFolderForm::export_all(&cfg)?;
     crate::FilePreview::export_all(&cfg)?;
     idstation_labels::PrinterProfile::export_all(&cfg)?;

@@ -5,6 +5,10 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { ConflictView } from "../bindings/ConflictView";
 import type { Dashboard } from "../bindings/Dashboard";
+import type { DockingRecord } from "../bindings/DockingRecord";
+import type { DockingTable } from "../bindings/DockingTable";
+import type { OperatorView } from "../bindings/OperatorView";
+import type { UplinkView } from "../bindings/UplinkView";
 import type { FormField } from "../bindings/FormField";
 import type { ActivityLine } from "../bindings/ActivityLine";
 import type { FilePreview } from "../bindings/FilePreview";
@@ -28,7 +32,11 @@ export type {
   AppInfo,
   ConflictView,
   Dashboard,
+  DockingRecord,
+  DockingTable,
   FormField,
+  OperatorView,
+  UplinkView,
   InstrumentPage,
   InstrumentView,
   ListFilters,
@@ -88,6 +96,20 @@ export const api = {
   /** `file` from choosePath("hot_sample") the first time, then null to read it again. */
   previewHotFile: (file: string | null, form: HotFolderForm) =>
     invoke<FilePreview>("preview_hot_file", { file, form }),
+  /** The docking desk: the operator signs in as themself (the password is not kept). */
+  dockingSignIn: (username: string, password: string) =>
+    invoke<OperatorView>("docking_sign_in", { username, password }),
+  dockingSignOut: () => invoke<void>("docking_sign_out"),
+  dockingSession: () => invoke<OperatorView | null>("docking_session"),
+  dockingTables: () => invoke<DockingTable[]>("docking_tables"),
+  dockingRecords: (item: string) => invoke<DockingRecord[]>("docking_records", { item }),
+  dockingSave: (item: string, values: Record<string, string>, revision: number | null) =>
+    invoke<DockingRecord>("docking_save", { item, values, revision }),
+  dockingVerify: (key: string, passed: boolean, opinion: string) =>
+    invoke<DockingRecord>("docking_verify", { key, passed, opinion }),
+  uplinkView: (filter: string | null) => invoke<UplinkView>("uplink_view", { filter }),
+  /** One report by key, or (null) every failed and filed one; how many became pending. */
+  uplinkResend: (key: string | null) => invoke<number>("uplink_resend", { key }),
 };
 
 export function onHotFolderActivity(f: (line: ActivityLine) => void): Promise<UnlistenFn> {

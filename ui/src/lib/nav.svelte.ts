@@ -13,6 +13,7 @@ export type Screen =
   | { name: "sync" }
   | { name: "printing" }
   | { name: "hotfolders" }
+  | { name: "docking" }
   | { name: "settings" };
 
 export function emptyQuery(): ListQuery {

@@ -275,3 +275,25 @@ pub fn approved_technician(node: &Node) {
     );
     assert_eq!(status, 200);
 }
+
+/// A node serving with its reports written as files into `<dir>/outbox` (no endpoint), and
+/// no scheduled backups or exports: (node, data folder, outbox).
+#[allow(dead_code)]
+pub fn docking_node(dir: &Path) -> (Node, PathBuf, PathBuf) {
+    let data_dir = init(dir);
+    let outbox = dir.join("outbox");
+    let config = dir.join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[uplink]\noutbox_dir = {:?}\n[backup]\nevery_hours = 0\n[escrow]\nevery_hours = 0\n",
+            outbox.display().to_string()
+        ),
+    )
+    .expect("config");
+    (
+        Node::start_with_config(&data_dir, &config),
+        data_dir,
+        outbox,
+    )
+}

@@ -5,7 +5,7 @@
 sync-network = the node cannot be reached: { $detail }. Changes stay queued here and sync when the node is reachable.
 sync-server = the node failed (HTTP { $status }): { $message }
 sync-unauthorized = the node refused the sign-in token
-sync-account-pending = the node refused the request (account_pending): { $message }
+sync-account-pending = account awaiting approval: the operator approves it before this station can sync ({ $message })
 sync-refused = the node refused the request ({ $code }): { $message }
 sync-redirected = the node's address redirects to { $location }; nothing was sent there. If that is the node's new address, sign in to it
 sync-protocol = the node's answer is not understood: { $detail }

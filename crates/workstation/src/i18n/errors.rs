@@ -166,11 +166,25 @@ pub fn sync_error(e: &idstation_sync::SyncError, lang: Lang) -> String {
             tr!(lang, "sync-server", status = status, message = message)
         }
         S::Unauthorized => tr!(lang, "sync-unauthorized"),
-        S::Refused { code, message } if code == "account_pending" => {
-            tr!(lang, "sync-account-pending", message = message)
-        }
-        S::Refused { code, message } => {
-            tr!(lang, "sync-refused", code = code, message = message)
+        S::Refused {
+            code,
+            message,
+            message_en,
+            ..
+        } => {
+            // The node words its refusals in both languages.
+            let message = match lang {
+                Lang::ZhCn => message,
+                Lang::En => message_en,
+            };
+            if code == "account_pending" {
+                tr!(lang, "sync-account-pending", message = message)
+            } else if code == "invalid_input" {
+                // The node names the field and the problem; its code adds nothing for a person.
+                message.clone()
+            } else {
+                tr!(lang, "sync-refused", code = code, message = message)
+            }
         }
         S::Protocol(m) => tr!(lang, "sync-protocol", detail = m),
         S::Redirected { location } => tr!(lang, "sync-redirected", location = location),
@@ -226,6 +240,11 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
             }
             out.join("\n")
         }
+        WsError::NotJson { field, detail } => {
+            tr!(lang, "docking-not-json", field = field, detail = detail)
+        }
+        WsError::NotInDockingSchema(name) => tr!(lang, "docking-not-in-schema", name = name),
+        WsError::DockingSignedOut => tr!(lang, "docking-signed-out"),
         WsError::UnknownField(key) => tr!(
             lang,
             "ws-unknown-field",

@@ -115,6 +115,7 @@ macro_rules! locale_files {
             include_str!(concat!("../../locales/", $tag, "/sync.ftl")),
             include_str!(concat!("../../locales/", $tag, "/data.ftl")),
             include_str!(concat!("../../locales/", $tag, "/hotfolders.ftl")),
+            include_str!(concat!("../../locales/", $tag, "/docking.ftl")),
             include_str!(concat!("../../locales/", $tag, "/cli.ftl")),
             include_str!(concat!("../../locales/", $tag, "/app.ftl")),
         ]
@@ -123,7 +124,7 @@ macro_rules! locale_files {
 
 /// Each language's tag and message files, in the order of [`Lang::ALL`]. A new language is a
 /// folder of `.ftl` files, a line here and a `Lang` variant.
-pub const LOCALES: [(&str, [&str; 8]); 2] = [
+pub const LOCALES: [(&str, [&str; 9]); 2] = [
     ("zh-CN", locale_files!("zh-CN")),
     ("en", locale_files!("en")),
 ];

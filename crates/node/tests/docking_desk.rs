@@ -1,0 +1,280 @@
+//! The operator's docking desk in the desktop app (`workstation::docking`), against the real
+//! node binary: signing in as a person, forms built from the node's schema, the node's field
+//! refusals reaching the right input in the person's language, a stale edit refused, a JSON
+//! field checked before anything is sent, and the uplink's reports listed, filtered and sent
+//! again under their keys. A technician may not see the uplink.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use idstation_sync::SyncError;
+use idstation_workstation::docking::DockingDesk;
+use idstation_workstation::view::UiError;
+use idstation_workstation::{Lang, WsError};
+
+fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// A 统一社会信用代码 with its check character (GB 32100-2015), computed here.
+fn uscc(body: &str) -> String {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let sum: usize = body
+        .chars()
+        .zip(W)
+        .map(|(c, w)| CHARS.find(c).expect("code char") * w)
+        .sum();
+    let check = CHARS.chars().nth((31 - sum % 31) % 31).expect("check");
+    format!("{body}{check}")
+}
+
+#[test]
+fn the_operator_enters_docking_records_and_resends_reports_from_the_desk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _data_dir, outbox) = docking_node(dir.path());
+    let c = client();
+    let token = operator_token(&c, &node);
+    let base = node.url("");
+
+    // A wrong password is the node's refusal, said in the person's language.
+    let wrong = DockingDesk::sign_in(&base, "operator", "not-the-password").err();
+    assert!(
+        matches!(wrong, Some(WsError::Sync(SyncError::Unauthorized))),
+        "{wrong:?}"
+    );
+
+    let desk = DockingDesk::sign_in(&base, "operator", OPERATOR_PASSWORD).expect("sign in");
+    let who = desk.view(Lang::ZhCn);
+    assert!(who.is_operator);
+    assert_eq!(who.role_label, "平台运营者");
+    assert_eq!(desk.view(Lang::En).role_label, "platform operator");
+
+    // Forms come from the node's schema: entered tables only, system fields left out.
+    let tables = desk.tables(Lang::ZhCn);
+    let codes: Vec<&str> = tables.iter().map(|t| t.code.as_str()).collect();
+    for code in ["T01", "T02", "T04", "T05", "T06", "T07", "T10", "T11"] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    for code in ["T03", "T08", "T09", "A2-1"] {
+        assert!(!codes.contains(&code), "{code} is measured, not entered");
+    }
+    let t01 = tables.iter().find(|t| t.code == "T01").expect("T01");
+    assert_eq!(t01.fields.len(), 45, "table 1 has 45 fields");
+    let nature = t01
+        .fields
+        .iter()
+        .find(|f| f.name == "orgNature")
+        .expect("orgNature");
+    assert_eq!(
+        (nature.kind.as_str(), nature.label.as_str()),
+        ("select", "单位性质")
+    );
+    assert!(nature.options.iter().any(|o| o.label == "3 民营企业"));
+    let division = t01
+        .fields
+        .iter()
+        .find(|f| f.name == "industryDivision")
+        .expect("industryDivision");
+    assert!(
+        division.options.iter().all(|o| o.value.len() == 3),
+        "level 2 offers 大类 only (M74): {:?}",
+        &division.options[..3]
+    );
+    let t05 = tables.iter().find(|t| t.code == "T05").expect("T05");
+    assert!(
+        t05.fields.iter().all(|f| f.name != "nodePrefix"),
+        "system field shown"
+    );
+    let en = desk.tables(Lang::En);
+    let en01 = en.iter().find(|t| t.code == "T01").expect("T01");
+    assert_eq!(en01.title, "operating organisation");
+    assert_eq!(en01.fields[0].label, "Org name");
+
+    // A wrong check character: the node names the field, and the form marks it.
+    let bad = form(&[
+        ("orgName", "华东计量测试有限公司"),
+        ("creditCode", "91310115MA1K3YJ2X0"),
+    ]);
+    let err = desk
+        .save_record("T01", &bad, None, Lang::ZhCn)
+        .expect_err("bad USCC refused");
+    let zh = UiError::new(&err, Lang::ZhCn);
+    let en = UiError::new(&err, Lang::En);
+    assert_eq!(zh.fields.len(), 1, "{zh:?}");
+    assert_eq!(zh.fields[0].field, "creditCode");
+    assert_ne!(zh.message, en.message, "one message per language");
+    assert!(
+        zh.message
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{}",
+        zh.message
+    );
+    assert!(desk.records("T01", Lang::ZhCn).expect("list").is_empty());
+
+    // A good one is saved; the list shows it with its values as the form reads them.
+    let code = uscc("91310115MA1K3YJ2X");
+    let good = form(&[
+        ("orgName", "华东计量测试有限公司"),
+        ("creditCode", &code.to_lowercase()),
+        ("orgNature", "3"),
+        ("staffCount", "120"),
+        ("registeredCapital", ""),
+    ]);
+    let saved = desk
+        .save_record("T01", &good, None, Lang::ZhCn)
+        .expect("save");
+    assert_eq!(saved.key, code, "the key in its canonical form");
+    let listed = desk.records("T01", Lang::ZhCn).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].values["orgNature"], "3");
+    assert_eq!(listed[0].values["staffCount"], "120");
+    assert!(
+        !listed[0].values.contains_key("registeredCapital"),
+        "a blank is left out"
+    );
+    assert_eq!(listed[0].status_label, "有效");
+
+    // An edit of a record someone changed meanwhile is refused, and changes nothing.
+    let mut edit = listed[0].values.clone();
+    edit.insert("orgName".into(), "华东计量（新名称）".into());
+    desk.save_record("T01", &edit, Some(listed[0].revision), Lang::ZhCn)
+        .expect("first edit");
+    let stale = desk.save_record(
+        "T01",
+        &form(&[("creditCode", &code), ("orgName", "旧页面")]),
+        Some(listed[0].revision),
+        Lang::ZhCn,
+    );
+    assert!(stale.is_err(), "a stale revision is refused");
+    let now = desk.records("T01", Lang::ZhCn).expect("list");
+    assert_eq!(now[0].values["orgName"], "华东计量（新名称）");
+    // Fields the node sets are not the form's to send.
+    let mut with_system = form(&[("statMonth", "2026-11"), ("nodePrefix", "88.999")]);
+    let err = desk
+        .save_record("T05", &with_system, None, Lang::ZhCn)
+        .expect_err("a system field is refused before sending");
+    assert!(
+        matches!(err, WsError::NotInDockingSchema(ref f) if f == "nodePrefix"),
+        "{err:?}"
+    );
+
+    // JSON fields hold JSON: checked here, nothing sent.
+    let err = desk
+        .save_record("T04", &form(&[("attributes", "not json")]), None, Lang::En)
+        .expect_err("not JSON");
+    assert_eq!(UiError::new(&err, Lang::En).fields[0].field, "attributes");
+    assert!(desk.records("T04", Lang::ZhCn).expect("list").is_empty());
+
+    // The month's business overview, then its report: no endpoint, so it is filed.
+    with_system.remove("nodePrefix");
+    with_system.insert("registrationsNew".into(), "42".into());
+    desk.save_record("T05", &with_system, None, Lang::ZhCn)
+        .expect("T05 saved");
+    let (status, body) = done(
+        c.post(node.url("/api/v1/uplink/generate"))
+            .bearer_auth(&token)
+            .json(&json!({"item": "T05", "period": "2026-11"}))
+            .send()
+            .expect("generate"),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // The node files reports in the background: wait until the desk sees it filed.
+    let mut view = desk.uplink(None, Lang::ZhCn).expect("uplink");
+    for _ in 0..100 {
+        if view
+            .reports
+            .iter()
+            .any(|r| r.item == "T05" && r.state == "filed")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        view = desk.uplink(None, Lang::ZhCn).expect("uplink");
+    }
+    let row = view
+        .reports
+        .iter()
+        .find(|r| r.item == "T05")
+        .expect("the T05 report listed")
+        .clone();
+    assert_eq!(row.state, "filed", "{row:?}");
+    assert_eq!(row.item_label, "T05 二级节点业务概况");
+    assert_eq!(row.about, "2026-11");
+    assert!(row.can_resend && row.file.is_some(), "{row:?}");
+    let filed = view
+        .counts
+        .iter()
+        .find(|c| c.state == "filed")
+        .expect("filed count");
+    assert!(filed.count >= 1);
+    assert_ne!(
+        view.summary_tone,
+        idstation_workstation::Tone::Ok,
+        "reports only written to files are not a success: {}",
+        view.summary
+    );
+    assert!(view.summary.contains("手动上传"), "{}", view.summary);
+    let failed_only = desk.uplink(Some("failed"), Lang::ZhCn).expect("filter");
+    assert!(failed_only.reports.iter().all(|r| r.state == "failed"));
+
+    // Sent again under the same key: the same report, filed once more (its file rewritten).
+    // Finished reports only: one being written is a `.part` until renamed.
+    let reports_filed = || {
+        std::fs::read_dir(&outbox)
+            .expect("outbox")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
+            .count()
+    };
+    let files_before = reports_filed();
+    let file = PathBuf::from(row.file.clone().expect("filed"));
+    let written = || std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+    let first_written = written().expect("the filed report exists");
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(desk.resend(Some(&row.key)).expect("resend"), 1);
+    let refiled = |v: &idstation_workstation::docking::UplinkView| {
+        v.reports
+            .iter()
+            .find(|r| r.key == row.key)
+            .is_some_and(|r| r.state == "filed")
+            && written() != Some(first_written)
+    };
+    let mut again = desk.uplink(None, Lang::ZhCn).expect("uplink");
+    for _ in 0..100 {
+        if refiled(&again) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        again = desk.uplink(None, Lang::ZhCn).expect("uplink");
+    }
+    assert!(refiled(&again), "{:?}", again.reports);
+    assert_eq!(
+        again.reports.iter().filter(|x| x.item == "T05").count(),
+        view.reports.iter().filter(|x| x.item == "T05").count(),
+        "a resend is no new report"
+    );
+    assert_eq!(
+        reports_filed(),
+        files_before,
+        "the same file, no second one"
+    );
+
+    // A technician signs in, but the uplink is the operator's.
+    approved_technician(&node);
+    let tech = DockingDesk::sign_in(&base, "tech", TECHNICIAN_PASSWORD).expect("tech");
+    assert!(!tech.view(Lang::ZhCn).is_operator);
+    let refused = tech.uplink(None, Lang::ZhCn).expect_err("operators only");
+    assert_eq!(UiError::new(&refused, Lang::ZhCn).code, "node_refused");
+}
