@@ -81,6 +81,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             docking::docking_records,
             docking::docking_save,
             docking::docking_verify,
+            docking::docking_upload,
             docking::uplink_view,
             docking::uplink_resend,
             updates::update_check,

@@ -57,6 +57,8 @@ pub enum PathPurpose {
     HotFolder,
     /// A sample of the files a hot folder will get, to check its columns.
     HotSample,
+    /// A file for a docking record's attachment field, uploaded to the node.
+    Attachment,
 }
 
 /// A poisoned lock still holds good data here (every write to it is one assignment).

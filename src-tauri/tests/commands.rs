@@ -182,6 +182,14 @@ fn the_docking_desk_asks_for_a_sign_in_before_anything() {
         )
         .expect_err("no node");
     assert_eq!(e["code"], "sync_not_configured");
+    // An attachment only from the file dialog: a typed path is refused, nothing is read.
+    let e = app
+        .call(
+            "docking_upload",
+            json!({"file": "/etc/passwd", "enterprisePrefix": null}),
+        )
+        .expect_err("not chosen");
+    assert_eq!(e["code"], "path_not_chosen");
     assert_eq!(app.ok("docking_sign_out", json!({})), Value::Null);
 }
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   PASSWORD,
   byTest,
+  chooseInFileDialog,
   createAccount,
   launchApp,
   operatorToken,
@@ -40,6 +41,16 @@ async function setField(browser, id, value) {
 describe("docking desk", { timeout: 240000 }, () => {
   let node, app, browser, token;
   const dir = tempDir("docking");
+  // ASCII: xdotool types it into the file dialog key by key.
+  const licence = join(dir, "licence.png");
+  writeFileSync(
+    licence,
+    Buffer.from(
+      "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+        "1f15c4890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082",
+      "hex",
+    ),
+  );
 
   before(async () => {
     const config = join(dir, "node.toml");
@@ -105,6 +116,16 @@ describe("docking desk", { timeout: 240000 }, () => {
     );
     assert.equal(await (await byTest(browser, "docking-empty")).isDisplayed(), true, "nothing was saved");
     await shot(browser, "41-docking-field-refused");
+
+    // The business licence: a file chosen in the system's file dialog, uploaded to the node;
+    // the field then names it by its SHA-256.
+    await (await byTest(browser, "attach-businessLicense")).click();
+    await chooseInFileDialog("选择附件", licence);
+    const field = await byTest(browser, "field-businessLicense");
+    await browser.waitUntil(async () => /^[0-9a-f]{64}$/.test(await field.getValue()), {
+      timeout: 15000,
+      timeoutMsg: "the licence was not uploaded",
+    });
 
     await (await byTest(browser, "docking-table")).selectByAttribute("value", "T05");
     await (await byTest(browser, "docking-new")).click();

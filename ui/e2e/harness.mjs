@@ -1,6 +1,6 @@
 // What the end-to-end tests share: a real idstation-node on a free loopback port, the real app
 // binary driven through tauri-driver + WebKitWebDriver, and screenshots under test-output/.
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -253,4 +253,36 @@ export async function addTsplPrinter(browser, name, port) {
   const table = await byTest(browser, "printers");
   await table.waitForDisplayed({ timeout: 10000 });
   return table;
+}
+
+/**
+ * Types `path` into the system's file dialog titled `title` (a regular expression xdotool
+ * matches) and accepts it, as a person would: Ctrl+L opens the location entry, then Enter.
+ * A folder's path ends with "/".
+ */
+export async function chooseInFileDialog(title, path) {
+  const xdo = (...args) => execFileSync("xdotool", args, { encoding: "utf8" }).trim();
+  let win = "";
+  for (let i = 0; i < 100 && !win; i++) {
+    try {
+      win = xdo("search", "--onlyvisible", "--name", title).split("\n")[0];
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (!win) throw new Error(`no file dialog titled ${title} opened`);
+  xdo("windowfocus", "--sync", win);
+  xdo("key", "--clearmodifiers", "ctrl+l");
+  xdo("type", "--delay", "5", path);
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 3; i++) {
+    try {
+      xdo("search", "--onlyvisible", "--name", title);
+    } catch {
+      return; // closed: chosen
+    }
+    xdo("windowfocus", "--sync", win);
+    xdo("key", "Return");
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

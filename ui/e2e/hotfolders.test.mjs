@@ -4,39 +4,18 @@
 // shown as an error, never as a success.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addTsplPrinter, byTest, fakePrinter, launchApp, shot, tempDir, typeInto } from "./harness.mjs";
-
-/** Types `path` into the file dialog that the app opened and accepts it, as a person would. */
-async function chooseInFileDialog(path) {
-  const xdo = (...args) => execFileSync("xdotool", args, { encoding: "utf8" }).trim();
-  let win = "";
-  for (let i = 0; i < 100 && !win; i++) {
-    try {
-      win = xdo("search", "--onlyvisible", "--name", "选择要监视导入文件的文件夹").split("\n")[0];
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  assert.ok(win, "the file dialog opened");
-  xdo("windowfocus", "--sync", win);
-  // Ctrl+L opens the location entry; the path, then Enter, chooses the folder.
-  xdo("key", "--clearmodifiers", "ctrl+l");
-  xdo("type", "--delay", "5", path + "/");
-  await new Promise((r) => setTimeout(r, 300));
-  for (let i = 0; i < 3; i++) {
-    try {
-      xdo("search", "--onlyvisible", "--name", "选择要监视导入文件的文件夹");
-    } catch {
-      return; // closed: chosen
-    }
-    xdo("windowfocus", "--sync", win);
-    xdo("key", "Return");
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import {
+  addTsplPrinter,
+  byTest,
+  chooseInFileDialog,
+  fakePrinter,
+  launchApp,
+  shot,
+  tempDir,
+  typeInto,
+} from "./harness.mjs";
 
 describe("hot folders", { timeout: 240000 }, () => {
   let app, browser, printer;
@@ -63,7 +42,7 @@ describe("hot folders", { timeout: 240000 }, () => {
     await (await byTest(browser, "hot-none")).waitForDisplayed({ timeout: 10000 });
     await shot(browser, "30-hotfolders-empty");
     await (await byTest(browser, "hot-add")).click();
-    await chooseInFileDialog(inbox);
+    await chooseInFileDialog("选择要监视导入文件的文件夹", inbox + "/");
     const path = await byTest(browser, "hot-form-path");
     await path.waitForDisplayed({ timeout: 15000 });
     assert.match(await path.getText(), /lims-export/);

@@ -10,6 +10,7 @@
 //! - Every use case the desktop app offers has its subcommand here (`dashboard`, `resolve`, …).
 //! - A test: `tests/cli.rs` (or the area's file) runs the real binary on a temporary folder.
 
+mod docking_cmd;
 mod label_cmd;
 mod output;
 
@@ -126,6 +127,8 @@ enum Command {
     /// Hot folders of this workstation: list, add, remove
     #[command(subcommand)]
     Hotfolder(HotFolderCommand),
+    /// The platform operator's docking with the top-level node: tables, records, reports
+    Docking(Box<docking_cmd::DockingArgs>),
 }
 
 /// How the rows of a file are read (a hot folder's settings, or a one-shot import's).
@@ -636,6 +639,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
         }
         Command::Watch { config } => watch(out, open()?, config)?,
         Command::Hotfolder(cmd) => hot_folder(cmd, out, open()?)?,
+        Command::Docking(args) => docking_cmd::docking(*args, out, open()?)?,
     }
     Ok(())
 }

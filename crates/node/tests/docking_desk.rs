@@ -14,6 +14,9 @@ use idstation_workstation::docking::DockingDesk;
 use idstation_workstation::view::UiError;
 use idstation_workstation::{Lang, WsError};
 
+/// A valid 1×1 PNG (attachments are told by their first bytes).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82";
+
 fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -142,6 +145,35 @@ fn the_operator_enters_docking_records_and_resends_reports_from_the_desk() {
         "a blank is left out"
     );
     assert_eq!(listed[0].status_label, "有效");
+
+    // An attachment: a file uploaded to the node, the field holding its SHA-256. Too large a
+    // file is refused before it is sent; a file that is no picture or PDF by the node.
+    let png = dir.path().join("营业执照.png");
+    std::fs::write(&png, PNG).expect("png");
+    let sha = desk.upload_attachment(&png, None).expect("upload");
+    assert_eq!(sha.len(), 64, "{sha}");
+    let mut with_licence = good.clone();
+    with_licence.insert("businessLicense".into(), sha.clone());
+    let saved = desk
+        .save_record("T01", &with_licence, Some(saved.revision), Lang::ZhCn)
+        .expect("save with the attachment");
+    assert_eq!(saved.values["businessLicense"], sha);
+    let huge = dir.path().join("huge.pdf");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(10 * 1024 * 1024 + 1))
+        .expect("sparse file");
+    let err = desk.upload_attachment(&huge, None).expect_err("too large");
+    assert!(matches!(err, WsError::AttachmentTooLarge { .. }), "{err:?}");
+    assert!(
+        err.message(Lang::ZhCn).contains("10.0 MB"),
+        "{}",
+        err.message(Lang::ZhCn)
+    );
+    let text = dir.path().join("notes.pdf");
+    std::fs::write(&text, "not a pdf").expect("text");
+    let err = desk.upload_attachment(&text, None).expect_err("no PDF");
+    assert_eq!(UiError::new(&err, Lang::ZhCn).fields[0].field, "file");
+    let listed = desk.records("T01", Lang::ZhCn).expect("list");
 
     // An edit of a record someone changed meanwhile is refused, and changes nothing.
     let mut edit = listed[0].values.clone();
@@ -277,4 +309,107 @@ fn the_operator_enters_docking_records_and_resends_reports_from_the_desk() {
     assert!(!tech.view(Lang::ZhCn).is_operator);
     let refused = tech.uplink(None, Lang::ZhCn).expect_err("operators only");
     assert_eq!(UiError::new(&refused, Lang::ZhCn).code, "node_refused");
+}
+
+/// The `idstation` binary cargo built beside the node (`cargo test --workspace` builds both).
+fn cli_bin() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_idstation-node")).with_file_name("idstation");
+    assert!(
+        bin.exists(),
+        "no idstation CLI at {}: build it first (cargo build -p idstation-cli)",
+        bin.display()
+    );
+    bin
+}
+
+#[test]
+fn the_command_line_desk_does_what_the_app_s_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _data_dir, _outbox) = docking_node(dir.path());
+    let c = client();
+    let token = operator_token(&c, &node);
+    approved_technician(&node);
+    let station = dir.path().join("station");
+    let mut ws = idstation_workstation::Workstation::init(&station, "88.118.8", "王芳")
+        .expect("init workstation");
+    ws.sync_login(&node.base, "tech", TECHNICIAN_PASSWORD, "工作站")
+        .expect("station signs in");
+    drop(ws);
+    let idstation = |args: &[&str]| {
+        let out = Command::new(cli_bin())
+            .args(["--lang", "zh-CN"])
+            .args(args)
+            .env("IDSTATION_DATA_DIR", &station)
+            .env("IDSTATION_DOCKING_USER", "operator")
+            .env("IDSTATION_PASSWORD", OPERATOR_PASSWORD)
+            .env("IDSTATION_SECRETS", "file")
+            .output()
+            .expect("run idstation");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (ok, fields, err) = idstation(&["docking", "fields", "t01"]);
+    assert!(ok, "{err}");
+    assert!(
+        fields.contains("T01-02* creditCode (key)  统一社会信用代码  [text]"),
+        "{fields}"
+    );
+
+    let (ok, saved, err) = idstation(&[
+        "--json",
+        "docking",
+        "set",
+        "T05",
+        "--field",
+        "statMonth=2026-10",
+        "--field",
+        "registrationsNew=7",
+    ]);
+    assert!(ok, "{err}");
+    let saved: Value = serde_json::from_str(&saved).expect("json");
+    assert_eq!(saved[0]["key"], "2026-10", "{saved}");
+    assert_eq!(saved[0]["values"]["registrationsNew"], "7");
+
+    // A refused field: the node's words, exit code not 0, nothing saved.
+    let (ok, _, err) = idstation(&["docking", "set", "T05", "--field", "statMonth=2026-13"]);
+    assert!(!ok);
+    assert!(err.contains("统计月份"), "{err}");
+    let (ok, records, err) = idstation(&["--json", "docking", "records", "T05"]);
+    assert!(ok, "{err}");
+    let records: Value = serde_json::from_str(&records).expect("json");
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+
+    let (status, body) = done(
+        c.post(node.url("/api/v1/uplink/generate"))
+            .bearer_auth(&token)
+            .json(&json!({"item": "T05", "period": "2026-10"}))
+            .send()
+            .expect("generate"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut key = None;
+    for _ in 0..100 {
+        let (ok, listed, err) = idstation(&["--json", "docking", "uplink", "--state", "filed"]);
+        assert!(ok, "{err}");
+        let listed: Value = serde_json::from_str(&listed).expect("json");
+        key = listed["reports"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["item"] == "T05"))
+            .and_then(|r| r["key"].as_str().map(str::to_owned));
+        if key.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let key = key.expect("the T05 report is filed");
+    let (ok, text, err) = idstation(&["docking", "uplink"]);
+    assert!(ok, "{err}");
+    assert!(text.contains("需手动上传") && text.contains(&key), "{text}");
+    let (ok, text, err) = idstation(&["docking", "resend", &key]);
+    assert!(ok, "{err}");
+    assert!(text.contains("已将 1 份报告重新排入发送队列"), "{text}");
 }

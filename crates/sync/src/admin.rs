@@ -14,6 +14,8 @@ use crate::{HttpTransport, SyncError};
 
 /// Most reports one listing asks for (the node's own bound).
 pub const MAX_REPORTS: u32 = 1000;
+/// The largest attachment the node takes (its own bound; checked here before sending).
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 /// A person waits for these calls: fail rather than hang.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -176,6 +178,36 @@ impl OperatorSession {
             )?,
             "record",
         )
+    }
+
+    /// Uploads a file for an attachment field (JPEG, PNG or PDF, told by the node from its
+    /// bytes); the field then holds the returned SHA-256. `enterprise_prefix`: whose record it
+    /// belongs to (the operator uploading for an enterprise).
+    pub fn upload_attachment(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        enterprise_prefix: Option<&str>,
+    ) -> Result<String, SyncError> {
+        let mut query = vec![("name", name)];
+        if let Some(p) = enterprise_prefix {
+            query.push(("enterprise_prefix", p));
+        }
+        let v: Value = self.http.send(
+            self.http
+                .client()
+                .post(self.http.url("/api/v1/docking/attachments"))
+                .query(&query)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes)
+                .bearer_auth(&self.token)
+                // 10 MB over a slow line.
+                .timeout(Duration::from_secs(120)),
+        )?;
+        v["attachment"]["sha256"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| SyncError::Protocol("no attachment sha256".into()))
     }
 
     pub fn uplink_summary(&self) -> Result<UplinkSummary, SyncError> {

@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use idstation_sync::admin::{EntityRecord, OperatorSession, UplinkReport, UplinkSummary};
+use idstation_sync::admin::{
+    EntityRecord, OperatorSession, UplinkReport, UplinkSummary, MAX_ATTACHMENT_BYTES,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -87,7 +89,7 @@ pub struct DockingField {
     /// The field's code in the report records (`T06-01`).
     pub code: String,
     pub label: String,
-    /// `text`, `textarea`, `select`, `date`, `month`, `number`, `json`, `readonly`.
+    /// `text`, `textarea`, `select`, `date`, `month`, `number`, `json`, `attachment`.
     pub kind: String,
     /// `always`, `apply`, `verify` or empty (optional).
     pub required: String,
@@ -327,8 +329,8 @@ impl DockingDesk {
             "month" => ("month", vec![]),
             "int" | "decimal" | "port" => ("number", vec![]),
             "attributes" | "json" => ("json", vec![]),
-            // Uploaded through the node's attachment API (content-addressed); shown by hash.
-            "attachment" => ("readonly", vec![]),
+            // A file uploaded to the node (content-addressed); the field holds its SHA-256.
+            "attachment" => ("attachment", vec![]),
             _ if f.len.is_some_and(|l| l > 200) => ("textarea", vec![]),
             _ => ("text", vec![]),
         };
@@ -413,7 +415,7 @@ impl DockingDesk {
                 .find(|f| &f.name == name && !f.system)
                 .ok_or_else(|| WsError::NotInDockingSchema(name.clone()))?;
             let text = text.trim();
-            if text.is_empty() || field.kind == "attachment" {
+            if text.is_empty() {
                 continue;
             }
             let value = if matches!(field.kind.as_str(), "attributes" | "json") {
@@ -428,6 +430,34 @@ impl DockingDesk {
         }
         let record = self.session.save_record(item, fields, revision)?;
         Ok(self.record_view(record, lang))
+    }
+
+    /// Uploads a file the person chose for an attachment field; returns its SHA-256, which
+    /// the field then holds. Too large a file is refused here, before anything is sent.
+    pub fn upload_attachment(
+        &self,
+        file: &std::path::Path,
+        enterprise_prefix: Option<&str>,
+    ) -> Result<String> {
+        let io = |source| WsError::Io {
+            path: file.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(file).map_err(io)?.len();
+        if size > MAX_ATTACHMENT_BYTES as u64 {
+            return Err(WsError::AttachmentTooLarge {
+                size,
+                max: MAX_ATTACHMENT_BYTES as u64,
+            });
+        }
+        let bytes = std::fs::read(file).map_err(io)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        Ok(self
+            .session
+            .upload_attachment(&name, bytes, enterprise_prefix)?)
     }
 
     /// The operator's verdict on an enterprise node's record (table 6).

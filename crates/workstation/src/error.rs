@@ -70,6 +70,9 @@ pub enum WsError {
     /// A docking form's JSON field (attributes, routing) does not hold JSON.
     #[error("{field}: not JSON ({detail})")]
     NotJson { field: String, detail: String },
+    /// A file for an attachment field over the node's limit.
+    #[error("the file has {size} bytes; attachments take at most {max}")]
+    AttachmentTooLarge { size: u64, max: u64 },
     /// The docking desk acts as a signed-in person, and nobody is.
     #[error("sign in at the docking desk first")]
     DockingSignedOut,
@@ -109,6 +112,7 @@ impl WsError {
             WsError::NotJson { .. } => "not_json",
             WsError::NotInDockingSchema(_) => "unknown_field",
             WsError::DockingSignedOut => "docking_signed_out",
+            WsError::AttachmentTooLarge { .. } => "attachment_too_large",
             WsError::UnsupportedFile(_) => "unsupported_file",
             WsError::Io { .. } => "io_error",
             WsError::AuditBroken(_) => "audit_broken",

@@ -11,7 +11,7 @@ use idstation_workstation::docking::{
 use idstation_workstation::{Lang, WsError};
 use tauri::State;
 
-use crate::state::{internal, lock, AppState, CmdResult};
+use crate::state::{internal, lock, AppState, CmdResult, PathPurpose};
 
 /// Runs `f` with the signed-in desk on a blocking thread (the HTTP client blocks).
 async fn with_desk<T: Send + 'static>(
@@ -121,4 +121,19 @@ pub async fn uplink_view(
 #[tauri::command]
 pub async fn uplink_resend(state: State<'_, AppState>, key: Option<String>) -> CmdResult<u64> {
     with_desk(&state, move |desk, _| desk.resend(key.as_deref())).await
+}
+
+/// Uploads the file the person chose in the file dialog for an attachment field; the field's
+/// new value (the file's SHA-256).
+#[tauri::command]
+pub async fn docking_upload(
+    state: State<'_, AppState>,
+    file: String,
+    enterprise_prefix: Option<String>,
+) -> CmdResult<String> {
+    let file = state.take_chosen(PathPurpose::Attachment, &file)?;
+    with_desk(&state, move |desk, _| {
+        desk.upload_attachment(&file, enterprise_prefix.as_deref())
+    })
+    .await
 }

@@ -63,6 +63,14 @@ pub async fn choose_path<R: Runtime>(
                 &["csv", "xlsx", "xls", "json", "jsonl"],
             )
             .blocking_pick_file(),
+        PathPurpose::Attachment => dialog
+            .set_directory(home)
+            .set_title(tr!(lang, "dialog-attachment-title"))
+            .add_filter(
+                tr!(lang, "dialog-attachment-filter"),
+                &["jpg", "jpeg", "png", "pdf"],
+            )
+            .blocking_pick_file(),
     })
     .await
     .map_err(|e| internal(&e))?;

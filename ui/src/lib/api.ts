@@ -79,7 +79,7 @@ export const api = {
   resolveConflict: (id: number, take: "local" | "server" | null, value: string | null) =>
     invoke<ConflictView[]>("resolve_conflict", { id, take, value }),
   /** The system's file dialog; the path comes back only if the person chose one. */
-  choosePath: (purpose: "backup" | "restore" | "data_dir" | "hot_folder" | "hot_sample") =>
+  choosePath: (purpose: "backup" | "restore" | "data_dir" | "hot_folder" | "hot_sample" | "attachment") =>
     invoke<string | null>("choose_path", { purpose }),
   backup: (file: string) => invoke<string>("backup", { file }),
   restore: (file: string) => invoke<string>("restore", { file }),
@@ -107,6 +107,9 @@ export const api = {
     invoke<DockingRecord>("docking_save", { item, values, revision }),
   dockingVerify: (key: string, passed: boolean, opinion: string) =>
     invoke<DockingRecord>("docking_verify", { key, passed, opinion }),
+  /** `file` as the file dialog returned it (choosePath("attachment")); its SHA-256 back. */
+  dockingUpload: (file: string, enterprisePrefix: string | null) =>
+    invoke<string>("docking_upload", { file, enterprisePrefix }),
   uplinkView: (filter: string | null) => invoke<UplinkView>("uplink_view", { filter }),
   /** One report by key, or (null) every failed and filed one; how many became pending. */
   uplinkResend: (key: string | null) => invoke<number>("uplink_resend", { key }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formValues, missingRequired } from "./docking";
+import { formValues, missingRequired, ownerPrefix } from "./docking";
 import type { DockingTable } from "../bindings/DockingTable";
 
 const field = (name: string, kind: string, required = "", key = false) => ({
@@ -22,7 +22,7 @@ const table: DockingTable = {
   fields: [
     field("enterprisePrefix", "text", "always", true),
     field("enterpriseName", "text", "apply"),
-    field("licence", "readonly"),
+    field("licence", "attachment"),
     field("attributes", "json"),
   ],
 };
@@ -36,7 +36,13 @@ describe("docking forms", () => {
       appliedAt: "2026-12-01",
       attributes: '{"a":1}',
     });
-    expect(sent).toEqual({ enterprisePrefix: "88.118.8", attributes: '{"a":1}' });
+    expect(sent).toEqual({ enterprisePrefix: "88.118.8", licence: "ab12", attributes: '{"a":1}' });
+  });
+
+  it("upload an enterprise's attachment under its prefix, the node's own under none", () => {
+    expect(ownerPrefix(table, { enterprisePrefix: " 88.118.8 " })).toBe("88.118.8");
+    expect(ownerPrefix(table, {})).toBeNull();
+    expect(ownerPrefix({ ...table, scope: "node" }, { enterprisePrefix: "88.118.8" })).toBeNull();
   });
 
   it("name the fields every write must give, and a new record's key", () => {

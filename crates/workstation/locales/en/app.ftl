@@ -16,3 +16,5 @@ dialog-data-dir-title = Choose the data folder
 dialog-hot-folder-title = Choose a folder to watch for files to import
 dialog-hot-sample-title = Choose a sample file to check its columns
 dialog-hot-sample-filter = Tables (CSV, Excel, JSON)
+dialog-attachment-title = Choose an attachment (licence, ID photo, letter of authorisation…)
+dialog-attachment-filter = Pictures or PDF (JPG, PNG, PDF, up to 10 MB)

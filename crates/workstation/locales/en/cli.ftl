@@ -79,3 +79,6 @@ cli-printer-removed = Removed printer { $name }
 cli-darkness = darkness { $darkness }
 cli-no-jobs = No print jobs
 cli-reprint-reason = reprint reason: { $reason }
+cli-docking-field-count = { $count } fields
+cli-docking-no-records = This table has no records yet
+cli-uplink-resent = { $count } reports are queued to be sent again

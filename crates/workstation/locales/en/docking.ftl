@@ -23,3 +23,4 @@ uplink-summary-pending = { $pending } reports wait to be sent; the oldest was ma
 uplink-summary-failed = { $failed } reports failed to send: read why, then send them again
 uplink-summary-filed = No top-level node address is set: { $filed } reports were written to files to upload by hand
 docking-signed-out = Sign in at the docking desk first, with the platform operator's account (the sign-in lasts while the app runs)
+docking-attachment-too-large = the file is about { $size } MB; attachments take at most { $max } MB. Nothing was uploaded

@@ -80,3 +80,6 @@ cli-printer-removed = 已删除打印机 { $name }
 cli-darkness = 浓度 { $darkness }
 cli-no-jobs = 没有打印任务
 cli-reprint-reason = 补打原因: { $reason }
+cli-docking-field-count = { $count } 个字段
+cli-docking-no-records = 这个数据表还没有记录
+cli-uplink-resent = 已将 { $count } 份报告重新排入发送队列

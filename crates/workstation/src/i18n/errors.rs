@@ -245,6 +245,12 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         }
         WsError::NotInDockingSchema(name) => tr!(lang, "docking-not-in-schema", name = name),
         WsError::DockingSignedOut => tr!(lang, "docking-signed-out"),
+        WsError::AttachmentTooLarge { size, max } => tr!(
+            lang,
+            "docking-attachment-too-large",
+            size = format!("{:.1}", *size as f64 / 1_048_576.0),
+            max = max / (1024 * 1024)
+        ),
         WsError::UnknownField(key) => tr!(
             lang,
             "ws-unknown-field",

@@ -185,7 +185,7 @@ fn open_reader(path: &Path) -> Result<Connection, StorageError> {
 }
 
 /// How much of the database file readers map (address space, not memory).
-const READER_MMAP_BYTES: i64 = 1 << 34;
+pub(super) const READER_MMAP_BYTES: i64 = 1 << 34;
 
 #[cfg(test)]
 mod tests {
