@@ -370,6 +370,8 @@ pub enum AccountError {
     BodyTooLarge,
     /// A write named a revision of a record that changed meanwhile (its current revision).
     StaleRevision(u64),
+    /// Maintenance mode is on already: end it before declaring another window.
+    MaintenanceOn,
 }
 
 /// Why a field of a request is not acceptable.
@@ -458,6 +460,7 @@ impl AccountError {
             AccountError::RegistrationsFull => "registrations_full",
             AccountError::BodyTooLarge => "too_large",
             AccountError::StaleRevision(_) => "stale_revision",
+            AccountError::MaintenanceOn => "maintenance_on",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Work `serve` does beside answering requests, each on its own thread so a slow endpoint or a
-//! long export never holds a request: the uplink (events within seconds, periodic reports on
-//! their cadence, delivery of the outbox) and the scheduled backups and escrow exports.
+//! long export never holds a request: the heartbeat and the probe (availability), the uplink
+//! (events within seconds, periodic reports on their cadence, delivery of the outbox) and the
+//! scheduled backups and escrow exports.
 //! [`Background::stop`] ends them at shutdown.
 
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
 
+use crate::availability::{stamp, AvailabilityConfig, Probe};
 use crate::config::DockingSettings;
 use crate::http::AppState;
 use crate::secrets::Keys;
@@ -62,15 +64,30 @@ pub struct Background {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// This run's heartbeat and the probe of its listener.
+pub struct Watch {
+    pub run: i64,
+    pub config: AvailabilityConfig,
+    /// `None` when the node has no listener a probe could reach.
+    pub probe: Option<Probe>,
+}
+
 impl Background {
     /// Starts the threads for the node in `data_dir`.
     pub fn start(
         state: &AppState,
         data_dir: PathBuf,
         docking: &DockingSettings,
+        watch: Watch,
     ) -> std::io::Result<Background> {
         let stop = Arc::new(Stop::default());
         let mut threads = Vec::new();
+        let (st, s) = (state.clone(), stop.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name("availability".into())
+                .spawn(move || availability_loop(&st, &watch, &s))?,
+        );
         if let Some(keys) = state.keys.clone() {
             let (st, s, d, k) = (state.clone(), stop.clone(), docking.clone(), keys.clone());
             threads.push(
@@ -93,6 +110,38 @@ impl Background {
         self.stop.stop();
         for t in self.threads {
             let _ = t.join();
+        }
+    }
+}
+
+/// Writes the heartbeat and probes the listener, each on its interval, until the stop.
+fn availability_loop(state: &AppState, watch: &Watch, stop: &Stop) {
+    let AvailabilityConfig {
+        heartbeat_every,
+        probe_every,
+    } = watch.config;
+    let tick = heartbeat_every.min(probe_every);
+    let (mut last_beat, mut last_probe) = (Instant::now(), Instant::now());
+    while !stop.wait(tick) {
+        if last_beat.elapsed() + tick / 2 >= heartbeat_every {
+            last_beat = Instant::now();
+            if let Err(e) = state.store.heartbeat(watch.run, &stamp(Utc::now())) {
+                tracing::error!(error = %e, "cannot write the heartbeat");
+            }
+        }
+        if let Some(probe) = &watch.probe {
+            if last_probe.elapsed() + tick / 2 >= probe_every {
+                last_probe = Instant::now();
+                let (ok, rtt) = probe.once();
+                let day = crate::monitor::day_of(Utc::now()).to_string();
+                let ms = u64::try_from(rtt.as_millis()).unwrap_or(u64::MAX);
+                if !ok {
+                    tracing::warn!(rtt_ms = ms, "the probe could not resolve the prefix handle");
+                }
+                if let Err(e) = state.store.record_probe(&day, ok, ms) {
+                    tracing::error!(error = %e, "cannot record the probe");
+                }
+            }
         }
     }
 }

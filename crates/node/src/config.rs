@@ -30,6 +30,18 @@ pub struct FileConfig {
     pub backup: Option<ScheduleFileConfig>,
     pub escrow: Option<ScheduleFileConfig>,
     pub secrets: Option<SecretsFileConfig>,
+    pub availability: Option<AvailabilityFileConfig>,
+}
+
+/// `[availability]`: how often the node writes its heartbeat (an outage after a crash is known
+/// to within it) and probes its own listener.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityFileConfig {
+    /// 1 to 60; 10 when unset.
+    pub heartbeat_secs: Option<u64>,
+    /// 1 to 3600; 60 when unset.
+    pub probe_secs: Option<u64>,
 }
 
 /// Structured (JSON lines) log files beside the console log, rotated, the oldest removed.
@@ -201,6 +213,7 @@ pub struct ServeConfig {
     pub log: String,
     pub log_files: LogFiles,
     pub docking: DockingSettings,
+    pub availability: crate::availability::AvailabilityConfig,
 }
 
 /// Log files as `serve` writes them.
@@ -448,6 +461,25 @@ impl ServeConfig {
             hourly: lf.rotation.as_deref() == Some("hourly"),
             keep: lf.keep.unwrap_or(30).max(1),
         };
+        let av = file.availability.clone().unwrap_or_default();
+        let mut availability = crate::availability::AvailabilityConfig::default();
+        let secs = |v: Option<u64>, field, max, default: Duration| match v {
+            None => Ok(default),
+            Some(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n)),
+            Some(_) => Err(ConfigError::Limit { field, min: 1, max }),
+        };
+        availability.heartbeat_every = secs(
+            av.heartbeat_secs,
+            "availability.heartbeat_secs",
+            60,
+            availability.heartbeat_every,
+        )?;
+        availability.probe_every = secs(
+            av.probe_secs,
+            "availability.probe_secs",
+            3600,
+            availability.probe_every,
+        )?;
         Ok(ServeConfig {
             data_dir,
             http,
@@ -459,6 +491,7 @@ impl ServeConfig {
             log: file.log.unwrap_or_else(|| "info".to_owned()),
             log_files,
             docking,
+            availability,
         })
     }
 }

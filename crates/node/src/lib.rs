@@ -60,6 +60,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod availability;
 pub mod background;
 pub mod backup;
 pub mod config;

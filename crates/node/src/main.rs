@@ -292,11 +292,30 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         limits: config.limits.clone(),
         fd_limit,
     };
+    let state = state.with_availability(config.availability);
+    // This run opens now; one left open by a crash ends at its last heartbeat.
+    let run = state.begin_run()?;
+    let probe = match (https.first(), http.first()) {
+        (Some(a), _) => Some((*a, true)),
+        (None, Some(a)) => Some((*a, false)),
+        (None, None) => None,
+    }
+    .map(|(addr, secure)| {
+        idstation_node::availability::Probe::new(addr, secure, state.prefix(), state.probe_token())
+    })
+    .transpose()
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
     let background = idstation_node::background::Background::start(
         &state,
         config.data_dir.clone(),
         &config.docking,
+        idstation_node::background::Watch {
+            run,
+            config: config.availability,
+            probe,
+        },
     )?;
+    let stopped_cleanly = state.clone();
     let prefix = state.prefix().to_owned();
     let watched = state.clone();
     // Announced once the stop signal is handled: a script that reads the line and sends
@@ -326,6 +345,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
     let served = idstation_node::run(groups, &serving, state, shutdown);
     background.stop();
     served?;
+    stopped_cleanly.end_run(run);
     tracing::info!("node stopped");
     Ok(())
 }

@@ -379,10 +379,24 @@ impl Monitor {
 
     /// Records an event from outside the request path (e.g. an unclean shutdown found at start).
     pub fn event(&self, now: DateTime<Utc>, kind: &str, category: &str, detail: &str) {
+        self.event_at(now, now, kind, category, detail);
+    }
+
+    /// Records, in today's figures, an event that happened at `at` (before `now`: a crash is
+    /// known at the next start, from the run's last heartbeat). The day is `now`'s: an earlier
+    /// `at` never turns the figures back to another day.
+    pub fn event_at(
+        &self,
+        now: DateTime<Utc>,
+        at: DateTime<Utc>,
+        kind: &str,
+        category: &str,
+        detail: &str,
+    ) {
         let mut live = self.live();
         live.roll_over(now);
         live.dirty = true;
-        live.event(&stamp(now), kind, category, detail);
+        live.event(&stamp(at), kind, category, detail);
     }
 
     /// Today's figures when they changed since the last call.

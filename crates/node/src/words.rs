@@ -219,6 +219,10 @@ impl AccountError {
                     "the record changed meanwhile (now at revision {n}); reload it and save again"
                 ),
             ),
+            MaintenanceOn => Words::new(
+                "维护模式已开启：请先结束当前维护，再登记新的维护",
+                "maintenance mode is on already: end the current window before declaring another",
+            ),
         }
     }
 }
@@ -602,6 +606,7 @@ mod tests {
             RegistrationsFull,
             BodyTooLarge,
             StaleRevision(3),
+            MaintenanceOn,
         ];
         all.extend(reasons.into_iter().map(|reason| InvalidInput {
             field: "name",
@@ -664,7 +669,8 @@ mod tests {
                 | Gs1PrefixTaken(_)
                 | RegistrationsFull
                 | BodyTooLarge
-                | StaleRevision(_) => {}
+                | StaleRevision(_)
+                | MaintenanceOn => {}
             }
         }
         all

@@ -228,6 +228,7 @@ impl From<StorageError> for V1Error {
                 AccountError::Gs1PrefixTaken(enterprise)
             }
             StorageError::StaleRevision(n) => AccountError::StaleRevision(n),
+            StorageError::MaintenanceOn => AccountError::MaintenanceOn,
             other => return V1Error::Storage(other),
         };
         V1Error::Refused(refused)
@@ -266,7 +267,7 @@ impl V1Error {
             V1Error::Refused(e) => match e {
                 InvalidInput { .. } | UnknownEnterprise(_) => StatusCode::BAD_REQUEST,
                 UsernameTaken | AlreadyDecided | DeviceTaken | EnterpriseRejected
-                | Gs1PrefixTaken(_) | StaleRevision(_) => StatusCode::CONFLICT,
+                | Gs1PrefixTaken(_) | StaleRevision(_) | MaintenanceOn => StatusCode::CONFLICT,
                 WrongCredentials | Unauthenticated | TokenExpired => StatusCode::UNAUTHORIZED,
                 AccountPending
                 | AccountRejected

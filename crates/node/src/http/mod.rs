@@ -6,6 +6,7 @@
 //! never another resource; this file is the one place that lists every route.
 
 pub mod accounts;
+mod availability;
 pub mod body_limit;
 pub mod docking;
 pub mod error;
@@ -16,6 +17,7 @@ mod guard_state;
 pub mod handles;
 pub mod monitor;
 pub mod openapi;
+pub mod openapi_availability;
 pub mod openapi_docking;
 pub mod resolver;
 pub mod state;
@@ -116,6 +118,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/escrow/key", get(uplink::escrow_key))
         // Monitoring and the API's description.
         .route("/api/v1/stats/daily", get(monitor::daily))
+        .route("/api/v1/stats/availability", get(availability::log))
+        .route(
+            "/api/v1/maintenance",
+            get(availability::list).post(availability::start),
+        )
+        .route("/api/v1/maintenance/end", post(availability::end))
         .route("/metrics", get(monitor::metrics))
         .route("/api/openapi.json", get(openapi::document))
         // The desktop app's updates, from the node the workstations sync with.

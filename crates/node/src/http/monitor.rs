@@ -58,6 +58,14 @@ pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
 
 /// Middleware: times the request and records it.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // The node probing itself is no client's request.
+    let probe = req
+        .headers()
+        .get(crate::availability::PROBE_HEADER)
+        .is_some_and(|v| v.as_bytes() == state.probe_token.as_bytes());
+    if probe {
+        return next.run(req).await;
+    }
     let started = Instant::now();
     let (kind, prefix) = classify(req.method(), req.uri().path());
     let ip = req

@@ -18,6 +18,7 @@ use crate::monitor::Event;
 pub(crate) async fn document() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::openapi_docking::DockingDoc::openapi());
+    doc.merge(super::openapi_availability::AvailabilityDoc::openapi());
     credential_refusals(&mut doc);
     Json(doc).into_response()
 }

@@ -30,6 +30,11 @@ pub struct AppState {
     pub(crate) keys: Option<Arc<Keys>>,
     /// The data folder (attachments live under it).
     pub(crate) data_dir: Option<Arc<Path>>,
+    /// Marks the in-process probe's requests (a secret of this process: a client cannot hide
+    /// its requests from the figures with it).
+    pub(crate) probe_token: Arc<str>,
+    /// The heartbeat and probe intervals, for the availability log.
+    pub(crate) availability: crate::availability::AvailabilityConfig,
 }
 
 impl AppState {
@@ -50,6 +55,8 @@ impl AppState {
             running_marker: None,
             keys: None,
             data_dir: None,
+            probe_token: hex::encode(rand::random::<[u8; 16]>()).into(),
+            availability: Default::default(),
         };
         state.refresh_buckets()?;
         Ok(state)
@@ -73,6 +80,31 @@ impl AppState {
     pub fn with_data_dir(mut self, data_dir: &Path) -> AppState {
         self.running_marker = Some(data_dir.join("node.running").into());
         self.data_dir = Some(data_dir.into());
+        self
+    }
+
+    /// Opens this run of the node (a run left open by a crash ends at its last heartbeat, and
+    /// the monitor records the crash): see [`crate::availability`].
+    pub fn begin_run(&self) -> Result<i64, StorageError> {
+        crate::availability::begin(self.store.as_ref(), &self.monitor)
+    }
+
+    /// Closes this run as cleanly stopped.
+    pub fn end_run(&self, run: i64) {
+        crate::availability::end(self.store.as_ref(), run);
+    }
+
+    /// The token the probe marks its requests with.
+    pub fn probe_token(&self) -> &str {
+        &self.probe_token
+    }
+
+    /// The heartbeat and probe intervals this node runs with.
+    pub fn with_availability(
+        mut self,
+        config: crate::availability::AvailabilityConfig,
+    ) -> AppState {
+        self.availability = config;
         self
     }
 

@@ -9,8 +9,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use crate::config::{Limits, TlsFiles};
 use crate::http::updates::Scheme;
 use crate::http::{monitor, router, AppState};
@@ -257,25 +255,12 @@ fn acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, NodeError> {
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Leaves a marker in the data folder while the node runs; one found at start means the last
-/// run did not stop cleanly, which the monitor records as an abnormal event and a recovery.
+/// Leaves a marker in the data folder while the node runs (a backup reads the running node's
+/// pid from it). Whether the last run crashed is the run log's to say (`availability::begin`).
 fn note_start(state: &AppState) -> Result<(), NodeError> {
     let Some(marker) = state.running_marker.clone() else {
         return Ok(());
     };
-    if marker.exists() {
-        let now = Utc::now();
-        state.monitor.event(
-            now,
-            "abnormal",
-            "system",
-            "the node stopped without a clean shutdown",
-        );
-        state
-            .monitor
-            .event(now, "recovered", "system", "the node restarted");
-        tracing::warn!("the last run ended without a clean shutdown");
-    }
     std::fs::write(&marker, std::process::id().to_string())?;
     Ok(())
 }

@@ -57,6 +57,9 @@ pub enum StorageError {
     /// The account, device or token named does not exist (or the token is revoked already).
     #[error("not found")]
     NotFound,
+    /// Maintenance mode is on already (one window at a time).
+    #[error("maintenance mode is on already")]
+    MaintenanceOn,
     /// A write names a revision of a record that is no longer its latest.
     #[error("the record changed meanwhile (now at revision {0})")]
     StaleRevision(u64),

@@ -7,6 +7,7 @@
 //! async callers run them on the blocking pool (the one exception is
 //! [`HandleStore::get_json`], see there).
 
+pub mod availability;
 mod error;
 pub mod escrow;
 pub mod sqlite;
@@ -21,6 +22,7 @@ use crate::entities::{Attachment, EntityWrite, StoredEntity};
 use crate::monitor::DayFigures;
 use crate::sync::PullOutcome;
 use crate::values::HandleValue;
+use availability::{MaintenanceWindow, ProbeDay, Run};
 pub use error::StorageError;
 use escrow::{EscrowSink, ImportRow, ImportTally};
 use uplink::{DueReport, Mark, ReportMaker, ReportQuery, ReportRow, SendOutcome, UplinkSummary};
@@ -57,13 +59,21 @@ pub struct Actor<'a> {
 
 /// Everything the node stores (one backend implements all of it).
 pub trait NodeStore:
-    HandleStore + AccountStore + MonitorStore + SyncStore + EntityStore + UplinkStore + EscrowStore
+    HandleStore
+    + AccountStore
+    + MonitorStore
+    + AvailabilityStore
+    + SyncStore
+    + EntityStore
+    + UplinkStore
+    + EscrowStore
 {
 }
 impl<
         T: HandleStore
             + AccountStore
             + MonitorStore
+            + AvailabilityStore
             + SyncStore
             + EntityStore
             + UplinkStore
@@ -319,6 +329,32 @@ pub trait MonitorStore: Send + Sync + 'static {
         }
         Ok(days.len())
     }
+}
+
+/// The node's runs, declared maintenance and the probe's tallies (see [`availability`]).
+pub trait AvailabilityStore: Send + Sync + 'static {
+    /// Opens a run at `at`. A run still open was not stopped cleanly: it is closed as crashed
+    /// at its last heartbeat, and returned. One transaction. Runs are measurements, like the
+    /// daily figures: not audited (a crash reaches the audit chain as the monitor's event).
+    fn begin_run(&self, at: &str) -> Result<(i64, Option<Run>), StorageError>;
+    fn heartbeat(&self, run: i64, at: &str) -> Result<(), StorageError>;
+    /// Closes the run as cleanly stopped at `at`.
+    fn end_run(&self, run: i64, at: &str) -> Result<(), StorageError>;
+    /// Runs that overlap `[from, to)` (RFC 3339 UTC), oldest first, and the first start ever.
+    fn runs(&self, from: &str, to: &str) -> Result<(Vec<Run>, Option<String>), StorageError>;
+    /// Turns maintenance mode on; [`StorageError::MaintenanceOn`] when it is on already.
+    fn start_maintenance(
+        &self,
+        description: &str,
+        actor: &Actor<'_>,
+    ) -> Result<MaintenanceWindow, StorageError>;
+    /// Turns it off; [`StorageError::NotFound`] when it is not on.
+    fn end_maintenance(&self, actor: &Actor<'_>) -> Result<MaintenanceWindow, StorageError>;
+    /// Windows that overlap `[from, to)`, oldest first (an open one included).
+    fn maintenance(&self, from: &str, to: &str) -> Result<Vec<MaintenanceWindow>, StorageError>;
+    fn record_probe(&self, day: &str, ok: bool, rtt_ms: u64) -> Result<(), StorageError>;
+    /// The probe's days from `from` to `to` inclusive (`YYYY-MM-DD`).
+    fn probe_days(&self, from: &str, to: &str) -> Result<Vec<ProbeDay>, StorageError>;
 }
 
 /// Entity records of the docking tables (annex 1) and their attachments.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod availability;
 pub mod backup;
 mod entities;
 mod escrow;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0005_gs1_index.sql")),
     M::up(include_str!("../../../migrations/0006_hardening.sql")),
     M::up(include_str!("../../../migrations/0007_docking.sql")),
+    M::up(include_str!("../../../migrations/0008_availability.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.
