@@ -84,6 +84,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             docking::docking_upload,
             docking::uplink_view,
             docking::uplink_resend,
+            docking::maintenance_view,
+            docking::maintenance_start,
+            docking::maintenance_end,
             updates::update_check,
             updates::update_install,
         ])

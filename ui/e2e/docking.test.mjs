@@ -172,6 +172,26 @@ describe("docking desk", { timeout: 240000 }, () => {
     assert.match(await notice.getText(), /已将 \d+ 份报告重新排入发送队列/);
   });
 
+  it("declares planned maintenance, shown as a warning, and ends it", async () => {
+    await (await byTest(browser, "maintenance-open")).click();
+    await typeInto(browser, "maintenance-description", "数据库升级");
+    await (await byTest(browser, "maintenance-start")).click();
+    const state = await byTest(browser, "maintenance-state");
+    await browser.waitUntil(async () => (await state.getAttribute("data-on")) === "true", {
+      timeout: 10000,
+      timeoutMsg: "maintenance mode did not turn on",
+    });
+    assert.match(await state.getText(), /维护模式已开启.*数据库升级/);
+    await shot(browser, "45-docking-maintenance-on");
+    const r = await fetch(`${node.base}/api/v1/maintenance`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await r.json()).on, true, "the node has it on");
+    await (await byTest(browser, "maintenance-end")).click();
+    await browser.waitUntil(async () => (await state.getAttribute("data-on")) === "false", {
+      timeout: 10000,
+      timeoutMsg: "maintenance mode did not end",
+    });
+  });
+
   it("reads in English and fits at 1024×768", async () => {
     await (await byTest(browser, "nav-settings")).click();
     await (await byTest(browser, "lang-en")).click();
@@ -189,7 +209,7 @@ describe("docking desk", { timeout: 240000 }, () => {
       await browser.execute(() => document.documentElement.scrollWidth <= window.innerWidth),
       "the page is wider than the window",
     );
-    await shot(browser, "45-docking-uplink-en-1024");
+    await shot(browser, "46-docking-uplink-en-1024");
     await (await byTest(browser, "tab-tables")).click();
     await (await byTest(browser, "docking-table")).selectByAttribute("value", "T01");
     await (await byTest(browser, "docking-new")).click();
@@ -198,7 +218,7 @@ describe("docking desk", { timeout: 240000 }, () => {
       await browser.execute(() => document.documentElement.scrollWidth <= window.innerWidth),
       "the form is wider than the window",
     );
-    await shot(browser, "46-docking-form-en-1024");
+    await shot(browser, "47-docking-form-en-1024");
     await browser.setWindowSize(1280, 800);
     await (await byTest(browser, "nav-settings")).click();
     await (await byTest(browser, "lang-zh")).click();

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use clap::{Args, Subcommand};
-use idstation_workstation::docking::{DockingRecord, DockingTable, UplinkView};
+use idstation_workstation::docking::{DockingRecord, DockingTable, MaintenanceView, UplinkView};
 use idstation_workstation::{tr, Workstation, WsError};
 
 use crate::output::Out;
@@ -57,6 +57,11 @@ pub enum DockingCommand {
         #[arg(long)]
         state: Option<String>,
     },
+    /// Maintenance mode: `on DESCRIPTION`, `off`, or (nothing) this month's windows
+    Maintenance {
+        #[command(subcommand)]
+        command: Option<MaintenanceCommand>,
+    },
     /// Send one report again by its key, or --all failed and filed ones (same keys)
     Resend {
         #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -64,6 +69,14 @@ pub enum DockingCommand {
         #[arg(long)]
         all: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum MaintenanceCommand {
+    /// Declare planned maintenance from now (left out of the SLA)
+    On { description: String },
+    /// End it
+    Off,
 }
 
 fn pairs(fields: &[String]) -> Result<BTreeMap<String, String>, WsError> {
@@ -121,6 +134,13 @@ pub fn docking(args: DockingArgs, out: &Out, ws: Workstation) -> Result<(), WsEr
             out.docking_records(std::slice::from_ref(&record));
         }
         DockingCommand::Uplink { state } => out.uplink(&desk.uplink(state.as_deref(), lang)?),
+        DockingCommand::Maintenance { command } => out.maintenance(&match command {
+            None => desk.maintenance(lang)?,
+            Some(MaintenanceCommand::On { description }) => {
+                desk.start_maintenance(&description, lang)?
+            }
+            Some(MaintenanceCommand::Off) => desk.end_maintenance(lang)?,
+        }),
         DockingCommand::Resend { key, .. } => {
             let n = desk.resend(key.as_deref())?;
             if out.json {
@@ -193,6 +213,22 @@ impl Out {
             for (k, v) in &r.values {
                 println!("    {k} = {}", v.replace('\n', " "));
             }
+        }
+    }
+
+    pub fn maintenance(&self, v: &MaintenanceView) {
+        if self.json {
+            return self.json_value(v);
+        }
+        println!("{}", v.state);
+        for w in &v.windows {
+            println!(
+                "{} – {}  {}  ({})",
+                w.start,
+                w.end.as_deref().unwrap_or("…"),
+                w.description,
+                w.by
+            );
         }
     }
 

@@ -412,4 +412,20 @@ fn the_command_line_desk_does_what_the_app_s_does() {
     let (ok, text, err) = idstation(&["docking", "resend", &key]);
     assert!(ok, "{err}");
     assert!(text.contains("已将 1 份报告重新排入发送队列"), "{text}");
+
+    // Maintenance mode from the command line: on once, listed, off.
+    let (ok, text, err) = idstation(&["docking", "maintenance", "on", "数据库升级"]);
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("维护模式已开启") && text.contains("数据库升级"),
+        "{text}"
+    );
+    let (ok, _, err) = idstation(&["docking", "maintenance", "on", "又一次"]);
+    assert!(!ok && err.contains("维护模式已开启"), "{err}");
+    let (ok, text, err) = idstation(&["--json", "docking", "maintenance", "off"]);
+    assert!(ok, "{err}");
+    let view: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(view["on"], false, "{view}");
+    assert_eq!(view["windows"][0]["description"], "数据库升级");
+    assert!(view["windows"][0]["end"].is_string(), "{view}");
 }

@@ -62,6 +62,16 @@ pub struct UplinkReport {
     pub file: Option<String>,
 }
 
+/// A declared maintenance window (`GET /api/v1/maintenance`); `end` is `None` while on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MaintenanceWindow {
+    pub start: String,
+    pub end: Option<String>,
+    pub description: String,
+    pub started_by: String,
+    pub ended_by: Option<String>,
+}
+
 /// One record of a docking table as the node shows it to the caller (personal fields masked
 /// for roles that do not need them).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -208,6 +218,30 @@ impl OperatorSession {
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| SyncError::Protocol("no attachment sha256".into()))
+    }
+
+    /// This month's declared maintenance windows (an open one included).
+    pub fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, SyncError> {
+        field(self.get("/api/v1/maintenance", &[])?, "maintenance")
+    }
+
+    /// Maintenance mode on, with what is being done; refused while it is on already.
+    pub fn start_maintenance(&self, description: &str) -> Result<MaintenanceWindow, SyncError> {
+        field(
+            self.post(
+                "/api/v1/maintenance",
+                &json!({ "description": description }),
+            )?,
+            "maintenance",
+        )
+    }
+
+    /// Maintenance mode off.
+    pub fn end_maintenance(&self) -> Result<MaintenanceWindow, SyncError> {
+        field(
+            self.post("/api/v1/maintenance/end", &json!({}))?,
+            "maintenance",
+        )
     }
 
     pub fn uplink_summary(&self) -> Result<UplinkSummary, SyncError> {

@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 
 use idstation_sync::admin::{
-    EntityRecord, OperatorSession, UplinkReport, UplinkSummary, MAX_ATTACHMENT_BYTES,
+    EntityRecord, MaintenanceWindow, OperatorSession, UplinkReport, UplinkSummary,
+    MAX_ATTACHMENT_BYTES,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -78,6 +79,28 @@ pub struct UplinkView {
     pub summary_tone: Tone,
     pub last_error: Option<String>,
     pub reports: Vec<UplinkRow>,
+}
+
+/// One declared maintenance window, as the desk lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MaintenanceLine {
+    pub start: String,
+    /// `None` while maintenance mode is on.
+    pub end: Option<String>,
+    pub description: String,
+    pub by: String,
+}
+
+/// The operator's maintenance mode: planned maintenance is left out of the SLA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MaintenanceView {
+    pub on: bool,
+    /// "维护模式已开启（自 …）：…" or "no maintenance declared": a sentence for the screen.
+    pub state: String,
+    /// This month's windows, newest first.
+    pub windows: Vec<MaintenanceLine>,
 }
 
 /// One input of a docking form.
@@ -561,10 +584,57 @@ impl DockingDesk {
         }
     }
 
+    /// This month's maintenance windows and whether maintenance mode is on.
+    pub fn maintenance(&self, lang: Lang) -> Result<MaintenanceView> {
+        Ok(maintenance_view(self.session.maintenance()?, lang))
+    }
+
+    /// Maintenance mode on (the time the node records is the start of planned maintenance).
+    pub fn start_maintenance(&self, description: &str, lang: Lang) -> Result<MaintenanceView> {
+        self.session.start_maintenance(description)?;
+        self.maintenance(lang)
+    }
+
+    /// Maintenance mode off.
+    pub fn end_maintenance(&self, lang: Lang) -> Result<MaintenanceView> {
+        self.session.end_maintenance()?;
+        self.maintenance(lang)
+    }
+
     /// Sends one report again (by key), or every failed and filed one: same key, so the
     /// top-level node never takes it for a second report. Returns how many became pending.
     pub fn resend(&self, key: Option<&str>) -> Result<u64> {
         Ok(self.session.resend(key)?)
+    }
+}
+
+fn maintenance_view(windows: Vec<MaintenanceWindow>, lang: Lang) -> MaintenanceView {
+    let open = windows.iter().find(|w| w.end.is_none());
+    let state = match open {
+        Some(w) => tr!(
+            lang,
+            "maintenance-on",
+            since = local_time(&w.start),
+            description = w.description.as_str()
+        ),
+        None => tr!(lang, "maintenance-off"),
+    };
+    MaintenanceView {
+        on: open.is_some(),
+        state,
+        windows: windows
+            .into_iter()
+            .rev()
+            .map(|w| MaintenanceLine {
+                start: local_time(&w.start),
+                end: w.end.as_deref().map(local_time),
+                description: w.description,
+                by: match w.ended_by {
+                    Some(e) if e != w.started_by => format!("{} / {e}", w.started_by),
+                    _ => w.started_by,
+                },
+            })
+            .collect(),
     }
 }
 

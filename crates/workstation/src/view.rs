@@ -811,6 +811,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     crate::docking::UplinkView::export_all(&cfg)?;
     crate::docking::DockingTable::export_all(&cfg)?;
     crate::docking::DockingRecord::export_all(&cfg)?;
+    crate::docking::MaintenanceView::export_all(&cfg)?;
     crate::HotFolderForm::export_all(&cfg)?;
     crate::FilePreview::export_all(&cfg)?;
     idstation_labels::PrinterProfile::export_all(&cfg)?;

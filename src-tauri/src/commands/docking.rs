@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use idstation_workstation::docking::{
-    DockingDesk, DockingRecord, DockingTable, OperatorView, UplinkView,
+    DockingDesk, DockingRecord, DockingTable, MaintenanceView, OperatorView, UplinkView,
 };
 use idstation_workstation::{Lang, WsError};
 use tauri::State;
@@ -136,4 +136,27 @@ pub async fn docking_upload(
         desk.upload_attachment(&file, enterprise_prefix.as_deref())
     })
     .await
+}
+
+/// The operator's maintenance mode and this month's windows.
+#[tauri::command]
+pub async fn maintenance_view(state: State<'_, AppState>) -> CmdResult<MaintenanceView> {
+    with_desk(&state, |desk, lang| desk.maintenance(lang)).await
+}
+
+/// Maintenance mode on, with what is being done.
+#[tauri::command]
+pub async fn maintenance_start(
+    state: State<'_, AppState>,
+    description: String,
+) -> CmdResult<MaintenanceView> {
+    with_desk(&state, move |desk, lang| {
+        desk.start_maintenance(&description, lang)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn maintenance_end(state: State<'_, AppState>) -> CmdResult<MaintenanceView> {
+    with_desk(&state, |desk, lang| desk.end_maintenance(lang)).await
 }

@@ -14,7 +14,7 @@ name: string,
  */
 code: string, label: string, 
 /**
- * `text`, `textarea`, `select`, `date`, `month`, `number`, `json`, `readonly`.
+ * `text`, `textarea`, `select`, `date`, `month`, `number`, `json`, `attachment`.
  */
 kind: string, 
 /**

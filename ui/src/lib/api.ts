@@ -7,6 +7,7 @@ import type { ConflictView } from "../bindings/ConflictView";
 import type { Dashboard } from "../bindings/Dashboard";
 import type { DockingRecord } from "../bindings/DockingRecord";
 import type { DockingTable } from "../bindings/DockingTable";
+import type { MaintenanceView } from "../bindings/MaintenanceView";
 import type { OperatorView } from "../bindings/OperatorView";
 import type { UplinkView } from "../bindings/UplinkView";
 import type { FormField } from "../bindings/FormField";
@@ -35,6 +36,7 @@ export type {
   DockingRecord,
   DockingTable,
   FormField,
+  MaintenanceView,
   OperatorView,
   UplinkView,
   InstrumentPage,
@@ -110,6 +112,9 @@ export const api = {
   /** `file` as the file dialog returned it (choosePath("attachment")); its SHA-256 back. */
   dockingUpload: (file: string, enterprisePrefix: string | null) =>
     invoke<string>("docking_upload", { file, enterprisePrefix }),
+  maintenanceView: () => invoke<MaintenanceView>("maintenance_view"),
+  maintenanceStart: (description: string) => invoke<MaintenanceView>("maintenance_start", { description }),
+  maintenanceEnd: () => invoke<MaintenanceView>("maintenance_end"),
   uplinkView: (filter: string | null) => invoke<UplinkView>("uplink_view", { filter }),
   /** One report by key, or (null) every failed and filed one; how many became pending. */
   uplinkResend: (key: string | null) => invoke<number>("uplink_resend", { key }),

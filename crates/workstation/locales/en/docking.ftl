@@ -24,3 +24,5 @@ uplink-summary-failed = { $failed } reports failed to send: read why, then send 
 uplink-summary-filed = No top-level node address is set: { $filed } reports were written to files to upload by hand
 docking-signed-out = Sign in at the docking desk first, with the platform operator's account (the sign-in lasts while the app runs)
 docking-attachment-too-large = the file is about { $size } MB; attachments take at most { $max } MB. Nothing was uploaded
+maintenance-on = Maintenance mode is on (since { $since }): { $description }. This time counts as planned maintenance, not against the SLA
+maintenance-off = Maintenance mode is off

@@ -23,3 +23,5 @@ uplink-summary-failed = 有 { $failed } 份报告发送失败，请查看原因�
 uplink-summary-filed = 未配置顶级节点地址：{ $filed } 份报告已存为文件，需手动上传
 docking-signed-out = 请先用平台运营者账号登录“对接管理”（登录只在本次运行中有效）
 docking-attachment-too-large = 文件约 { $size } MB，附件最大 { $max } MB，未上传
+maintenance-on = 维护模式已开启（自 { $since }）：{ $description }。这段时间计为计划维护，不计入可用率
+maintenance-off = 维护模式未开启
