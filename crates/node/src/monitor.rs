@@ -318,15 +318,18 @@ impl Monitor {
         let mut live = self.live();
         let ended = live.roll_over(now);
         live.dirty = true;
-        // Queries per second: the busiest whole second of the day.
-        if now.timestamp() != live.second {
-            live.second = now.timestamp();
-            live.in_second = 0;
-        }
-        live.in_second += 1;
-        if live.in_second > live.figures.max_qps {
-            live.figures.max_qps = live.in_second;
-            live.figures.max_qps_at = Some(at());
+        // Resolutions per second (the docking guide's peak QPS is of resolution requests, not
+        // of sync, sign-ins, metrics or writes): the busiest whole second of the day.
+        if kind == RequestKind::Resolution {
+            if now.timestamp() != live.second {
+                live.second = now.timestamp();
+                live.in_second = 0;
+            }
+            live.in_second += 1;
+            if live.in_second > live.figures.max_qps {
+                live.figures.max_qps = live.in_second;
+                live.figures.max_qps_at = Some(at());
+            }
         }
         let success = (200..400).contains(&status);
         match kind {
@@ -341,10 +344,11 @@ impl Monitor {
                 prefixes.insert(prefix.to_owned(), PrefixFigures::default());
             }
             if let Some(p) = prefixes.get_mut(prefix) {
-                let mut buf = [0u8; 48];
-                count_ip(&mut p.source_ips, ip_text(ip, &mut buf));
                 match kind {
                     RequestKind::Resolution => {
+                        // The source addresses are of resolution requests only.
+                        let mut buf = [0u8; 48];
+                        count_ip(&mut p.source_ips, ip_text(ip, &mut buf));
                         p.resolution_requests += 1;
                         if success {
                             p.successful_responses += 1;
@@ -374,6 +378,41 @@ impl Monitor {
             live.event(&at(), "recovered", "system", "requests succeed again");
         }
         live.watch_for_attack(now, &at, ip, status);
+        ended
+    }
+
+    /// Registrations that arrived through a sync push (a workstation's, not a Handle API PUT):
+    /// new registrations of their prefixes, each timed at its share of the push. Returns the
+    /// day that ended, if this rolled the figures over (the caller stores it).
+    pub fn sync_registrations(
+        &self,
+        now: DateTime<Utc>,
+        by_prefix: &[(String, u64)],
+        elapsed: Duration,
+    ) -> Option<(NaiveDate, DayFigures)> {
+        let total: u64 = by_prefix.iter().map(|(_, n)| n).sum();
+        if total == 0 {
+            return None;
+        }
+        let each = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX) / total;
+        let buckets: Vec<(String, u64)> = by_prefix
+            .iter()
+            .map(|(p, n)| (self.bucket_of(p), *n))
+            .collect();
+        let at = || stamp(now);
+        let mut live = self.live();
+        let ended = live.roll_over(now);
+        live.dirty = true;
+        for (bucket, n) in buckets {
+            for _ in 0..n {
+                live.figures.registration.add(each, &at);
+            }
+            live.figures
+                .prefixes
+                .entry(bucket)
+                .or_default()
+                .new_registrations += n;
+        }
         ended
     }
 
@@ -587,7 +626,7 @@ mod tests {
             Some("2026-11-22T09:00:00+08:00")
         );
         assert_eq!(f.registration.count, 2);
-        assert_eq!(f.max_qps, 2);
+        assert_eq!(f.max_qps, 2, "two resolutions in one second");
         let p = &f.prefixes["88.118.8"];
         assert_eq!(
             (
@@ -597,7 +636,34 @@ mod tests {
             ),
             (1, 2, 1)
         );
-        assert_eq!(p.source_ips["10.0.0.7"], 4);
+        // Resolutions only: the two registrations are neither in the peak nor the addresses.
+        assert_eq!(p.source_ips["10.0.0.7"], 2);
+    }
+
+    #[test]
+    fn registrations_through_sync_count_per_prefix_with_their_share_of_the_push() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets(["88.118".to_owned(), "88.118.8".to_owned()]);
+        let at = t("2026-11-22T01:00:05Z");
+        let ended = m.sync_registrations(
+            at,
+            &[("88.118.8".to_owned(), 3), ("88.999".to_owned(), 1)],
+            Duration::from_millis(40),
+        );
+        assert!(ended.is_none());
+        let (_, f) = m.today();
+        assert_eq!(f.prefixes["88.118.8"].new_registrations, 3);
+        assert_eq!(
+            f.prefixes[OTHER_BUCKET].new_registrations, 1,
+            "no enterprise: other"
+        );
+        assert_eq!(f.registration.count, 4);
+        assert_eq!(
+            (f.registration.max_us, f.registration.min_us),
+            (10_000, 10_000)
+        );
+        assert_eq!(f.max_qps, 0, "registrations are no resolutions");
+        assert!(m.sync_registrations(at, &[], Duration::ZERO).is_none());
     }
 
     #[test]

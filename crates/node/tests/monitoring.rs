@@ -90,7 +90,8 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
     assert_eq!(row["resolution_requests"], 4);
     assert_eq!(row["successful_responses"], 3);
     assert_eq!(row["source_ips"][0]["ip"], "127.0.0.1");
-    assert_eq!(row["source_ips"][0]["requests"], 6);
+    // The four resolutions (the two PUTs are no resolution requests).
+    assert_eq!(row["source_ips"][0]["requests"], 4);
 
     // 88.118.9 is no enterprise: its requests count under the node's own prefix.
     assert_eq!(prefix_row(&f, "88.118")["new_registrations"], 1);
@@ -226,4 +227,76 @@ fn source_addresses_are_truncated_after_the_retention_period() {
         "198.51.100.9",
         "within the retention period"
     );
+}
+
+/// What the docking guide's figures count, each a defect before: registrations through sync are
+/// registrations (per prefix, with latency); the peak QPS and the source addresses are of
+/// resolutions only; `/favicon.ico`, `/robots.txt` and other non-identifier paths are not
+/// resolutions.
+#[test]
+fn the_figures_count_resolutions_and_registrations_as_the_annex_means_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let node = Node::start(&data_dir);
+    let c = client();
+    approved_technician(&node);
+
+    // A workstation registers three instruments and syncs them: three registrations of 88.118.8.
+    let station = dir.path().join("station");
+    let mut ws = idstation_workstation::Workstation::init(&station, "88.118.8", "王芳")
+        .expect("init workstation");
+    ws.sync_login(&node.base, "tech", TECHNICIAN_PASSWORD, "工作站")
+        .expect("sign in");
+    ws.sync_now(&mut |_| {}).expect("lease");
+    let mut registered = Vec::new();
+    for n in 0..3 {
+        let mut input = idstation_model::InstrumentInput::default();
+        input.set(&idstation_model::Field::Name, format!("数字压力计 {n}"));
+        let rec = ws.register_minted(&input).expect("register");
+        registered.push(rec.instrument.identifier.to_string());
+    }
+    ws.sync_now(&mut |_| {}).expect("sync");
+    let (status, figures) = stats(&c, &node, "");
+    assert_eq!(status, 200);
+    let row = prefix_row(&figures, "88.118.8");
+    assert_eq!(row["new_registrations"], 3, "{figures}");
+    assert_eq!(row["total_registrations"], 3, "{figures}");
+    assert_eq!(figures["registration"]["count"], 3, "{figures}");
+    assert!(figures["registration"]["max_at"].is_string(), "{figures}");
+
+    // Sync, sign-ins, metrics and paths that are no identifier: no resolution, no peak, no
+    // source address.
+    for _ in 0..20 {
+        let _ = c.get(node.url("/metrics")).send().expect("metrics");
+    }
+    for path in [
+        "/favicon.ico",
+        "/robots.txt",
+        "/index.html",
+        "/wp-login.php",
+    ] {
+        let _ = c.get(node.url(path)).send().expect("crawler");
+    }
+    let (_, figures) = stats(&c, &node, "");
+    assert_eq!(figures["resolution"]["count"], 0, "{figures}");
+    assert_eq!(figures["max_qps"], 0, "{figures}");
+    let row = prefix_row(&figures, "88.118.8");
+    assert_eq!(row["source_ips"], json!([]), "{figures}");
+
+    // Resolutions are: the Handle API and a phone's scan of a label.
+    let handle = &registered[0];
+    let (status, _) = done(
+        c.get(node.url(&format!("/api/handles/{handle}")))
+            .send()
+            .expect("resolve"),
+    );
+    assert_eq!(status, 200);
+    let _ = c.get(node.url(&format!("/{handle}"))).send().expect("scan");
+    let (_, figures) = stats(&c, &node, "");
+    assert_eq!(figures["resolution"]["count"], 2, "{figures}");
+    let peak = figures["max_qps"].as_u64().unwrap_or(0);
+    assert!((1..=2).contains(&peak), "{figures}");
+    let row = prefix_row(&figures, "88.118.8");
+    assert_eq!(row["resolution_requests"], 2, "{figures}");
+    assert_eq!(row["source_ips"][0]["requests"], 2, "{figures}");
 }

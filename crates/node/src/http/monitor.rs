@@ -47,13 +47,25 @@ pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
         && !decoded.starts_with("/api/")
         && decoded != "/metrics"
         && decoded.len() > 1;
-    if resolver {
-        // `/{prefix}/{suffix}` from phone scans; GS1 Digital Link paths carry no prefix.
+    // A resolution is a path the resolver reads as an identifier (the same parser): a phone
+    // scan `/{prefix}/{suffix}` or a GS1 Digital Link. `/favicon.ico`, `/robots.txt` and a
+    // crawler's guesses are not.
+    if resolver && is_identifier_path(&path[..end]) {
+        // GS1 Digital Link paths carry no prefix.
         let first = decoded[1..].split('/').next().unwrap_or("");
         let prefix = first.starts_with("88.").then(|| first.to_owned());
         return (RequestKind::Resolution, prefix);
     }
     (RequestKind::Other, None)
+}
+
+/// Whether the resolver reads `path` as an identifier (its own parser, as `resolver.rs` calls it).
+fn is_identifier_path(path: &str) -> bool {
+    let scanned = format!(
+        "https://resolver{}",
+        path.replace("%2F", "/").replace("%2f", "/")
+    );
+    idstation_model::Identifier::parse(&scanned).is_ok()
 }
 
 /// Middleware: times the request and records it.

@@ -6,8 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use idstation_model::sync::{DeviceStatus, PushRequest, MAX_PULL_PAGE, MAX_PUSH_OPS};
-use idstation_model::MetadataTemplate;
+use idstation_model::sync::{
+    DeviceStatus, OpOutcome, PushRequest, PushResponse, MAX_PULL_PAGE, MAX_PUSH_OPS,
+};
+use idstation_model::{EntityKind, MetadataTemplate, OpKind};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -44,6 +46,17 @@ pub(crate) async fn push(
     if !principal.role.writes_handles() {
         return Err(AccountError::Forbidden(Denied::ReviewerPushes).into());
     }
+    let started = std::time::Instant::now();
+    // What the push registers, by prefix, to count once the node answers which took effect.
+    let creates: Vec<(uuid::Uuid, String)> = req
+        .ops
+        .iter()
+        .filter(|op| op.kind == OpKind::Create && op.entity == EntityKind::Instrument)
+        .map(|op| {
+            let prefix = op.entity_id.split('/').next().unwrap_or_default();
+            (op.op_id, prefix.to_owned())
+        })
+        .collect();
     let response = state
         .with_store(move |store| -> V1Result<_> {
             let device = store
@@ -60,7 +73,46 @@ pub(crate) async fn push(
             })?)
         })
         .await??;
+    count_registrations(&state, &creates, &response, started.elapsed());
     Ok(Json(response).into_response())
+}
+
+/// Registrations through sync are registrations (the figures read zero in normal use before):
+/// every instrument a push created, by prefix.
+fn count_registrations(
+    state: &AppState,
+    creates: &[(uuid::Uuid, String)],
+    response: &PushResponse,
+    elapsed: std::time::Duration,
+) {
+    if creates.is_empty() {
+        return;
+    }
+    let applied: std::collections::HashSet<uuid::Uuid> = response
+        .results
+        .iter()
+        .filter(|r| r.outcome == OpOutcome::Applied)
+        .map(|r| r.op_id)
+        .collect();
+    let mut by_prefix: Vec<(String, u64)> = Vec::new();
+    for (_, prefix) in creates.iter().filter(|(op, _)| applied.contains(op)) {
+        match by_prefix.iter_mut().find(|(p, _)| p == prefix) {
+            Some((_, n)) => *n += 1,
+            None => by_prefix.push((prefix.clone(), 1)),
+        }
+    }
+    if let Some((day, figures)) =
+        state
+            .monitor
+            .sync_registrations(chrono::Utc::now(), &by_prefix, elapsed)
+    {
+        let store = state.store.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.store_day(day, figures) {
+                tracing::error!(error = %e, %day, "cannot store the day's figures");
+            }
+        });
+    }
 }
 
 #[derive(Deserialize)]
