@@ -67,6 +67,23 @@ pub fn event_id(day: NaiveDate, n: usize) -> String {
     format!("{}-{:04}", day.format("%Y%m%d"), n + 1)
 }
 
+/// The abnormal event a recovery at `n` ends: the day's latest abnormal event of the same
+/// category, unless a recovery came between (then it was ended already). A recovery whose
+/// abnormal event was on an earlier day names none.
+pub fn ended_event(events: &[Event], n: usize) -> Option<usize> {
+    let e = events.get(n)?;
+    if e.kind != "recovered" {
+        return None;
+    }
+    events[..n]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, x)| x.category == e.category)
+        .filter(|(_, x)| x.kind == "abnormal")
+        .map(|(m, _)| m)
+}
+
 /// Annex 2's event type codes: 1 network, 2 system, 3 attack, 4 other.
 fn event_type(category: &str) -> &'static str {
     match category {
@@ -341,6 +358,7 @@ impl Generator<'_> {
             .skip(usize::try_from(done).unwrap_or(0))
         {
             let id = event_id(d, n);
+            let ends = ended_event(&f.events, n).map(|m| event_id(d, m));
             let Event {
                 at,
                 kind,
@@ -351,6 +369,7 @@ impl Generator<'_> {
                 "eventId": id, "nodePrefix": self.node, "eventTime": at,
                 "eventKind": if kind == "recovered" { "2" } else { "1" },
                 "eventType": event_type(category), "cause": detail,
+                "endsEventId": ends,
             }));
             // The day's mark counts the events taken, moved with each event's report.
             let mark = Mark {
@@ -570,6 +589,30 @@ impl<Tz: chrono::TimeZone> HourOfDay for DateTime<Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ev(kind: &str, category: &str) -> Event {
+        Event {
+            at: "2026-12-07T10:00:00+08:00".into(),
+            kind: kind.into(),
+            category: category.into(),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_recovery_names_the_abnormal_event_it_ends() {
+        let events = [
+            ev("abnormal", "attack"),   // 0
+            ev("abnormal", "system"),   // 1
+            ev("recovered", "system"),  // 2 ends 1
+            ev("recovered", "attack"),  // 3 ends 0
+            ev("recovered", "attack"),  // 4 ended already
+            ev("recovered", "network"), // 5 began yesterday
+        ];
+        let ends: Vec<Option<usize>> = (0..events.len()).map(|n| ended_event(&events, n)).collect();
+        assert_eq!(ends, [None, None, Some(1), Some(0), None, None]);
+        assert_eq!(ended_event(&events, 99), None);
+    }
 
     #[test]
     fn event_ids_name_their_day_and_place() {
