@@ -269,8 +269,28 @@ impl Monitor {
     /// Sets the prefixes that get their own figures (the node's and its active enterprises');
     /// the node calls it at start and whenever an enterprise's status changes.
     pub fn set_buckets(&self, prefixes: impl IntoIterator<Item = String>) {
-        let mut buckets = self.buckets.write().unwrap_or_else(|p| p.into_inner());
-        *buckets = prefixes.into_iter().collect();
+        let list: Vec<String> = prefixes.into_iter().collect();
+        *self.buckets.write().unwrap_or_else(|p| p.into_inner()) = list.iter().cloned().collect();
+        // (The buckets' lock is released before the day's is taken: `roll` takes them the other
+        // way round.)
+        let mut live = self.live();
+        for prefix in list {
+            live.figures.prefixes.entry(prefix).or_default();
+        }
+        live.dirty = true;
+    }
+
+    /// Moves the figures to `now`'s day. A new day starts with a row for every bucket, so a quiet
+    /// enterprise's day is reported as zeros, not missing.
+    fn roll(&self, live: &mut Live, now: DateTime<Utc>) -> Option<(NaiveDate, DayFigures)> {
+        let ended = live.roll_over(now);
+        if ended.is_some() {
+            let buckets = self.buckets.read().unwrap_or_else(|p| p.into_inner());
+            for prefix in buckets.iter() {
+                live.figures.prefixes.entry(prefix.clone()).or_default();
+            }
+        }
+        ended
     }
 
     /// The bucket a request about `prefix` counts in: the nearest bucket prefix at or above
@@ -316,7 +336,7 @@ impl Monitor {
         // Formatted only when a figure records its time: most requests set none.
         let at = || stamp(now);
         let mut live = self.live();
-        let ended = live.roll_over(now);
+        let ended = self.roll(&mut live, now);
         live.dirty = true;
         // Resolutions per second (the docking guide's peak QPS is of resolution requests, not
         // of sync, sign-ins, metrics or writes): the busiest whole second of the day.
@@ -401,7 +421,7 @@ impl Monitor {
             .collect();
         let at = || stamp(now);
         let mut live = self.live();
-        let ended = live.roll_over(now);
+        let ended = self.roll(&mut live, now);
         live.dirty = true;
         for (bucket, n) in buckets {
             for _ in 0..n {
@@ -433,7 +453,7 @@ impl Monitor {
         detail: &str,
     ) {
         let mut live = self.live();
-        live.roll_over(now);
+        self.roll(&mut live, now);
         live.dirty = true;
         live.event(&stamp(at), kind, category, detail);
     }
@@ -638,6 +658,38 @@ mod tests {
         );
         // Resolutions only: the two registrations are neither in the peak nor the addresses.
         assert_eq!(p.source_ips["10.0.0.7"], 2);
+    }
+
+    #[test]
+    fn every_enterprise_has_a_row_each_day_quiet_ones_with_zeros() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets([
+            "88.118".to_owned(),
+            "88.118.8".to_owned(),
+            "88.118.9".to_owned(),
+        ]);
+        let (_, f) = m.today();
+        assert_eq!(f.prefixes.len(), 3, "{:?}", f.prefixes.keys());
+        assert_eq!(f.prefixes["88.118.9"], PrefixFigures::default());
+        // The next China day starts with every row again, however few requests it has.
+        let ip: IpAddr = "10.0.0.7".parse().expect("ip");
+        let ended = m.observe(
+            t("2026-11-22T17:00:00Z"),
+            RequestKind::Resolution,
+            Some("88.118.8"),
+            ip,
+            200,
+            Duration::from_millis(1),
+        );
+        assert_eq!(
+            ended.map(|(d, _)| d.to_string()).as_deref(),
+            Some("2026-11-22")
+        );
+        let (day, f) = m.today();
+        assert_eq!(day.to_string(), "2026-11-23");
+        assert_eq!(f.prefixes.len(), 3);
+        assert_eq!(f.prefixes["88.118.9"].resolution_requests, 0);
+        assert_eq!(f.prefixes["88.118.8"].resolution_requests, 1);
     }
 
     #[test]

@@ -240,6 +240,8 @@ fn the_figures_count_resolutions_and_registrations_as_the_annex_means_them() {
     let node = Node::start(&data_dir);
     let c = client();
     approved_technician(&node);
+    // An enterprise with no traffic today still has its row, with zeros.
+    approved(&c, &node, "quiet.lab", "88.118.20");
 
     // A workstation registers three instruments and syncs them: three registrations of 88.118.8.
     let station = dir.path().join("station");
@@ -299,4 +301,10 @@ fn the_figures_count_resolutions_and_registrations_as_the_annex_means_them() {
     let row = prefix_row(&figures, "88.118.8");
     assert_eq!(row["resolution_requests"], 2, "{figures}");
     assert_eq!(row["source_ips"][0]["requests"], 2, "{figures}");
+    let quiet = prefix_row(&figures, "88.118.20");
+    assert_eq!(
+        (&quiet["new_registrations"], &quiet["resolution_requests"]),
+        (&json!(0), &json!(0)),
+        "{figures}"
+    );
 }
