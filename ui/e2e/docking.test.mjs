@@ -11,6 +11,7 @@ import {
   PASSWORD,
   byTest,
   chooseInFileDialog,
+  commitValue,
   createAccount,
   launchApp,
   operatorToken,
@@ -26,16 +27,7 @@ const OPERATOR_PASSWORD = "operator-e2e-2026";
 async function setField(browser, id, value) {
   const el = await byTest(browser, id);
   await el.waitForDisplayed({ timeout: 10000 });
-  await browser.execute(
-    (e, v) => {
-      e.focus();
-      e.value = v;
-      e.dispatchEvent(new Event("input", { bubbles: true }));
-      e.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    el,
-    value,
-  );
+  await commitValue(browser, el, value);
 }
 
 describe("docking desk", { timeout: 240000 }, () => {

@@ -228,18 +228,23 @@ export async function typeInto(browser, id, text) {
     await el.clearValue();
     if (text) await el.addValue(text);
   } else {
-    await browser.execute(
-      (e, v) => {
-        e.focus();
-        e.value = v;
-        e.dispatchEvent(new Event("input", { bubbles: true }));
-        e.dispatchEvent(new Event("change", { bubbles: true }));
-      },
-      el,
-      text,
-    );
+    await commitValue(browser, el, text);
   }
   return el;
+}
+
+/** Sets an element's value as an input method commits it (the value, then input and change). */
+export async function commitValue(browser, el, text) {
+  await browser.execute(
+    (e, v) => {
+      e.focus();
+      e.value = v;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+      e.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    el,
+    text,
+  );
 }
 
 /** Adds the fake printer on the printing screen, as a person would; the printers table. */

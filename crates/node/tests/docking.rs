@@ -19,24 +19,8 @@ fn op(req: RequestBuilder) -> RequestBuilder {
     admin(req)
 }
 
-/// A small valid PNG and a PDF header: attachments are told by their first bytes.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82";
+/// A PDF header (the PNG is in `common`): attachments are told by their first bytes.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
-/// The 统一社会信用代码 check character (GB 32100-2015), computed here independently.
-fn uscc(body: &str) -> String {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let sum: usize = body
-        .chars()
-        .zip(W)
-        .map(|(c, w)| CHARS.find(c).expect("code char") * w)
-        .sum();
-    let check = CHARS.chars().nth((31 - sum % 31) % 31).expect("check");
-    format!("{body}{check}")
-}
 
 /// A valid value for every writable field of a table, made from the schema the node serves,
 /// so the test follows the schema when a field is corrected.

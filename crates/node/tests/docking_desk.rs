@@ -14,29 +14,11 @@ use idstation_workstation::docking::DockingDesk;
 use idstation_workstation::view::UiError;
 use idstation_workstation::{Lang, WsError};
 
-/// A valid 1×1 PNG (attachments are told by their first bytes).
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82";
-
 fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
-}
-
-/// A 统一社会信用代码 with its check character (GB 32100-2015), computed here.
-fn uscc(body: &str) -> String {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let sum: usize = body
-        .chars()
-        .zip(W)
-        .map(|(c, w)| CHARS.find(c).expect("code char") * w)
-        .sum();
-    let check = CHARS.chars().nth((31 - sum % 31) % 31).expect("check");
-    format!("{body}{check}")
 }
 
 #[test]
