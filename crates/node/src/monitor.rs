@@ -85,6 +85,16 @@ pub struct PrefixFigures {
     pub resolution_requests: u64,
     pub successful_responses: u64,
     pub source_ips: BTreeMap<String, u64>,
+    /// The prefix's own latency and busiest second (annex 2 table 2: an enterprise node reports
+    /// its own figures, not the platform's).
+    #[serde(default)]
+    pub resolution: Latency,
+    #[serde(default)]
+    pub registration: Latency,
+    #[serde(default)]
+    pub max_qps: u64,
+    #[serde(default)]
+    pub max_qps_at: Option<String>,
 }
 
 /// One day's figures as stored.
@@ -178,6 +188,8 @@ struct Live {
     /// The current second (Unix) and how many requests it has seen so far.
     second: i64,
     in_second: u64,
+    /// The same per bucket: the second and its resolutions so far (bounded by the buckets).
+    prefix_seconds: HashMap<String, (i64, u64)>,
     system_abnormal: bool,
     /// The newest server error (an abnormality ends only after [`SYSTEM_QUIET`] without one).
     last_server_error: Option<DateTime<Utc>>,
@@ -251,6 +263,7 @@ impl Monitor {
                 figures: stored_today.unwrap_or_default(),
                 second: now.timestamp(),
                 in_second: 0,
+                prefix_seconds: HashMap::new(),
                 system_abnormal: false,
                 last_server_error: None,
                 refused: HashMap::new(),
@@ -359,6 +372,8 @@ impl Monitor {
         }
         if let Some(prefix) = prefix {
             // Keys are allocated only the first time a prefix or an address is seen in a day.
+            let live = &mut *live;
+            let live_seconds = &mut live.prefix_seconds;
             let prefixes = &mut live.figures.prefixes;
             if !prefixes.contains_key(prefix) {
                 prefixes.insert(prefix.to_owned(), PrefixFigures::default());
@@ -373,8 +388,22 @@ impl Monitor {
                         if success {
                             p.successful_responses += 1;
                         }
+                        p.resolution.add(us, &at);
+                        // The prefix's own busiest second.
+                        let second = live_seconds.entry(prefix.to_owned()).or_insert((0, 0));
+                        if second.0 != now.timestamp() {
+                            *second = (now.timestamp(), 0);
+                        }
+                        second.1 += 1;
+                        if second.1 > p.max_qps {
+                            p.max_qps = second.1;
+                            p.max_qps_at = Some(at());
+                        }
                     }
-                    RequestKind::Registration if status == 201 => p.new_registrations += 1,
+                    RequestKind::Registration if status == 201 => {
+                        p.new_registrations += 1;
+                        p.registration.add(us, &at);
+                    }
                     _ => {}
                 }
             }
@@ -424,14 +453,13 @@ impl Monitor {
         let ended = self.roll(&mut live, now);
         live.dirty = true;
         for (bucket, n) in buckets {
+            let figures = &mut live.figures;
+            let p = figures.prefixes.entry(bucket).or_default();
             for _ in 0..n {
-                live.figures.registration.add(each, &at);
+                figures.registration.add(each, &at);
+                p.registration.add(each, &at);
             }
-            live.figures
-                .prefixes
-                .entry(bucket)
-                .or_default()
-                .new_registrations += n;
+            p.new_registrations += n;
         }
         ended
     }
@@ -502,6 +530,7 @@ impl Live {
         let ended = (self.day, std::mem::take(&mut self.figures));
         self.day = today;
         self.in_second = 0;
+        self.prefix_seconds.clear();
         Some(ended)
     }
 

@@ -92,6 +92,13 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
     assert_eq!(row["source_ips"][0]["ip"], "127.0.0.1");
     // The four resolutions (the two PUTs are no resolution requests).
     assert_eq!(row["source_ips"][0]["requests"], 4);
+    // The enterprise's own latency and busiest second (annex 2 table 2), apart from the
+    // node's: its one registration (the repeated PUT changed nothing new), its four lookups.
+    assert_eq!(row["resolution"]["count"], 4, "{row}");
+    assert_eq!(row["registration"]["count"], 1, "{row}");
+    assert!((1..=4).contains(&row["max_qps"].as_u64().expect("qps")), "{row}");
+    assert!(row["max_qps_at"].as_str().expect("at").ends_with("+08:00"));
+    assert_eq!(prefix_row(&f, "88.118")["resolution"]["count"], 0);
 
     // 88.118.9 is no enterprise: its requests count under the node's own prefix.
     assert_eq!(prefix_row(&f, "88.118")["new_registrations"], 1);
@@ -114,6 +121,7 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
     assert_eq!(seen, vec![&json!("88.118.8")]);
     assert_eq!(mine["scope"], "enterprise");
     assert_eq!(mine["prefixes"][0]["source_ips"][0]["ip"], "127.0.0.0/24");
+    assert_eq!(mine["prefixes"][0]["resolution"]["count"], 4);
     for node_wide in ["resolution", "registration", "max_qps", "events"] {
         assert!(mine.get(node_wide).is_none(), "{node_wide} in {mine}");
     }

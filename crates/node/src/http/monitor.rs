@@ -188,6 +188,10 @@ pub(crate) async fn daily(
                 "total_registrations": p.total_registrations,
                 "resolution_requests": p.resolution_requests,
                 "successful_responses": p.successful_responses,
+                "resolution": latency_json(&p.resolution),
+                "registration": latency_json(&p.registration),
+                "max_qps": p.max_qps,
+                "max_qps_at": p.max_qps_at,
                 "source_ips": p.source_ips.iter()
                     .map(|(ip, n)| json!({"ip": ip, "requests": n}))
                     .collect::<Vec<_>>(),

@@ -255,6 +255,12 @@ pub struct PrefixFiguresDoc {
     pub total_registrations: u64,
     pub resolution_requests: u64,
     pub successful_responses: u64,
+    /// The prefix's own latency of resolutions and registrations, and its busiest second of
+    /// resolutions (annex 2 table 2).
+    pub resolution: LatencyDoc,
+    pub registration: LatencyDoc,
+    pub max_qps: u64,
+    pub max_qps_at: Option<String>,
     pub source_ips: Vec<SourceIpDoc>,
 }
 
