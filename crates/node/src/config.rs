@@ -31,6 +31,39 @@ pub struct FileConfig {
     pub escrow: Option<ScheduleFileConfig>,
     pub secrets: Option<SecretsFileConfig>,
     pub availability: Option<AvailabilityFileConfig>,
+    pub proxy: Option<ProxyConfig>,
+}
+
+/// `[proxy]`: reverse proxies in front of the node (nginx, a load balancer). Only their
+/// `X-Forwarded-For` / `Forwarded` headers are believed, e.g. `trusted = ["10.0.0.5",
+/// "192.168.10.0/24", "::1"]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyConfig {
+    #[serde(default)]
+    pub trusted: Vec<TrustedProxy>,
+}
+
+/// An address or a network (`10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TrustedProxy, D::Error> {
+        let text = String::deserialize(d)?;
+        let net = match text.parse::<ipnet::IpNet>() {
+            Ok(net) => net,
+            Err(_) => text
+                .parse::<std::net::IpAddr>()
+                .map(ipnet::IpNet::from)
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "proxy.trusted: {text} is no address or network (10.0.0.5, 10.0.0.0/8)"
+                    ))
+                })?,
+        };
+        Ok(TrustedProxy(net.trunc()))
+    }
 }
 
 /// `[availability]`: how often the node writes its heartbeat (an outage after a crash is known
@@ -209,6 +242,7 @@ pub struct ServeConfig {
     /// Plain HTTP answers with a redirect to the first HTTPS address.
     pub redirect_http: bool,
     pub limits: Limits,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub settings: Settings,
     pub log: String,
     pub log_files: LogFiles,
@@ -487,6 +521,10 @@ impl ServeConfig {
             tls,
             redirect_http,
             limits,
+            trusted_proxies: file
+                .proxy
+                .map(|p| p.trusted.into_iter().map(|t| t.0).collect())
+                .unwrap_or_default(),
             settings,
             log: file.log.unwrap_or_else(|| "info".to_owned()),
             log_files,

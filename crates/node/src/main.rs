@@ -290,6 +290,7 @@ fn serve(config: ServeConfig) -> Result<(), idstation_node::NodeError> {
         tls: config.tls.clone(),
         redirect_http: config.redirect_http,
         limits: config.limits.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         fd_limit,
     };
     let state = state.with_availability(config.availability);

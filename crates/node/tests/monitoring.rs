@@ -66,7 +66,9 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
         201
     );
     for _ in 0..3 {
-        assert_eq!(done(c.get(&url).send().expect("get")).0, 200);
+        // No proxy is configured: a client naming another address is not believed.
+        let forged = c.get(&url).header("X-Forwarded-For", "203.0.113.66");
+        assert_eq!(done(forged.send().expect("get")).0, 200);
     }
     let missing = node.url("/api/handles/88.118.8/NOPE");
     assert_eq!(done(c.get(&missing).send().expect("get")).0, 404);
@@ -96,7 +98,10 @@ fn daily_figures_count_what_happened_and_survive_restarts() {
     // node's: its one registration (the repeated PUT changed nothing new), its four lookups.
     assert_eq!(row["resolution"]["count"], 4, "{row}");
     assert_eq!(row["registration"]["count"], 1, "{row}");
-    assert!((1..=4).contains(&row["max_qps"].as_u64().expect("qps")), "{row}");
+    assert!(
+        (1..=4).contains(&row["max_qps"].as_u64().expect("qps")),
+        "{row}"
+    );
     assert!(row["max_qps_at"].as_str().expect("at").ends_with("+08:00"));
     assert_eq!(prefix_row(&f, "88.118")["resolution"]["count"], 0);
 
@@ -314,5 +319,70 @@ fn the_figures_count_resolutions_and_registrations_as_the_annex_means_them() {
         (&quiet["new_registrations"], &quiet["resolution_requests"]),
         (&json!(0), &json!(0)),
         "{figures}"
+    );
+}
+
+/// Behind a configured reverse proxy the figures count the client it names; the header of any
+/// other peer, or a client's own forged hop left of the proxy's, is not believed.
+#[test]
+fn a_trusted_proxy_names_the_client_and_nobody_else_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    let config = dir.path().join("node.toml");
+    std::fs::write(&config, "[proxy]\ntrusted = [\"127.0.0.0/8\", \"::1\"]\n").expect("config");
+    let node = Node::start_with_config(&data_dir, &config);
+    let c = client();
+    approved(&c, &node, "tech.a", "88.118.8");
+    let record = json!([{"index": 1, "type": "URL", "data": "https://lab.example.cn/1"}]);
+    let url = node.url("/api/handles/88.118.8/CAL-2026-000001");
+    assert_eq!(
+        done(admin(c.put(&url)).json(&record).send().expect("put")).0,
+        201
+    );
+    let through = |h: &str, v: &str| done(c.get(&url).header(h, v).send().expect("get")).0;
+    assert_eq!(through("X-Forwarded-For", "198.51.100.20"), 200);
+    // The client wrote its own X-Forwarded-For; the proxy appended the address it saw.
+    assert_eq!(through("X-Forwarded-For", "1.2.3.4, 198.51.100.20"), 200);
+    assert_eq!(
+        through("Forwarded", "for=\"[2001:db8::5]:443\";proto=https"),
+        200
+    );
+    let (_, f) = stats(&c, &node, "");
+    let ips: Vec<(String, u64)> = prefix_row(&f, "88.118.8")["source_ips"]
+        .as_array()
+        .expect("ips")
+        .iter()
+        .map(|e| {
+            (
+                e["ip"].as_str().expect("ip").to_owned(),
+                e["requests"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ips,
+        vec![
+            ("198.51.100.20".to_owned(), 2),
+            ("2001:db8::5".to_owned(), 1)
+        ],
+        "{f}"
+    );
+    node.terminate();
+    // A bad entry in the file stops the node with a clear message, before it serves.
+    std::fs::write(&config, "[proxy]\ntrusted = [\"nginx\"]\n").expect("config");
+    let out = std::process::Command::new("timeout")
+        .arg("30")
+        .arg(node_bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data_dir)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("run the node");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("proxy.trusted: nginx is no address"),
+        "{stderr}"
     );
 }

@@ -43,6 +43,7 @@ pub(crate) struct Listener {
     pub serves: Serves,
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub limits: Limits,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 /// Serves one accepted connection until it closes, is evicted by the gate, or the node stops.
@@ -96,13 +97,26 @@ async fn http<I>(
         .max_buf_size(MAX_HEAD_BYTES);
     let serves = listener.serves.clone();
     let request_timeout = listener.limits.request_timeout;
+    let trusted = listener.trusted_proxies.clone();
     let tracker_for_requests = tracker.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let busy = tracker_for_requests.busy();
         let serves = serves.clone();
+        // Behind a trusted reverse proxy, the client it names (one place: throttling, figures
+        // and logs all read `ConnectInfo`).
+        let client = if trusted.is_empty() {
+            peer
+        } else {
+            let ip = super::forwarded::client_address(peer.ip(), req.headers(), &trusted);
+            if ip == peer.ip().to_canonical() {
+                peer
+            } else {
+                SocketAddr::new(ip, 0)
+            }
+        };
         async move {
             let _busy = busy;
-            Ok::<_, Infallible>(answer(serves, req, peer, request_timeout).await)
+            Ok::<_, Infallible>(answer(serves, req, client, request_timeout).await)
         }
     });
     let conn = builder.serve_connection(io, service);

@@ -3,6 +3,7 @@
 //! ([`conn`]), the monitor's flush and a graceful stop.
 
 mod conn;
+pub mod forwarded;
 mod gate;
 
 use std::future::Future;
@@ -105,6 +106,9 @@ pub struct Serving {
     pub tls: Option<TlsFiles>,
     pub redirect_http: bool,
     pub limits: Limits,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client (none: the peer
+    /// is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The file-descriptor limit in force (from [`raise_fd_limit`]); connections stay below it.
     pub fd_limit: u64,
 }
@@ -153,11 +157,13 @@ pub fn run<F: Future<Output = ()> + Send + 'static>(
         },
         tls: None,
         limits: serving.limits.clone(),
+        trusted_proxies: serving.trusted_proxies.clone().into(),
     });
     let secure = Arc::new(Listener {
         serves: Serves::App(app("https")),
         tls,
         limits: serving.limits.clone(),
+        trusted_proxies: serving.trusted_proxies.clone().into(),
     });
     let gate = Gate::new(serving.max_connections());
     tracing::info!(
