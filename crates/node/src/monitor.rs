@@ -115,6 +115,9 @@ pub struct DayFigures {
 /// Requests about a prefix outside the node's (or an unreadable one) count here: however many
 /// prefixes scanners invent, the figures keep one entry per enterprise plus this.
 pub const OTHER_BUCKET: &str = "other";
+/// How a GS1 Digital Link request names what it is about: this, then the key's digits from its
+/// company prefix on (a GTIN without its indicator digit, a GIAI as it is).
+pub const GS1_SUBJECT: &str = "gs1:";
 /// Source addresses kept per bucket: the heaviest, found with the space-saving algorithm
 /// (Metwally et al.), so a flood from many addresses costs a fixed amount.
 pub const MAX_IPS_PER_BUCKET: usize = 64;
@@ -204,6 +207,8 @@ pub struct Monitor {
     live: Mutex<Live>,
     /// The prefixes that get their own figures: the node's and each active enterprise's.
     buckets: RwLock<HashSet<String>>,
+    /// GS1 company prefixes and the enterprise prefix holding each.
+    gs1_owners: RwLock<Vec<(String, String)>>,
     /// The day the retention pass last ran.
     retention_ran: Mutex<Option<NaiveDate>>,
     registry: Registry,
@@ -272,6 +277,7 @@ impl Monitor {
                 dirty: false,
             }),
             buckets: RwLock::new(HashSet::new()),
+            gs1_owners: RwLock::new(Vec::new()),
             retention_ran: Mutex::new(None),
             registry,
             requests,
@@ -306,9 +312,28 @@ impl Monitor {
         ended
     }
 
+    /// Sets which enterprise holds which GS1 company prefix (`(company, enterprise prefix)`).
+    pub fn set_gs1_owners(&self, owners: Vec<(String, String)>) {
+        *self.gs1_owners.write().unwrap_or_else(|p| p.into_inner()) = owners;
+    }
+
     /// The bucket a request about `prefix` counts in: the nearest bucket prefix at or above
-    /// it, else [`OTHER_BUCKET`].
+    /// it, else [`OTHER_BUCKET`]. A GS1 key (`gs1:` and its digits from the company prefix
+    /// on, see [`GS1_SUBJECT`]) counts for the enterprise holding its company prefix.
     fn bucket_of(&self, prefix: &str) -> String {
+        if let Some(digits) = prefix.strip_prefix(GS1_SUBJECT) {
+            let owners = self.gs1_owners.read().unwrap_or_else(|p| p.into_inner());
+            let owner = owners
+                .iter()
+                .filter(|(company, _)| digits.starts_with(company.as_str()))
+                .max_by_key(|(company, _)| company.len())
+                .map(|(_, enterprise)| enterprise.clone());
+            drop(owners);
+            return match owner {
+                Some(enterprise) => self.bucket_of(&enterprise),
+                None => OTHER_BUCKET.to_owned(),
+            };
+        }
         let buckets = self.buckets.read().unwrap_or_else(|p| p.into_inner());
         let mut candidate = prefix;
         loop {
@@ -745,6 +770,45 @@ mod tests {
         );
         assert_eq!(f.max_qps, 0, "registrations are no resolutions");
         assert!(m.sync_registrations(at, &[], Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn a_gs1_scan_counts_for_the_enterprise_holding_the_company_prefix() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets([
+            "88.118".to_owned(),
+            "88.118.8".to_owned(),
+            "88.118.9".to_owned(),
+        ]);
+        // The longer company prefix wins over a shorter one that also matches.
+        m.set_gs1_owners(vec![
+            ("950600".to_owned(), "88.118.9".to_owned()),
+            ("9506000".to_owned(), "88.118.8".to_owned()),
+        ]);
+        let at = t("2026-11-22T01:00:05Z");
+        let ip: IpAddr = "10.0.0.1".parse().expect("ip");
+        for subject in [
+            "gs1:9506000134352",
+            "gs1:9506001000001",
+            "gs1:4006381333931",
+        ] {
+            m.observe(
+                at,
+                RequestKind::Resolution,
+                Some(subject),
+                ip,
+                200,
+                Duration::ZERO,
+            );
+        }
+        let (_, f) = m.today();
+        assert_eq!(f.prefixes["88.118.8"].resolution_requests, 1);
+        assert_eq!(f.prefixes["88.118.9"].resolution_requests, 1);
+        assert_eq!(
+            f.prefixes[OTHER_BUCKET].resolution_requests, 1,
+            "nobody's key"
+        );
+        assert!(!f.prefixes.keys().any(|k| k.starts_with(GS1_SUBJECT)));
     }
 
     #[test]

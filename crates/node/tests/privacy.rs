@@ -237,6 +237,21 @@ fn gs1_keys_are_accepted_only_under_the_enterprise_holding_their_company_prefix(
         .send()
         .expect("scan");
     assert_eq!(page.status().as_u16(), 200);
+    // The scan is a resolution of 88.118.8's, the enterprise holding the key's company prefix.
+    let (_, figures) = done(
+        admin(c.get(node.url("/api/v1/stats/daily")))
+            .send()
+            .expect("stats"),
+    );
+    let east_row = figures["prefixes"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["prefix"] == "88.118.8")
+        .expect("88.118.8's row")
+        .clone();
+    assert_eq!(east_row["resolution_requests"], 1, "{figures}");
+    assert_eq!(east_row["successful_responses"], 1, "{figures}");
     // The node's own handles may not take an enterprise's key either.
     let (status, _) = done(
         admin(c.put(node.url("/api/handles/88.118/CAL-9")))

@@ -744,5 +744,8 @@ pub(crate) async fn set_gs1_prefixes(
             })
         })
         .await??;
+    // Its GS1 scans count for it from now on.
+    let st = state.clone();
+    blocking(move || st.refresh_buckets()).await??;
     Ok(Json(json!({ "prefixes": stored })).into_response())
 }

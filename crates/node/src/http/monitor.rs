@@ -21,7 +21,7 @@ use super::extract::{query, Caller};
 use super::state::AppState;
 use super::task::blocking;
 use crate::accounts::Invalid;
-use crate::monitor::{day_of, DayFigures, Latency, RequestKind, OTHER_BUCKET};
+use crate::monitor::{day_of, DayFigures, Latency, RequestKind, GS1_SUBJECT, OTHER_BUCKET};
 
 /// The part of a path classified: enough for any prefix, so a 64 KiB path costs no more.
 const CLASSIFIED_PATH_BYTES: usize = 256;
@@ -51,9 +51,17 @@ pub fn classify(method: &Method, path: &str) -> (RequestKind, Option<String>) {
     // scan `/{prefix}/{suffix}` or a GS1 Digital Link. `/favicon.ico`, `/robots.txt` and a
     // crawler's guesses are not.
     if resolver && is_identifier_path(&path[..end]) {
-        // GS1 Digital Link paths carry no prefix.
-        let first = decoded[1..].split('/').next().unwrap_or("");
-        let prefix = first.starts_with("88.").then(|| first.to_owned());
+        // A GS1 Digital Link path names its key, whose company prefix says whose it is.
+        let mut parts = decoded[1..].split('/');
+        let first = parts.next().unwrap_or("");
+        let prefix = match (first, parts.next()) {
+            // GTIN-14: an indicator digit, then the company prefix.
+            ("01", Some(gtin)) if gtin.len() == 14 && gtin.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(format!("{GS1_SUBJECT}{}", &gtin[1..]))
+            }
+            ("8004", Some(giai)) => Some(format!("{GS1_SUBJECT}{giai}")),
+            _ => first.starts_with("88.").then(|| first.to_owned()),
+        };
         return (RequestKind::Resolution, prefix);
     }
     (RequestKind::Other, None)
@@ -245,7 +253,13 @@ mod tests {
             classify(&get, "/88.118.8/CAL-1"),
             (RequestKind::Resolution, Some("88.118.8".to_owned()))
         );
-        assert_eq!(classify(&get, "/01/09506000134352/21/A1").1, None);
+        assert_eq!(
+            classify(&get, "/01/09506000134352/21/A1"),
+            (
+                RequestKind::Resolution,
+                Some("gs1:9506000134352".to_owned())
+            )
+        );
         assert_eq!(classify(&get, "/api/v1/me").0, RequestKind::Other);
         assert_eq!(classify(&get, "/metrics").0, RequestKind::Other);
     }

@@ -63,16 +63,26 @@ impl AppState {
     }
 
     /// Gives the node's prefix and each active enterprise's their own monitoring figures
-    /// (blocking: it reads the enterprises). Called at start and when an enterprise changes.
+    /// (blocking: it reads the enterprises). Called at start and when an enterprise or its GS1
+    /// company prefixes change.
     pub(crate) fn refresh_buckets(&self) -> Result<(), StorageError> {
-        let active = self
+        let active: Vec<_> = self
             .store
             .list_enterprises(None)?
             .into_iter()
             .filter(|e| e.status == "active")
-            .map(|e| e.prefix);
-        self.monitor
-            .set_buckets(std::iter::once(self.prefix.to_string()).chain(active));
+            .collect();
+        // A GS1 Digital Link scan counts for the enterprise holding the key's company prefix.
+        let mut gs1 = Vec::new();
+        for e in &active {
+            for company in self.store.gs1_prefixes(e.id)? {
+                gs1.push((company, e.prefix.clone()));
+            }
+        }
+        self.monitor.set_gs1_owners(gs1);
+        self.monitor.set_buckets(
+            std::iter::once(self.prefix.to_string()).chain(active.into_iter().map(|e| e.prefix)),
+        );
         Ok(())
     }
 
