@@ -10,6 +10,9 @@ pub enum EntityKind {
     /// An order and its lines; the entity id is the order number, the payload an
     /// `order::OrderOp`.
     Order,
+    /// A monthly operating report issued at the workstation: the entity id is its number, the
+    /// payload the issued report and its bytes (`reports::Submission`). Create only.
+    Report,
 }
 
 impl EntityKind {
@@ -17,6 +20,7 @@ impl EntityKind {
         match self {
             EntityKind::Instrument => "instrument",
             EntityKind::Order => "order",
+            EntityKind::Report => "report",
         }
     }
 
@@ -24,6 +28,7 @@ impl EntityKind {
         match s {
             "instrument" => Some(EntityKind::Instrument),
             "order" => Some(EntityKind::Order),
+            "report" => Some(EntityKind::Report),
             _ => None,
         }
     }
@@ -79,6 +84,22 @@ pub struct Operation {
     pub entity_id: String,
     pub kind: OpKind,
     pub payload: Payload,
+}
+
+impl Operation {
+    /// When the op was written at its device, from its hybrid-logical-clock stamp
+    /// (`{ntp64 as 16 hex digits}-{id}`: seconds since 1970 in the high 32 bits, the fraction in
+    /// the low). `None` for a stamp in another form.
+    pub fn written_at_unix_millis(&self) -> Option<i64> {
+        let (time, _) = self.hlc.split_once('-')?;
+        if time.len() != 16 {
+            return None;
+        }
+        let ntp = u64::from_str_radix(time, 16).ok()?;
+        let secs = i64::try_from(ntp >> 32).ok()?;
+        let frac = i64::try_from(((ntp & 0xffff_ffff) * 1000) >> 32).ok()?;
+        Some(secs * 1000 + frac)
+    }
 }
 
 /// An op's payload as the JSON text it was written as. It crosses the outbox, the wire and the

@@ -405,6 +405,12 @@ pub enum Invalid {
     EnterpriseNotNamed,
     /// A date that is not `YYYY-MM-DD`.
     Date(String),
+    /// A month that is not `YYYY-MM`.
+    Month(String),
+    /// A time that is not RFC 3339 (`2026-11-03T08:00:00+08:00`).
+    Instant(String),
+    /// A recovery before its start.
+    EndsBeforeStart,
     Push(PushRejection),
     /// A docking record's field (see [`crate::entities`]).
     Field(crate::docking::FieldProblem),

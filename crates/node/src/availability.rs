@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::monitor::{day_of, Monitor};
@@ -37,11 +37,7 @@ impl Default for AvailabilityConfig {
     }
 }
 
-/// A time as the availability tables keep it: UTC, milliseconds, `Z` (so text order is time
-/// order).
-pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+pub use crate::storage::stamp;
 
 /// What the node knows about its availability over a span, in the shape the monthly report
 /// reads (`reports::AvailabilityLog`, plus the probe's days and the heartbeat interval).

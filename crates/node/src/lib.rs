@@ -70,6 +70,7 @@ pub mod escrow;
 pub mod http;
 pub mod monitor;
 mod node;
+pub mod reports;
 pub mod secrets;
 mod serve;
 pub mod storage;

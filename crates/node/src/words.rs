@@ -305,6 +305,15 @@ fn invalid(reason: &Invalid) -> Words {
             format!("日期须为 YYYY-MM-DD，收到 {d}"),
             format!("expected YYYY-MM-DD, got {d}"),
         ),
+        Month(m) => Words::new(
+            format!("月份须为 YYYY-MM，收到 {m}"),
+            format!("expected a month as YYYY-MM, got {m}"),
+        ),
+        Instant(t) => Words::new(
+            format!("时间须为 RFC 3339 格式（如 2026-11-03T08:00:00+08:00），收到 {t}"),
+            format!("expected an RFC 3339 time (e.g. 2026-11-03T08:00:00+08:00), got {t}"),
+        ),
+        EndsBeforeStart => Words::new("恢复时间早于开始时间", "the recovery is before the start"),
         Push(rejection) => rejection.words(),
         Field(problem) => field_problem(problem),
     }
@@ -529,6 +538,9 @@ mod tests {
             Invalid::UnknownStatus("paused".to_owned()),
             Invalid::EnterpriseNotNamed,
             Invalid::Date("yesterday".to_owned()),
+            Invalid::Month("2026-13".to_owned()),
+            Invalid::Instant("noon".to_owned()),
+            Invalid::EndsBeforeStart,
             Invalid::Push(PushRejection::WrongDevice),
             Invalid::Push(PushRejection::TooMany(5000)),
             Invalid::Field(FieldProblem::Missing),
@@ -631,6 +643,9 @@ mod tests {
                     | Invalid::UnknownStatus(_)
                     | Invalid::EnterpriseNotNamed
                     | Invalid::Date(_)
+                    | Invalid::Month(_)
+                    | Invalid::Instant(_)
+                    | Invalid::EndsBeforeStart
                     | Invalid::Push(PushRejection::WrongDevice | PushRejection::TooMany(_))
                     | Invalid::Field(_) => {}
                 },

@@ -278,3 +278,47 @@ pub fn current_version<'a>(
         .filter(|r| r.scope() == scope && r.month() == month)
         .max_by_key(|r| r.number.version)
 }
+
+/// An issued report as a workstation submits it to the node through sync (the payload of a
+/// `report` create op): what was issued and its bytes, which the node checks against the
+/// recorded hashes before it keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    pub issued: IssuedReport,
+    /// The PDF, base64 (standard alphabet).
+    pub pdf: String,
+    /// The CSV of figures, base64.
+    pub csv: String,
+}
+
+impl Submission {
+    pub fn new(issued: &IssuedReport, pdf: &[u8], csv: &[u8]) -> Submission {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Submission {
+            issued: issued.clone(),
+            pdf: b64.encode(pdf),
+            csv: b64.encode(csv),
+        }
+    }
+
+    /// The PDF and CSV bytes, checked against the issued report's hashes.
+    pub fn open(&self) -> Result<(Vec<u8>, Vec<u8>), ReportError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let number = self.issued.number.to_string();
+        let bad =
+            |what: &str| ReportError::InvalidInput(format!("{number}: the {what} is no base64"));
+        let pdf = b64.decode(&self.pdf).map_err(|_| bad("PDF"))?;
+        let csv = b64.decode(&self.csv).map_err(|_| bad("CSV"))?;
+        self.issued.verify(&pdf)?;
+        if sha256_hex(&csv) != self.issued.csv_sha256 {
+            return Err(ReportError::HashMismatch {
+                number,
+                expected: self.issued.csv_sha256.clone(),
+                actual: sha256_hex(&csv),
+            });
+        }
+        Ok((pdf, csv))
+    }
+}

@@ -26,7 +26,7 @@ pub mod words;
 
 use chrono::{DateTime, Utc};
 
-pub use draft::{current_version, Draft, IssuedReport, ReportNumber, SectionKey};
+pub use draft::{current_version, Draft, IssuedReport, ReportNumber, SectionKey, Submission};
 pub use figures::{effective_by_day, Figures, RegistrationTiming};
 pub use idstation_documents::{Language, Rendered};
 pub use input::{

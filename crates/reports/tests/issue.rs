@@ -149,3 +149,41 @@ fn person_text_changes_the_pdf_not_the_figures() {
     assert_eq!(a.csv, b.csv);
     assert_eq!(a.figures, b.figures);
 }
+
+#[test]
+fn a_submission_carries_the_bytes_and_refuses_tampered_ones() {
+    let d = Draft::new(node_scope(), march(), Language::Zh);
+    let issued = IssuedReport::issue(
+        &d,
+        ReportNumber::first(&node_scope(), march()),
+        cst("2026-04-03 10:00:00"),
+        "张工",
+        b"%PDF-1.7 report",
+        b"figure,value\n",
+        None,
+    )
+    .expect("issued");
+    let sent = Submission::new(&issued, b"%PDF-1.7 report", b"figure,value\n");
+    let text = serde_json::to_string(&sent).expect("json");
+    let got: Submission = serde_json::from_str(&text).expect("back");
+    let (pdf, csv) = got.open().expect("the bytes as issued");
+    assert_eq!(
+        (pdf.as_slice(), csv.as_slice()),
+        (&b"%PDF-1.7 report"[..], &b"figure,value\n"[..])
+    );
+    let swapped = Submission::new(&issued, b"%PDF-1.7 other", b"figure,value\n");
+    assert!(matches!(
+        swapped.open(),
+        Err(ReportError::HashMismatch { .. })
+    ));
+    let csv_changed = Submission::new(&issued, b"%PDF-1.7 report", b"figure,other\n");
+    assert!(matches!(
+        csv_changed.open(),
+        Err(ReportError::HashMismatch { .. })
+    ));
+    let garbage = Submission {
+        pdf: "not base64!".into(),
+        ..sent
+    };
+    assert!(matches!(garbage.open(), Err(ReportError::InvalidInput(_))));
+}

@@ -77,4 +77,30 @@ mod tests {
         let clock = Clock::new(device, Some(&last));
         assert!(clock.now() > last);
     }
+
+    #[test]
+    fn the_node_reads_a_stamp_as_the_time_it_was_written() {
+        let at = std::time::UNIX_EPOCH + Duration::from_millis(1_796_000_000_123);
+        let stamp = format(&uhlc::Timestamp::new(
+            uhlc::NTP64::from(at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default()),
+            uhlc::ID::rand(),
+        ));
+        let op = idstation_model::Operation {
+            op_id: Uuid::now_v7(),
+            device_id: Uuid::new_v4(),
+            seq: 1,
+            hlc: stamp,
+            entity: idstation_model::EntityKind::Instrument,
+            entity_id: "88.118.8/A".into(),
+            kind: idstation_model::OpKind::Create,
+            payload: idstation_model::Payload::from_json("{}".into()).expect("json"),
+        };
+        let millis = op.written_at_unix_millis().expect("a stamp");
+        assert!((millis - 1_796_000_000_123).abs() <= 1, "{millis}");
+        let bad = idstation_model::Operation {
+            hlc: "yesterday".into(),
+            ..op
+        };
+        assert_eq!(bad.written_at_unix_millis(), None);
+    }
 }

@@ -19,6 +19,8 @@ pub mod monitor;
 pub mod openapi;
 pub mod openapi_availability;
 pub mod openapi_docking;
+pub mod openapi_reports;
+mod reports;
 pub mod resolver;
 pub mod state;
 pub mod sync;
@@ -88,6 +90,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .route("/api/v1/sync/status", get(sync::status))
+        .route("/api/v1/sync/report-input", get(reports::input))
+        // The monthly operating report: incidents written up, reports issued.
+        .route(
+            "/api/v1/incidents",
+            get(reports::incidents).post(reports::add_incident),
+        )
+        .route("/api/v1/reports", get(reports::issued))
+        .route("/api/v1/reports/{number}/{kind}", get(reports::issued_file))
         // Docking with the top-level node: entity records, attachments, reports, escrow key.
         .route("/api/v1/docking/schema", get(docking::schema_document))
         .route("/api/v1/docking/applications", post(docking::apply))

@@ -19,6 +19,7 @@ pub(crate) async fn document() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::openapi_docking::DockingDoc::openapi());
     doc.merge(super::openapi_availability::AvailabilityDoc::openapi());
+    doc.merge(super::openapi_reports::ReportsDoc::openapi());
     credential_refusals(&mut doc);
     Json(doc).into_response()
 }

@@ -10,6 +10,7 @@
 pub mod availability;
 mod error;
 pub mod escrow;
+pub mod reports;
 pub mod sqlite;
 pub mod uplink;
 
@@ -57,6 +58,12 @@ pub struct Actor<'a> {
     pub at: &'a str,
 }
 
+/// A time as the availability and report tables keep it: UTC, milliseconds, `Z` (so text
+/// order is time order).
+pub fn stamp(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 /// Everything the node stores (one backend implements all of it).
 pub trait NodeStore:
     HandleStore
@@ -67,6 +74,7 @@ pub trait NodeStore:
     + EntityStore
     + UplinkStore
     + EscrowStore
+    + ReportStore
 {
 }
 impl<
@@ -77,7 +85,8 @@ impl<
             + SyncStore
             + EntityStore
             + UplinkStore
-            + EscrowStore,
+            + EscrowStore
+            + ReportStore,
     > NodeStore for T
 {
 }
@@ -355,6 +364,29 @@ pub trait AvailabilityStore: Send + Sync + 'static {
     fn record_probe(&self, day: &str, ok: bool, rtt_ms: u64) -> Result<(), StorageError>;
     /// The probe's days from `from` to `to` inclusive (`YYYY-MM-DD`).
     fn probe_days(&self, from: &str, to: &str) -> Result<Vec<ProbeDay>, StorageError>;
+}
+
+/// The monthly report's own records (see [`reports`]).
+pub trait ReportStore: Send + Sync + 'static {
+    /// Registration-to-resolvable times by China day and prefix, days `from..=to`.
+    fn effective_days(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<reports::EffectiveDay>, StorageError>;
+    /// Writes up an incident (audited).
+    fn add_incident(
+        &self,
+        incident: &reports::NewIncident,
+        actor: &Actor<'_>,
+    ) -> Result<reports::Incident, StorageError>;
+    /// Incidents overlapping `[from, to)` (RFC 3339 UTC), oldest first.
+    fn incidents(&self, from: &str, to: &str) -> Result<Vec<reports::Incident>, StorageError>;
+    /// Issued reports, of one prefix or all, newest first.
+    fn issued_reports(&self, prefix: Option<&str>)
+        -> Result<Vec<reports::IssuedRow>, StorageError>;
+    /// An issued report's PDF and CSV.
+    fn issued_files(&self, number: &str) -> Result<Option<reports::IssuedFiles>, StorageError>;
 }
 
 /// Entity records of the docking tables (annex 1) and their attachments.

@@ -11,6 +11,7 @@ mod entities;
 mod escrow;
 mod handles;
 mod monitor;
+mod reports;
 mod sync;
 mod uplink;
 
@@ -36,6 +37,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0006_hardening.sql")),
     M::up(include_str!("../../../migrations/0007_docking.sql")),
     M::up(include_str!("../../../migrations/0008_availability.sql")),
+    M::up(include_str!("../../../migrations/0009_reports.sql")),
 ];
 
 /// Idle read connections kept open; more are opened under load and closed when returned.

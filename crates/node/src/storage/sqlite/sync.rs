@@ -13,11 +13,13 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::audit::AuditChain;
 use super::handles::{gs1_key_taken, gs1_not_owned, read_values, write_values};
+use super::reports::{record_effective, store_submission, Stored};
 use super::{corrupt, SqliteStore};
 use crate::accounts::{is_at_or_below, Device, Principal};
 use crate::storage::{AccountStore, Actor, StorageError, SyncStore};
 use crate::sync::PullOutcome;
 use crate::values::HandleValue;
+use idstation_reports::Submission;
 
 pub(super) fn read_record(
     conn: &Connection,
@@ -166,8 +168,17 @@ fn rejected(op: &Operation, code: &str, reason: impl Into<String>, at: &str) -> 
 impl Applying<'_> {
     fn apply(&self, op: &Operation, chain: &mut AuditChain) -> Result<OpResult, StorageError> {
         let at = self.actor.at;
-        if op.entity != EntityKind::Instrument {
-            return Ok(rejected(op, "unknown_entity", "only instruments sync", at));
+        match op.entity {
+            EntityKind::Instrument => {}
+            EntityKind::Report => return self.apply_report(op, chain),
+            _ => {
+                return Ok(rejected(
+                    op,
+                    "unknown_entity",
+                    "only instruments and reports sync",
+                    at,
+                ))
+            }
         }
         let handle = match Identifier::parse(&op.entity_id) {
             Ok(Identifier::Handle(h)) => h,
@@ -353,11 +364,75 @@ impl Applying<'_> {
             })
             .map_err(corrupt)?,
         )?;
+        if op.kind == OpKind::Create && outcome.outcome == OpOutcome::Applied {
+            // Passed review at the workstation when written there; resolvable now.
+            record_effective(self.conn, &key, &prefix, op.written_at_unix_millis(), at)?;
+        }
         // An applied create's row is what the client sent; the pull brings the node's copy
         // anyway, so only merges and state changes carry it back.
         let server =
             (op.kind != OpKind::Create || outcome.outcome != OpOutcome::Applied).then_some(next);
         Ok(OpResult { server, ..outcome })
+    }
+}
+
+impl Applying<'_> {
+    /// A monthly report issued at the workstation: kept, immutable, when its bytes match the
+    /// recorded hashes and its prefix is one this device writes under.
+    fn apply_report(
+        &self,
+        op: &Operation,
+        chain: &mut AuditChain,
+    ) -> Result<OpResult, StorageError> {
+        let at = self.actor.at;
+        if op.kind != OpKind::Create {
+            return Ok(rejected(
+                op,
+                "immutable",
+                "an issued report cannot change",
+                at,
+            ));
+        }
+        let sub = match op.payload.parse::<Submission>() {
+            Ok(s) => s,
+            Err(e) => return Ok(rejected(op, "invalid_report", e.to_string(), at)),
+        };
+        if sub.issued.number().to_string() != op.entity_id {
+            return Ok(rejected(
+                op,
+                "invalid_report",
+                "the number differs from the op's",
+                at,
+            ));
+        }
+        let (pdf, csv) = match sub.open() {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(rejected(op, "report_hash_mismatch", e.to_string(), at)),
+        };
+        let prefix = sub.issued.scope().prefix();
+        if !is_at_or_below(prefix, &self.device.enterprise_prefix)
+            || !self.principal.can_write_prefix(prefix)
+        {
+            let reason = format!(
+                "this device reports for {} only",
+                self.device.enterprise_prefix
+            );
+            return Ok(rejected(op, "not_allowed", reason, at));
+        }
+        let stored = store_submission(
+            self.conn,
+            chain,
+            self.actor,
+            &sub,
+            &pdf,
+            &csv,
+            &self.device.id,
+        )?;
+        Ok(match stored {
+            Stored::Applied => result(op, OpOutcome::Applied, at),
+            Stored::Duplicate => result(op, OpOutcome::Duplicate, at),
+            Stored::Refused(code, reason) => rejected(op, code, reason, at),
+        })
     }
 }
 
