@@ -13,6 +13,7 @@
 mod docking_cmd;
 mod label_cmd;
 mod output;
+mod report_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -129,6 +130,8 @@ enum Command {
     Hotfolder(HotFolderCommand),
     /// The platform operator's docking with the top-level node: tables, records, reports
     Docking(Box<docking_cmd::DockingArgs>),
+    /// The monthly operating report: draft, preview, issue, export, list, refresh
+    Report(report_cmd::ReportArgs),
 }
 
 /// How the rows of a file are read (a hot folder's settings, or a one-shot import's).
@@ -640,6 +643,7 @@ fn run(cli: Cli, out: &Out) -> Result<(), Failure> {
         Command::Watch { config } => watch(out, open()?, config)?,
         Command::Hotfolder(cmd) => hot_folder(cmd, out, open()?)?,
         Command::Docking(args) => docking_cmd::docking(*args, out, open()?)?,
+        Command::Report(args) => report_cmd::report(args, out, open()?)?,
     }
     Ok(())
 }

@@ -192,6 +192,7 @@ fn an_idle_sync_costs_one_request() {
     let (node, _) = node_with_technician(dir.path());
     let mut a = workstation(dir.path(), "a", &node);
     sync(&mut a);
+    // (The report figures pulled by the first sync stay fresh for a quarter of an hour.)
     let idle = sync(&mut a);
     assert_eq!(idle.requests, 1, "{idle:?}");
     // One registration: one push and one pull.
@@ -225,9 +226,14 @@ fn pull_pages(n: usize, page: u32) {
     assert_eq!(report.pulled, n as u64, "n={n} page={page}");
     assert_eq!(b.count_instruments().expect("count"), n as i64);
     // One request per page (the node looks one row ahead, so an exact page needs no empty
-    // follow-up), plus the first lease.
+    // follow-up), plus the first lease, plus the report figures of this and last month.
     let pages = (n as u64).div_ceil(u64::from(page)).max(1);
-    assert_eq!(report.requests, pages + 1, "n={n} page={page}: {report:?}");
+    assert_eq!(report.report_months, 2, "{report:?}");
+    assert_eq!(
+        report.requests,
+        pages + 1 + 2,
+        "n={n} page={page}: {report:?}"
+    );
     let again = engine.sync(&mut b, &mut |_| {}).expect("sync");
     assert_eq!((again.pulled, again.requests), (0, 1));
 }

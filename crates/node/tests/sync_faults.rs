@@ -81,6 +81,9 @@ impl Transport for Faulty {
     fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError> {
         self.call(|| self.inner.lease(token, device_id, count))
     }
+    fn report_input(&self, token: &str, month: &str) -> Result<String, SyncError> {
+        self.call(|| self.inner.report_input(token, month))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -75,6 +75,8 @@ pub enum StoreError {
     PersonalKeyMismatch(PathBuf),
     #[error("personal data: {0}")]
     Personal(String),
+    #[error("report {0} is issued already")]
+    ReportIssued(String),
     #[error("a file with the same content (SHA-256 {0}) was already imported")]
     AlreadyImported(String),
     #[error("database error: {0}")]

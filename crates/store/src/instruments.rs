@@ -527,4 +527,26 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+
+    /// Calibrations due per month from `from` (inclusive, `YYYY-MM-DD`) to `until` (exclusive):
+    /// `(YYYY-MM, count)` for the months that have any; and how many are overdue before `from`.
+    pub fn due_by_month(&self, from: &str, until: &str) -> Result<(Vec<(String, u64)>, u64)> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT substr(cal_next_due, 1, 7) AS m, count(*) FROM instruments \
+             WHERE deleted_at IS NULL AND cal_next_due >= ?1 AND cal_next_due < ?2 \
+             GROUP BY m ORDER BY m",
+        )?;
+        let months = stmt
+            .query_map([from, until], |r| {
+                Ok((r.get(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let overdue: i64 = self.conn.query_row(
+            "SELECT count(*) FROM instruments \
+             WHERE deleted_at IS NULL AND cal_next_due IS NOT NULL AND cal_next_due < ?1",
+            [from],
+            |r| r.get(0),
+        )?;
+        Ok((months, u64::try_from(overdue).unwrap_or(0)))
+    }
 }

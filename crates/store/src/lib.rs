@@ -61,6 +61,7 @@ mod order_sync;
 mod orders;
 mod outbox;
 pub mod personal;
+pub mod reports;
 pub mod search;
 pub mod secrets;
 pub mod sync;

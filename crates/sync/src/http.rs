@@ -247,6 +247,23 @@ impl Transport for HttpTransport {
         )
     }
 
+    fn report_input(&self, token: &str, month: &str) -> Result<String, SyncError> {
+        let resp = self
+            .client
+            .get(self.url("/api/v1/sync/report-input"))
+            .bearer_auth(token)
+            .query(&[("month", month)])
+            .send()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        not_redirected(&resp)?;
+        let status = resp.status();
+        let text = resp.text().map_err(|e| SyncError::Network(e.to_string()))?;
+        if !status.is_success() {
+            return Err(error_of(status, &text));
+        }
+        Ok(text)
+    }
+
     fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError> {
         let v: Value = self.send(
             self.client

@@ -116,7 +116,13 @@ pub trait Transport {
         limit: u32,
     ) -> Result<SnapshotPage, SyncError>;
     fn lease(&self, token: &str, device_id: &str, count: u64) -> Result<SuffixLease, SyncError>;
+    /// The monthly report's figures for `month` (`YYYY-MM`) and the caller's scope, as the
+    /// node's JSON text (`reports::ReportInput`; kept as sent, read where it is used).
+    fn report_input(&self, token: &str, month: &str) -> Result<String, SyncError>;
 }
+
+/// How long pulled report figures stay fresh enough for a background sync.
+const REPORT_FIGURES_FRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -161,6 +167,8 @@ pub struct SyncReport {
     pub refetched: bool,
     pub leased: u64,
     pub requests: u64,
+    /// Months whose report figures were pulled (this one and the one before).
+    pub report_months: u64,
 }
 
 pub struct SyncEngine<T: Transport> {
@@ -256,6 +264,7 @@ impl<T: Transport> SyncEngine<T> {
             self.push_all(store, &mut report, progress)?;
             self.pull_all(store, &mut report, progress)?;
         }
+        self.pull_report_figures(store, &mut report)?;
         if store.lease_numbers_left()? < self.config.lease_low_water {
             progress(Progress::Leasing);
             let device_id = store.device().device_id.to_string();
@@ -267,6 +276,53 @@ impl<T: Transport> SyncEngine<T> {
             report.leased = lease.len();
         }
         Ok(report)
+    }
+
+    /// The monthly report's figures for this month and the last (China time: the report's
+    /// months), so the report can be drafted offline from what was pulled last.
+    fn pull_report_figures(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        use chrono::Datelike as _;
+        let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is an offset");
+        let today = chrono::Utc::now().with_timezone(&china).date_naive();
+        let this = today.format("%Y-%m").to_string();
+        let last = (today.with_day0(0).unwrap_or(today) - chrono::Days::new(1))
+            .format("%Y-%m")
+            .to_string();
+        for month in [last, this] {
+            // Figures change slowly: a background sync every few minutes need not fetch six
+            // months of them each time (a person refreshes on the Reports screen).
+            let fresh = store.report_input(None, &month)?.is_some_and(|stored| {
+                chrono::DateTime::parse_from_rfc3339(&stored.pulled_at).is_ok_and(|at| {
+                    chrono::Utc::now().signed_duration_since(at) < REPORT_FIGURES_FRESH
+                })
+            });
+            if !fresh {
+                self.pull_report_month(store, report, &month)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pulls and keeps the report figures of one month now (`YYYY-MM`).
+    pub fn pull_report_month(
+        &self,
+        store: &mut Store,
+        report: &mut SyncReport,
+        month: &str,
+    ) -> Result<(), SyncError> {
+        let text = self.authed(store, report, |t| self.transport.report_input(t, month))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let prefix = v["scope"]["prefix"]
+            .as_str()
+            .ok_or_else(|| SyncError::Protocol("report figures without a scope".into()))?;
+        store.save_report_input(prefix, month, &text)?;
+        report.report_months += 1;
+        Ok(())
     }
 
     /// Pushes the outbox in batches. One batch is in flight at a time (the node applies them in

@@ -79,6 +79,12 @@ pub enum WsError {
     /// A docking table or field the node's schema does not have.
     #[error("the docking schema has no '{0}'")]
     NotInDockingSchema(String),
+    /// The monthly report of a month whose figures were never pulled from the node.
+    #[error("no figures for {0}: sync with the node first")]
+    NoReportFigures(String),
+    /// The report could not be computed, rendered or issued.
+    #[error(transparent)]
+    Report(#[from] idstation_reports::ReportError),
     /// A hot folder could not be set up or watched (a bad file is a verdict, not this).
     #[error(transparent)]
     HotFolder(#[from] idstation_hotfolder::HotFolderError),
@@ -106,12 +112,17 @@ impl WsError {
             WsError::Store(StoreError::LabelNotFound(..)) => "not_found",
             WsError::Store(StoreError::PrinterExists(_)) => "already_exists",
             WsError::Store(StoreError::JobState { .. }) => "job_state",
+            WsError::Store(StoreError::ReportIssued(_)) => "report_issued",
             WsError::Store(_) => "store_error",
             WsError::ImportRejected { .. } => "import_rejected",
             WsError::UnknownField(_) => "unknown_field",
             WsError::NotJson { .. } => "not_json",
             WsError::NotInDockingSchema(_) => "unknown_field",
             WsError::DockingSignedOut => "docking_signed_out",
+            WsError::NoReportFigures(_) => "no_report_figures",
+            WsError::Report(idstation_reports::ReportError::SectionTooLong { .. }) => "too_long",
+            WsError::Report(idstation_reports::ReportError::HashMismatch { .. }) => "hash_mismatch",
+            WsError::Report(_) => "report_error",
             WsError::AttachmentTooLarge { .. } => "attachment_too_large",
             WsError::UnsupportedFile(_) => "unsupported_file",
             WsError::Io { .. } => "io_error",

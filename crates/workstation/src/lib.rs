@@ -21,6 +21,7 @@ pub mod i18n;
 mod import;
 mod instruments;
 pub mod labels;
+pub mod reports;
 mod scan;
 mod sync;
 mod vault;

@@ -812,6 +812,10 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     crate::docking::DockingTable::export_all(&cfg)?;
     crate::docking::DockingRecord::export_all(&cfg)?;
     crate::docking::MaintenanceView::export_all(&cfg)?;
+    // The monthly report.
+    crate::reports::ReportView::export_all(&cfg)?;
+    crate::reports::IssuedView::export_all(&cfg)?;
+    crate::reports::DashboardCharts::export_all(&cfg)?;
     crate::HotFolderForm::export_all(&cfg)?;
     crate::FilePreview::export_all(&cfg)?;
     idstation_labels::PrinterProfile::export_all(&cfg)?;

@@ -17,4 +17,5 @@ dialog-hot-folder-title = Choose a folder to watch for files to import
 dialog-hot-sample-title = Choose a sample file to check its columns
 dialog-hot-sample-filter = Tables (CSV, Excel, JSON)
 dialog-attachment-title = Choose an attachment (licence, ID photo, letter of authorisation…)
+dialog-report-folder-title = Choose the folder for the report's PDF and CSV
 dialog-attachment-filter = Pictures or PDF (JPG, PNG, PDF, up to 10 MB)

@@ -18,4 +18,5 @@ dialog-hot-folder-title = 选择要监视导入文件的文件夹
 dialog-hot-sample-title = 选择一个样本文件以检查各列
 dialog-hot-sample-filter = 表格（CSV、Excel、JSON）
 dialog-attachment-title = 选择附件（营业执照、证件照片、授权书等）
+dialog-report-folder-title = 选择保存报告 PDF 和 CSV 的文件夹
 dialog-attachment-filter = 图片或 PDF（JPG、PNG、PDF，最大 10 MB）

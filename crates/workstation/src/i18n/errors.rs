@@ -122,6 +122,7 @@ pub fn store_error(e: &StoreError, lang: Lang) -> String {
             tr!(lang, "store-job-not-found", name = name)
         }
         S::PrinterExists(name) => tr!(lang, "store-printer-exists", name = name),
+        S::ReportIssued(number) => tr!(lang, "report-issued-already", number = number),
         S::JobState { id, state } => tr!(
             lang,
             "store-job-state",
@@ -131,6 +132,17 @@ pub fn store_error(e: &StoreError, lang: Lang) -> String {
         ),
         #[allow(unreachable_patterns)]
         other => other.to_string(),
+    }
+}
+
+fn report_error(e: &idstation_reports::ReportError, lang: Lang) -> String {
+    use idstation_reports::ReportError as R;
+    match e {
+        R::SectionTooLong { section, max } => {
+            tr!(lang, "report-too-long", section = section, max = max)
+        }
+        R::HashMismatch { number, .. } => tr!(lang, "report-hash-mismatch", number = number),
+        other => tr!(lang, "report-invalid", detail = other),
     }
 }
 
@@ -245,6 +257,8 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         }
         WsError::NotInDockingSchema(name) => tr!(lang, "docking-not-in-schema", name = name),
         WsError::DockingSignedOut => tr!(lang, "docking-signed-out"),
+        WsError::NoReportFigures(month) => tr!(lang, "report-no-figures", month = month),
+        WsError::Report(e) => report_error(e, lang),
         WsError::AttachmentTooLarge { size, max } => tr!(
             lang,
             "docking-attachment-too-large",

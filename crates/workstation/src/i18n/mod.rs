@@ -118,13 +118,14 @@ macro_rules! locale_files {
             include_str!(concat!("../../locales/", $tag, "/docking.ftl")),
             include_str!(concat!("../../locales/", $tag, "/cli.ftl")),
             include_str!(concat!("../../locales/", $tag, "/app.ftl")),
+            include_str!(concat!("../../locales/", $tag, "/reports.ftl")),
         ]
     };
 }
 
 /// Each language's tag and message files, in the order of [`Lang::ALL`]. A new language is a
 /// folder of `.ftl` files, a line here and a `Lang` variant.
-pub const LOCALES: [(&str, [&str; 9]); 2] = [
+pub const LOCALES: [(&str, [&str; 10]); 2] = [
     ("zh-CN", locale_files!("zh-CN")),
     ("en", locale_files!("en")),
 ];

@@ -1,0 +1,22 @@
+# The monthly operating report (Reports screen, `idstation report`).
+report-submission-waiting = Waiting to reach the node
+report-submission-applied = Received by the node
+report-submission-rejected = Refused by the node
+report-no-figures = No figures for { $month }: sync with the node first (online, click “Refresh figures”)
+report-issued-already = Report { $number } is issued and cannot change; to correct it, issue a new version
+report-too-long = “{ $section }” takes at most { $max } characters
+report-hash-mismatch = The files of report { $number } do not match the SHA-256 recorded when it was issued; they may have been altered
+report-invalid = The report cannot be made: { $detail }
+report-issued = Issued report { $number } (SHA-256 { $sha }); it goes to the node with the next sync
+report-exported = Exported { $count } files to { $dir }
+report-refreshed = Refreshed the figures of { $month } from the node
+cli-report-pulled-at = Figures pulled from the node at { $at }
+cli-report-next-number = Issuing makes it { $number }
+cli-report-none-issued = No report issued yet
+chart-overdue = Overdue
+chart-month = { $month }/{ $year }
+chart-due-title = Calibrations due, next 12 months
+chart-days-title = Registrations and resolutions, last 30 days
+chart-days-none = No daily figures from the node yet: they show after a sync
+chart-registrations = Registrations
+chart-resolutions = Resolution requests

@@ -1,0 +1,22 @@
+# The monthly operating report (Reports screen, `idstation report`).
+report-submission-waiting = 待提交至节点
+report-submission-applied = 节点已收到
+report-submission-rejected = 节点拒收
+report-no-figures = 没有 { $month } 的运行数据：请先与节点同步（联网后点“刷新数据”）
+report-issued-already = 报告 { $number } 已发布，不能再改；如需更正，请发布新版本
+report-too-long = “{ $section }”最多 { $max } 个字
+report-hash-mismatch = 报告 { $number } 的文件与发布时记录的 SHA-256 不符，可能已被改动
+report-invalid = 报告无法生成：{ $detail }
+report-issued = 已发布报告 { $number }（SHA-256 { $sha }），将在下次同步时提交至节点
+report-exported = 已导出 { $count } 个文件至 { $dir }
+report-refreshed = 已从节点刷新 { $month } 的运行数据
+cli-report-pulled-at = 运行数据取自节点：{ $at }
+cli-report-next-number = 发布后编号：{ $number }
+cli-report-none-issued = 尚未发布报告
+chart-overdue = 已逾期
+chart-month = { $year }年{ $month }月
+chart-due-title = 未来 12 个月到期校准
+chart-days-title = 近 30 天注册与解析
+chart-days-none = 尚未从节点取得每日数据：同步后显示
+chart-registrations = 注册
+chart-resolutions = 解析请求
