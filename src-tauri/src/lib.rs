@@ -16,7 +16,9 @@ mod commands;
 mod events;
 mod state;
 
-use commands::{docking, hotfolders, instruments, printing, scan, settings, sync, updates};
+use commands::{
+    docking, hotfolders, instruments, printing, reports, scan, settings, sync, updates,
+};
 use idstation_workstation::tr;
 pub use state::{AppState, PathPurpose};
 use tauri::{Manager as _, Runtime};
@@ -87,6 +89,14 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             docking::maintenance_view,
             docking::maintenance_start,
             docking::maintenance_end,
+            reports::report_view,
+            reports::report_refresh,
+            reports::report_set_section,
+            reports::report_set_language,
+            reports::report_issue,
+            reports::report_save_draft,
+            reports::report_export,
+            reports::dashboard_charts,
             updates::update_check,
             updates::update_install,
         ])

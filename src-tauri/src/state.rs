@@ -59,6 +59,8 @@ pub enum PathPurpose {
     HotSample,
     /// A file for a docking record's attachment field, uploaded to the node.
     Attachment,
+    /// A folder to write a monthly report's PDF and CSV into.
+    ReportFolder,
 }
 
 /// A poisoned lock still holds good data here (every write to it is one assignment).

@@ -5,6 +5,7 @@ pub mod docking;
 pub mod hotfolders;
 pub mod instruments;
 pub mod printing;
+pub mod reports;
 pub mod scan;
 pub mod settings;
 pub mod sync;

@@ -71,6 +71,10 @@ pub async fn choose_path<R: Runtime>(
                 &["jpg", "jpeg", "png", "pdf"],
             )
             .blocking_pick_file(),
+        PathPurpose::ReportFolder => dialog
+            .set_directory(home)
+            .set_title(tr!(lang, "dialog-report-folder-title"))
+            .blocking_pick_folder(),
     })
     .await
     .map_err(|e| internal(&e))?;

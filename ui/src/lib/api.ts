@@ -24,6 +24,9 @@ import type { SyncOutcome } from "../bindings/SyncOutcome";
 import type { SyncProgressView } from "../bindings/SyncProgressView";
 import type { SyncView } from "../bindings/SyncView";
 import type { UiError } from "../bindings/UiError";
+import type { ReportView } from "../bindings/ReportView";
+import type { IssuedView } from "../bindings/IssuedView";
+import type { DashboardCharts } from "../bindings/DashboardCharts";
 
 export type {
   ActivityLine,
@@ -48,6 +51,9 @@ export type {
   SyncProgressView,
   SyncView,
   UiError,
+  ReportView,
+  IssuedView,
+  DashboardCharts,
 };
 
 /** Every command fails with a UiError (message already in the person's language). */
@@ -63,6 +69,7 @@ export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   setLang: (lang: string) => invoke<void>("set_lang", { lang }),
   dashboard: () => invoke<Dashboard>("dashboard"),
+  dashboardCharts: () => invoke<DashboardCharts>("dashboard_charts"),
   list: (query: ListQuery) => invoke<InstrumentPage>("list_instruments", { query }),
   listFilters: () => invoke<ListFilters>("list_filters"),
   instrument: (identifier: string) => invoke<InstrumentView>("instrument", { identifier }),
@@ -81,7 +88,9 @@ export const api = {
   resolveConflict: (id: number, take: "local" | "server" | null, value: string | null) =>
     invoke<ConflictView[]>("resolve_conflict", { id, take, value }),
   /** The system's file dialog; the path comes back only if the person chose one. */
-  choosePath: (purpose: "backup" | "restore" | "data_dir" | "hot_folder" | "hot_sample" | "attachment") =>
+  choosePath: (
+    purpose: "backup" | "restore" | "data_dir" | "hot_folder" | "hot_sample" | "attachment" | "report_folder",
+  ) =>
     invoke<string | null>("choose_path", { purpose }),
   backup: (file: string) => invoke<string>("backup", { file }),
   restore: (file: string) => invoke<string>("restore", { file }),
@@ -118,6 +127,17 @@ export const api = {
   uplinkView: (filter: string | null) => invoke<UplinkView>("uplink_view", { filter }),
   /** One report by key, or (null) every failed and filed one; how many became pending. */
   uplinkResend: (key: string | null) => invoke<number>("uplink_resend", { key }),
+  /** The monthly report of `month` (YYYY-MM; null: last month). */
+  reportView: (month: string | null) => invoke<ReportView>("report_view", { month }),
+  reportRefresh: (month: string) => invoke<ReportView>("report_refresh", { month }),
+  reportSetSection: (month: string, key: string, text: string) =>
+    invoke<ReportView>("report_set_section", { month, key, text }),
+  reportSetLanguage: (month: string, language: string) =>
+    invoke<ReportView>("report_set_language", { month, language }),
+  reportIssue: (month: string) => invoke<ReportView>("report_issue", { month }),
+  /** `dir` as the file dialog returned it (choosePath("report_folder")); a message back. */
+  reportSaveDraft: (month: string, dir: string) => invoke<string>("report_save_draft", { month, dir }),
+  reportExport: (number: string, dir: string) => invoke<string>("report_export", { number, dir }),
 };
 
 export function onHotFolderActivity(f: (line: ActivityLine) => void): Promise<UnlistenFn> {

@@ -14,6 +14,7 @@ export type Screen =
   | { name: "printing" }
   | { name: "hotfolders" }
   | { name: "docking" }
+  | { name: "reports" }
   | { name: "settings" };
 
 export function emptyQuery(): ListQuery {
