@@ -68,6 +68,10 @@ describe("monthly report", { timeout: 240000 }, () => {
     await figures.waitForDisplayed({ timeout: 15000 });
     assert.match(await figures.getText(), /服务可用性|SLA/);
     assert.match(await (await byTest(browser, "report-draft")).getText(), /88\.118\.8/);
+    // Last month the node did not run yet: its SLA is unmeasured, shown as such, never green.
+    const sla = (await browser.$$('[data-testid="report-figure"]'))[0];
+    assert.match(await sla.getText(), /SLA[\s\S]*—/);
+    assert.notEqual(await sla.getAttribute("data-tone"), "ok", "an unmeasured SLA is no success");
 
     const summary = await byTest(browser, "report-section-summary");
     await commitValue(browser, summary, "本月节点运行平稳，无计划外中断。");

@@ -306,8 +306,9 @@ impl Workstation {
         let words = reports::words::words(language_of(lang));
         let scope_label = match &input.scope {
             reports::Scope::Node { prefix } => format!("{} {prefix}", words.scope_node),
-            reports::Scope::Enterprise { prefix, name } => {
-                format!("{} {prefix}（{name}）", words.scope_enterprise)
+            // The enterprise's name follows as the operator.
+            reports::Scope::Enterprise { prefix, .. } => {
+                format!("{} {prefix}", words.scope_enterprise)
             }
         };
         let sections = SectionKey::ALL
@@ -563,10 +564,11 @@ fn figure_lines(f: &Figures, w: &reports::words::Words) -> Vec<FigureLine> {
         line(
             w.sla,
             sla.map(pct).unwrap_or_else(dash),
-            if sla.is_some_and(|s| s < 99.9) {
-                Tone::Warn
-            } else {
-                Tone::Ok
+            // Nothing measured is no success either.
+            match sla {
+                None => Tone::Info,
+                Some(s) if s < 99.9 => Tone::Warn,
+                Some(_) => Tone::Ok,
             },
         ),
         line(
