@@ -498,8 +498,11 @@ impl DockingDesk {
     /// The outbox to the top-level node: counts, health, and the newest reports (of one state
     /// when `state` is given).
     pub fn uplink(&self, state: Option<&str>, lang: Lang) -> Result<UplinkView> {
-        let summary = self.session.uplink_summary()?;
+        // The list first, then the counts: a report that moves on between the two requests is
+        // then counted at least as far as it is listed (a row shown `filed` beside a `filed`
+        // count of 0 was seen when the counts were read first).
         let reports = self.session.uplink_reports(state, REPORTS_SHOWN)?;
+        let summary = self.session.uplink_summary()?;
         Ok(self.uplink_view(summary, reports, lang))
     }
 
