@@ -293,17 +293,6 @@ fn the_operator_enters_docking_records_and_resends_reports_from_the_desk() {
     assert_eq!(UiError::new(&refused, Lang::ZhCn).code, "node_refused");
 }
 
-/// The `idstation` binary cargo built beside the node (`cargo test --workspace` builds both).
-fn cli_bin() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_idstation-node")).with_file_name("idstation");
-    assert!(
-        bin.exists(),
-        "no idstation CLI at {}: build it first (cargo build -p idstation-cli)",
-        bin.display()
-    );
-    bin
-}
-
 #[test]
 fn the_command_line_desk_does_what_the_app_s_does() {
     let dir = tempfile::tempdir().expect("tempdir");

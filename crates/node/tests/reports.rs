@@ -358,17 +358,6 @@ fn a_report_is_drafted_from_synced_figures_issued_and_kept_immutable_at_the_node
         .expect("workstation audit chain and consistency");
 }
 
-/// The `idstation` binary cargo built beside the node (`cargo test --workspace` builds both).
-fn cli_bin() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_idstation-node")).with_file_name("idstation");
-    assert!(
-        bin.exists(),
-        "no idstation CLI at {}: build it first (cargo build -p idstation-cli)",
-        bin.display()
-    );
-    bin
-}
-
 #[test]
 fn the_command_line_drafts_previews_issues_and_exports_as_the_app_does() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -11,7 +11,7 @@ use idstation_reports::{
     self as reports, BusinessFigures, Draft, Figures, IssuedReport, Language, OrderCount,
     ReportInput, ReportNumber, SectionKey, ServiceType, Submission, Turnaround, YearMonth,
 };
-use idstation_store::reports::{IssuedRecord, NewIssued};
+use idstation_store::reports::{IssuedRecord, NewIssued, StoredInput};
 use idstation_sync::{HttpTransport, SyncConfig, SyncEngine, SyncReport};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -192,6 +192,11 @@ impl Workstation {
             .store
             .report_input(None, &month.to_string())?
             .ok_or(WsError::NoReportFigures(month.to_string()))?;
+        self.report_input_of(&stored, month)
+    }
+
+    /// [`Self::report_input`] from figures already read.
+    fn report_input_of(&self, stored: &StoredInput, month: YearMonth) -> Result<ReportInput> {
         let mut input: ReportInput = serde_json::from_str(&stored.input)
             .map_err(|e| WsError::Report(reports::ReportError::InvalidInput(e.to_string())))?;
         let last_day = month
@@ -276,12 +281,8 @@ impl Workstation {
             }
         }
         months.sort_unstable_by(|a, b| b.cmp(a));
-        let history: Vec<IssuedView> = self
-            .store
-            .issued_reports()?
-            .iter()
-            .map(|r| issued_view(r, lang))
-            .collect();
+        let issued = self.store.issued_reports()?;
+        let history: Vec<IssuedView> = issued.iter().map(|r| issued_view(r, lang)).collect();
         let stored = self.store.report_input(None, &m.to_string())?;
         let Some(stored) = stored else {
             return Ok(ReportView {
@@ -300,7 +301,7 @@ impl Workstation {
                 history,
             });
         };
-        let input = self.report_input(m)?;
+        let input = self.report_input_of(&stored, m)?;
         let draft = self.report_draft(&input, lang)?;
         let figures = Figures::compute(&input)?;
         let words = reports::words::words(language_of(lang));
@@ -339,29 +340,9 @@ impl Workstation {
                 })
                 .collect(),
             sections,
-            next_number: Some(self.next_number(&input)?.0.to_string()),
+            next_number: Some(next_number(&issued, &input)?.0.to_string()),
             history,
         })
-    }
-
-    /// The number the next issue of this scope and month gets, and the version it corrects.
-    fn next_number(&self, input: &ReportInput) -> Result<(ReportNumber, Option<IssuedReport>)> {
-        let month = input.month.to_string();
-        let current = self
-            .store
-            .issued_reports()?
-            .into_iter()
-            .filter(|r| r.prefix == input.scope.prefix() && r.month == month)
-            .max_by_key(|r| r.version);
-        match current {
-            None => Ok((ReportNumber::first(&input.scope, input.month), None)),
-            Some(r) => {
-                let issued: IssuedReport = serde_json::from_str(&r.issued).map_err(|e| {
-                    WsError::Report(reports::ReportError::InvalidInput(e.to_string()))
-                })?;
-                Ok((issued.number().next(), Some(issued)))
-            }
-        }
     }
 
     /// Pulls the figures of `month` from the node now (the background sync keeps this and the
@@ -438,7 +419,7 @@ impl Workstation {
         let m = month_of(month)?;
         let input = self.report_input(m)?;
         let draft = self.report_draft(&input, self.lang)?;
-        let (number, supersedes) = self.next_number(&input)?;
+        let (number, supersedes) = next_number(&self.store.issued_reports()?, &input)?;
         let now = Utc::now();
         let (issued, out) = reports::issue(
             &input,
@@ -515,6 +496,27 @@ impl Workstation {
             written.push(path);
         }
         Ok(written)
+    }
+}
+
+/// The number the next issue of this scope and month gets among the reports `issued` here,
+/// and the version it corrects.
+fn next_number(
+    issued: &[IssuedRecord],
+    input: &ReportInput,
+) -> Result<(ReportNumber, Option<IssuedReport>)> {
+    let month = input.month.to_string();
+    let current = issued
+        .iter()
+        .filter(|r| r.prefix == input.scope.prefix() && r.month == month)
+        .max_by_key(|r| r.version);
+    match current {
+        None => Ok((ReportNumber::first(&input.scope, input.month), None)),
+        Some(r) => {
+            let issued: IssuedReport = serde_json::from_str(&r.issued)
+                .map_err(|e| WsError::Report(reports::ReportError::InvalidInput(e.to_string())))?;
+            Ok((issued.number().next(), Some(issued)))
+        }
     }
 }
 

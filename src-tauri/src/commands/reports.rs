@@ -1,8 +1,10 @@
 //! The monthly operating report: the Reports screen's draft (figures pulled through sync, text
 //! sections), issuing, history and files written into a folder the person chose.
 
+use std::path::{Path, PathBuf};
+
 use idstation_workstation::reports::ReportView;
-use idstation_workstation::tr;
+use idstation_workstation::{tr, Workstation, WsError};
 use tauri::State;
 
 use crate::state::{AppState, CmdResult, PathPurpose};
@@ -66,16 +68,7 @@ pub async fn report_save_draft(
     month: String,
     dir: String,
 ) -> CmdResult<String> {
-    let dir = state.take_chosen(PathPurpose::ReportFolder, &dir)?;
-    state.with(|ws, lang| {
-        let written = ws.report_preview_to(&month, &dir)?;
-        Ok(tr!(
-            lang,
-            "report-exported",
-            count = written.len(),
-            dir = dir.display()
-        ))
-    })
+    into_chosen_folder(&state, &dir, |ws, dir| ws.report_preview_to(&month, dir))
 }
 
 /// Writes an issued report's PDF and CSV, as issued, into the folder the person chose.
@@ -85,9 +78,18 @@ pub async fn report_export(
     number: String,
     dir: String,
 ) -> CmdResult<String> {
-    let dir = state.take_chosen(PathPurpose::ReportFolder, &dir)?;
+    into_chosen_folder(&state, &dir, |ws, dir| ws.report_export(&number, dir))
+}
+
+/// Writes report files into the folder the person chose in the file dialog; says how many.
+fn into_chosen_folder(
+    state: &AppState,
+    dir: &str,
+    write: impl FnOnce(&mut Workstation, &Path) -> Result<Vec<PathBuf>, WsError>,
+) -> CmdResult<String> {
+    let dir = state.take_chosen(PathPurpose::ReportFolder, dir)?;
     state.with(|ws, lang| {
-        let written = ws.report_export(&number, &dir)?;
+        let written = write(ws, &dir)?;
         Ok(tr!(
             lang,
             "report-exported",

@@ -317,3 +317,15 @@ pub fn uscc(body: &str) -> String {
     let check = CHARS.chars().nth((31 - sum % 31) % 31).expect("check");
     format!("{body}{check}")
 }
+
+/// The `idstation` binary cargo built beside the node (`cargo test --workspace` builds both).
+#[allow(dead_code)]
+pub fn cli_bin() -> PathBuf {
+    let bin = Path::new(BIN).with_file_name("idstation");
+    assert!(
+        bin.exists(),
+        "no idstation CLI at {}: build it first (cargo build -p idstation-cli)",
+        bin.display()
+    );
+    bin
+}
