@@ -74,6 +74,55 @@ pub struct Event {
     /// `network`, `system`, `attack` or `other`.
     pub category: String,
     pub detail: String,
+    /// The enterprise bucket the event concerns alone (an attack on its identifiers); none
+    /// when it concerns the whole node, and so every enterprise served by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+impl Event {
+    /// Whether the event belongs in `bucket`'s figures (annex 2 table 2: an enterprise node
+    /// reports the events of its own service). A fault of the whole node stopped every
+    /// enterprise's service; an attack concerns the node's operator unless it was aimed at the
+    /// enterprise's identifiers (it names an address of no tenant's concern otherwise).
+    pub fn concerns(&self, bucket: &str) -> bool {
+        match &self.prefix {
+            Some(p) => p == bucket,
+            None => self.category != "attack",
+        }
+    }
+}
+
+/// An event's number within its day: the day and its place in the day's list.
+pub fn event_id(day: NaiveDate, n: usize) -> String {
+    format!("{}-{:04}", day.format("%Y%m%d"), n + 1)
+}
+
+/// The abnormal event a recovery at `n` ends: the day's latest abnormal event of the same
+/// category and scope, unless a recovery came between (then it was ended already). A recovery
+/// whose abnormal event was on an earlier day names none.
+pub fn ended_event(events: &[Event], n: usize) -> Option<usize> {
+    let e = events.get(n)?;
+    if e.kind != "recovered" {
+        return None;
+    }
+    events[..n]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, x)| x.category == e.category && x.prefix == e.prefix)
+        .filter(|(_, x)| x.kind == "abnormal")
+        .map(|(m, _)| m)
+}
+
+/// Annex 2's event type codes: 1 network fault, 2 system error, 3 attack, 4 other.
+pub fn event_type(category: &str) -> u8 {
+    match category {
+        "network" => 1,
+        "system" => 2,
+        "attack" => 3,
+        _ => 4,
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,7 +170,7 @@ pub const GS1_SUBJECT: &str = "gs1:";
 /// Source addresses kept per bucket: the heaviest, found with the space-saving algorithm
 /// (Metwally et al.), so a flood from many addresses costs a fixed amount.
 pub const MAX_IPS_PER_BUCKET: usize = 64;
-/// Addresses watched for refused sign-ins at once.
+/// Addresses watched for refused requests at once.
 const MAX_WATCHED_ADDRESSES: usize = 4_096;
 
 /// Counts one request from `ip` in a bounded map. A new address when the map is full takes the
@@ -185,6 +234,34 @@ const SYSTEM_QUIET: Duration = Duration::from_secs(60);
 /// Most events kept per day: a flood is summarised, not stored without bound.
 const MAX_EVENTS_PER_DAY: usize = 1_000;
 
+/// Whose service an address's refused requests were aimed at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Aim {
+    #[default]
+    Unknown,
+    /// Every one concerned this enterprise bucket's identifiers (e.g. writes under its prefix).
+    Bucket(String),
+    /// Sign-ins, unknown prefixes or several buckets: the node as a whole.
+    Node,
+}
+
+impl Aim {
+    fn add(&mut self, bucket: Option<&str>) {
+        *self = match (std::mem::take(self), bucket) {
+            (Aim::Unknown, Some(b)) if b != OTHER_BUCKET => Aim::Bucket(b.to_owned()),
+            (Aim::Bucket(x), Some(b)) if x == b => Aim::Bucket(x),
+            _ => Aim::Node,
+        };
+    }
+}
+
+/// One address's refused requests within the attack window, and what they were aimed at.
+#[derive(Debug, Default)]
+struct Refusals {
+    times: VecDeque<DateTime<Utc>>,
+    aim: Aim,
+}
+
 struct Live {
     day: NaiveDate,
     figures: DayFigures,
@@ -196,10 +273,12 @@ struct Live {
     system_abnormal: bool,
     /// The newest server error (an abnormality ends only after [`SYSTEM_QUIET`] without one).
     last_server_error: Option<DateTime<Utc>>,
-    refused: HashMap<IpAddr, VecDeque<DateTime<Utc>>>,
+    refused: HashMap<IpAddr, Refusals>,
     under_attack: HashMap<IpAddr, bool>,
     /// Addresses that joined the attack under way (for its end's event).
     attack_addresses: usize,
+    /// The bucket the attack under way is aimed at, if one (its end's event names it too).
+    attack_prefix: Option<String>,
     dirty: bool,
 }
 
@@ -214,6 +293,32 @@ pub struct Monitor {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<KindLabel, Histogram>,
+}
+
+/// Ends every attack of `figures` still open (an abnormal attack event with no recovery of
+/// the same scope after it) with a recovery at `now`. Returns whether any was.
+fn end_open_attacks(figures: &mut DayFigures, now: DateTime<Utc>) -> bool {
+    let mut open: Vec<Option<String>> = Vec::new();
+    for e in figures.events.iter().filter(|e| e.category == "attack") {
+        match e.kind.as_str() {
+            "abnormal" if !open.contains(&e.prefix) => open.push(e.prefix.clone()),
+            "recovered" => open.retain(|p| *p != e.prefix),
+            _ => {}
+        }
+    }
+    let any = !open.is_empty();
+    for prefix in open {
+        if figures.events.len() < MAX_EVENTS_PER_DAY {
+            figures.events.push(Event {
+                at: stamp(now),
+                kind: "recovered".into(),
+                category: "attack".into(),
+                detail: "the node restarted; addresses are watched anew".into(),
+                prefix,
+            });
+        }
+    }
+    any
 }
 
 /// China Standard Time: the reporting day.
@@ -243,8 +348,12 @@ fn ip_text(ip: IpAddr, buf: &mut [u8; 48]) -> &str {
 }
 
 impl Monitor {
-    /// A monitor continuing `today`'s stored figures (after a restart).
+    /// A monitor continuing `today`'s stored figures (after a restart). An attack under way
+    /// when the node stopped ends now: who was attacking is not kept across a restart, so
+    /// nothing else would end it.
     pub fn new(now: DateTime<Utc>, stored_today: Option<DayFigures>) -> Monitor {
+        let mut figures = stored_today.unwrap_or_default();
+        let ended_attacks = end_open_attacks(&mut figures, now);
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::<KindLabel, Histogram>::new_with_constructor(|| {
@@ -265,7 +374,7 @@ impl Monitor {
         Monitor {
             live: Mutex::new(Live {
                 day: day_of(now),
-                figures: stored_today.unwrap_or_default(),
+                figures,
                 second: now.timestamp(),
                 in_second: 0,
                 prefix_seconds: HashMap::new(),
@@ -274,7 +383,8 @@ impl Monitor {
                 refused: HashMap::new(),
                 under_attack: HashMap::new(),
                 attack_addresses: 0,
-                dirty: false,
+                attack_prefix: None,
+                dirty: ended_attacks,
             }),
             buckets: RwLock::new(HashSet::new()),
             gs1_owners: RwLock::new(Vec::new()),
@@ -451,7 +561,7 @@ impl Monitor {
             live.system_abnormal = false;
             live.event(&at(), "recovered", "system", "requests succeed again");
         }
-        live.watch_for_attack(now, &at, ip, status);
+        live.watch_for_attack(now, &at, ip, prefix, status);
         ended
     }
 
@@ -511,6 +621,33 @@ impl Monitor {
         live.event(&stamp(at), kind, category, detail);
     }
 
+    /// Ends the attack under way once every address in it has gone a minute without a refused
+    /// request: an attacker that goes away sends nothing else to end it by. The node calls it
+    /// every few seconds. Returns the day that ended, if this rolled the figures over.
+    pub fn end_quiet_attack(&self, now: DateTime<Utc>) -> Option<(NaiveDate, DayFigures)> {
+        let mut live = self.live();
+        if live.under_attack.is_empty() {
+            return None;
+        }
+        let ended = self.roll(&mut live, now);
+        let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
+        let live = &mut *live;
+        let quiet = live.under_attack.keys().all(|ip| {
+            live.refused
+                .get(ip)
+                .and_then(|r| r.times.back())
+                .is_none_or(|last| now - *last > window)
+        });
+        if quiet {
+            for ip in std::mem::take(&mut live.under_attack).into_keys() {
+                live.refused.remove(&ip);
+            }
+            live.dirty = true;
+            live.attack_over(&|| stamp(now));
+        }
+        ended
+    }
+
     /// Today's figures when they changed since the last call.
     pub fn take_dirty(&self) -> Option<(NaiveDate, DayFigures)> {
         let mut live = self.live();
@@ -560,12 +697,24 @@ impl Live {
     }
 
     fn event(&mut self, at: &str, kind: &str, category: &str, detail: &str) {
+        self.event_about(at, kind, category, detail, None);
+    }
+
+    fn event_about(
+        &mut self,
+        at: &str,
+        kind: &str,
+        category: &str,
+        detail: &str,
+        prefix: Option<String>,
+    ) {
         if self.figures.events.len() < MAX_EVENTS_PER_DAY {
             self.figures.events.push(Event {
                 at: at.to_owned(),
                 kind: kind.to_owned(),
                 category: category.to_owned(),
                 detail: detail.to_owned(),
+                prefix,
             });
         }
     }
@@ -578,6 +727,7 @@ impl Live {
         now: DateTime<Utc>,
         at: &dyn Fn() -> String,
         ip: IpAddr,
+        bucket: Option<&str>,
         status: u16,
     ) {
         let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
@@ -588,7 +738,7 @@ impl Live {
                 // Forget addresses that have been quiet for the window; when none has, the
                 // newcomer is not watched (the ones watched already raised the event).
                 self.refused
-                    .retain(|_, q| q.back().is_some_and(|t| now - *t <= window));
+                    .retain(|_, r| r.times.back().is_some_and(|t| now - *t <= window));
                 let refused = &self.refused;
                 let attacked = !self.under_attack.is_empty();
                 self.under_attack.retain(|a, _| refused.contains_key(a));
@@ -599,27 +749,41 @@ impl Live {
                     return;
                 }
             }
-            let q = self.refused.entry(ip).or_default();
-            q.push_back(now);
-            while q.front().is_some_and(|t| now - *t > window) {
-                q.pop_front();
+            let r = self.refused.entry(ip).or_default();
+            r.times.push_back(now);
+            r.aim.add(bucket);
+            while r.times.front().is_some_and(|t| now - *t > window) {
+                r.times.pop_front();
             }
-            if q.len() >= ATTACK_THRESHOLD && !self.under_attack.get(&ip).copied().unwrap_or(false)
+            if r.times.len() >= ATTACK_THRESHOLD
+                && !self.under_attack.get(&ip).copied().unwrap_or(false)
             {
+                let aim = r.aim.clone();
                 let first = self.under_attack.is_empty();
                 self.under_attack.insert(ip, true);
                 self.attack_addresses += 1;
                 if first {
-                    let detail =
-                        format!("{ATTACK_THRESHOLD}+ refused sign-ins from {ip} within a minute");
-                    self.event(&at(), "abnormal", "attack", &detail);
+                    let (detail, prefix) = match aim {
+                        Aim::Bucket(b) => (
+                            format!(
+                                "{ATTACK_THRESHOLD}+ refused requests about {b} from {ip} within a minute"
+                            ),
+                            Some(b),
+                        ),
+                        _ => (
+                            format!("{ATTACK_THRESHOLD}+ refused requests from {ip} within a minute"),
+                            None,
+                        ),
+                    };
+                    self.attack_prefix = prefix.clone();
+                    self.event_about(&at(), "abnormal", "attack", &detail, prefix);
                 }
             }
         } else if self.under_attack.get(&ip).copied().unwrap_or(false) {
             let quiet = self
                 .refused
                 .get(&ip)
-                .and_then(|q| q.back())
+                .and_then(|r| r.times.back())
                 .is_none_or(|last| now - *last > window);
             if quiet {
                 self.under_attack.remove(&ip);
@@ -634,11 +798,13 @@ impl Live {
     /// The attack under way is over: every address in it went a minute without a refusal.
     fn attack_over(&mut self, at: &dyn Fn() -> String) {
         let n = std::mem::take(&mut self.attack_addresses);
-        self.event(
+        let prefix = self.attack_prefix.take();
+        self.event_about(
             &at(),
             "recovered",
             "attack",
             &format!("the {n} attacking address(es) quiet for a minute"),
+            prefix,
         );
     }
 }
@@ -646,6 +812,54 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ev(kind: &str, category: &str) -> Event {
+        Event {
+            at: "2026-12-07T10:00:00+08:00".into(),
+            kind: kind.into(),
+            category: category.into(),
+            detail: String::new(),
+            prefix: None,
+        }
+    }
+
+    #[test]
+    fn a_recovery_names_the_abnormal_event_it_ends() {
+        let about = |mut e: Event, p: &str| {
+            e.prefix = Some(p.into());
+            e
+        };
+        let events = [
+            ev("abnormal", "attack"),                     // 0
+            ev("abnormal", "system"),                     // 1
+            ev("recovered", "system"),                    // 2 ends 1
+            about(ev("abnormal", "attack"), "88.118.8"),  // 3
+            ev("recovered", "attack"),                    // 4 ends 0, not 3
+            ev("recovered", "attack"),                    // 5 ended already
+            ev("recovered", "network"),                   // 6 began yesterday
+            about(ev("recovered", "attack"), "88.118.8"), // 7 ends 3
+        ];
+        let ends: Vec<Option<usize>> = (0..events.len()).map(|n| ended_event(&events, n)).collect();
+        assert_eq!(
+            ends,
+            [None, None, Some(1), None, Some(0), None, None, Some(3)]
+        );
+        assert_eq!(ended_event(&events, 99), None);
+        // An enterprise's events: the node's faults and the attacks on its own identifiers.
+        let theirs: Vec<usize> = (0..events.len())
+            .filter(|n| events[*n].concerns("88.118.8"))
+            .collect();
+        assert_eq!(theirs, [1, 2, 3, 6, 7]);
+        assert!(!events[3].concerns("88.118.9"));
+    }
+
+    #[test]
+    fn event_ids_name_their_day_and_place() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
+        assert_eq!(event_id(d, 0), "20261206-0001");
+        assert_eq!(event_type("attack"), 3);
+        assert_eq!(event_type("whatever"), 4);
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -955,6 +1169,79 @@ mod tests {
         .map(|(a, b)| (a.to_owned(), b.to_owned()));
         assert_eq!(kinds, expected);
         assert!(m.metrics_text().contains("idstation_requests_total"));
+    }
+
+    #[test]
+    fn an_attack_on_one_enterprises_identifiers_is_its_event() {
+        let m = Monitor::new(t("2026-11-22T01:00:00Z"), None);
+        m.set_buckets(["88.118".to_owned(), "88.118.8".to_owned()]);
+        let at = |s: u32| t("2026-11-22T01:00:00Z") + chrono::Duration::seconds(s.into());
+        // One address refused 20 writes under 88.118.8/…: aimed at that enterprise.
+        let aimed: IpAddr = "192.0.2.1".parse().expect("ip");
+        for s in 0..20 {
+            let p = Some("88.118.8.1");
+            m.observe(
+                at(s),
+                RequestKind::Registration,
+                p,
+                aimed,
+                401,
+                Duration::ZERO,
+            );
+        }
+        // It went away: nothing more from it, yet the attack ends a minute after its last
+        // refusal (the node looks every few seconds).
+        assert!(m.end_quiet_attack(at(50)).is_none());
+        assert_eq!(m.today().1.events.len(), 1, "a minute has not passed");
+        m.end_quiet_attack(at(85));
+        // Another refused writes under two prefixes and a sign-in: the node's.
+        let spread: IpAddr = "192.0.2.2".parse().expect("ip");
+        for s in 0..20 {
+            let p = if s % 2 == 0 {
+                Some("88.118.8")
+            } else {
+                Some("88.118")
+            };
+            m.observe(
+                at(100 + s),
+                RequestKind::Registration,
+                p,
+                spread,
+                401,
+                Duration::ZERO,
+            );
+        }
+        let events = m.today().1.events;
+        let seen: Vec<(&str, Option<&str>)> = events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.prefix.as_deref()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("abnormal", Some("88.118.8")),
+                ("recovered", Some("88.118.8")),
+                ("abnormal", None)
+            ]
+        );
+        assert!(events[0].detail.contains("88.118.8"), "{events:?}");
+        assert_eq!(ended_event(&events, 1), Some(0));
+        assert!(events[0].concerns("88.118.8") && !events[2].concerns("88.118.8"));
+
+        // A restart ends the attack still under way (its addresses are not kept), once.
+        let stored = m.today().1;
+        let restarted = Monitor::new(at(200), Some(stored));
+        let events = restarted.today().1.events;
+        assert_eq!(events.len(), 4, "{events:?}");
+        assert_eq!(
+            (events[3].kind.as_str(), events[3].prefix.as_deref()),
+            ("recovered", None)
+        );
+        assert_eq!(ended_event(&events, 3), Some(2));
+        assert!(restarted.take_dirty().is_some(), "the recovery is written");
+        let again = Monitor::new(at(300), restarted.today().1.into());
+        assert_eq!(again.today().1.events.len(), 4);
+        assert!(again.take_dirty().is_none());
     }
 
     #[test]

@@ -21,7 +21,10 @@ use super::extract::{query, Caller};
 use super::state::AppState;
 use super::task::blocking;
 use crate::accounts::Invalid;
-use crate::monitor::{day_of, DayFigures, Latency, RequestKind, GS1_SUBJECT, OTHER_BUCKET};
+use crate::monitor::{
+    day_of, ended_event, event_id, event_type, DayFigures, Event, Latency, RequestKind,
+    GS1_SUBJECT, OTHER_BUCKET,
+};
 
 /// The part of a path classified: enough for any prefix, so a 64 KiB path costs no more.
 const CLASSIFIED_PATH_BYTES: usize = 256;
@@ -116,6 +119,11 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 /// Writes today's figures when they changed, and once a day cuts the source addresses of days
 /// past the retention period; the node calls it every few seconds and at shutdown.
 pub fn flush(state: &AppState) {
+    if let Some((day, figures)) = state.monitor.end_quiet_attack(Utc::now()) {
+        if let Err(e) = state.store.store_day(day, figures) {
+            tracing::error!(error = %e, %day, "cannot store the day's figures");
+        }
+    }
     if let Some((day, figures)) = state.monitor.take_dirty() {
         if let Err(e) = state.store.store_day(day, figures) {
             tracing::error!(error = %e, %day, "cannot store the day's figures");
@@ -150,10 +158,37 @@ fn latency_json(l: &Latency) -> serde_json::Value {
     })
 }
 
+/// The day's events as reported (annex 2 item 3): each with its id (day and place in the day,
+/// the same in every view and upstream), its annex type and the abnormal event it ends.
+fn events_json(
+    day: NaiveDate,
+    events: &[Event],
+    keep: impl Fn(&Event) -> bool,
+) -> Vec<serde_json::Value> {
+    events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| keep(e))
+        .map(|(n, e)| {
+            json!({
+                "id": event_id(day, n),
+                "at": e.at,
+                "kind": e.kind,
+                "category": e.category,
+                "type": event_type(&e.category),
+                "detail": e.detail,
+                "ends": ended_event(events, n).map(|m| event_id(day, m)),
+                "prefix": e.prefix,
+            })
+        })
+        .collect()
+}
+
 /// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: the day's figures. Operators see the node's
-/// figures, every bucket and the source addresses (full within the retention period);
-/// everyone else sees their enterprise's bucket only, with addresses cut to their network,
-/// and none of the node-wide figures (latency, peak, events name other tenants' traffic).
+/// figures, every bucket, every event and the source addresses (full within the retention
+/// period); everyone else sees their enterprise's bucket only, with addresses cut to their
+/// network, the events that concerned its service (see [`Event::concerns`]) and none of the
+/// node-wide figures (latency and peak tell of other tenants' traffic).
 pub(crate) async fn daily(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -181,8 +216,8 @@ pub(crate) async fn daily(
     })
     .await??;
     let node_wide = principal.is_operator();
+    let own = principal.enterprise_prefix.clone().unwrap_or_default();
     if !node_wide {
-        let own = principal.enterprise_prefix.clone().unwrap_or_default();
         figures.prefixes.retain(|p, _| *p == own);
         figures.truncate_ips();
     }
@@ -203,6 +238,10 @@ pub(crate) async fn daily(
                 "source_ips": p.source_ips.iter()
                     .map(|(ip, n)| json!({"ip": ip, "requests": n}))
                     .collect::<Vec<_>>(),
+                "event_ids": figures.events.iter().enumerate()
+                    .filter(|(_, e)| e.concerns(prefix))
+                    .map(|(n, _)| event_id(day, n))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -211,13 +250,17 @@ pub(crate) async fn daily(
         "timezone": "+08:00",
         "scope": if node_wide { "node" } else { "enterprise" },
         "prefixes": prefixes,
+        "events": if node_wide {
+            events_json(day, &figures.events, |_| true)
+        } else {
+            events_json(day, &figures.events, |e| e.concerns(&own))
+        },
     });
     if node_wide {
         body["resolution"] = latency_json(&figures.resolution);
         body["registration"] = latency_json(&figures.registration);
         body["max_qps"] = json!(figures.max_qps);
         body["max_qps_at"] = json!(figures.max_qps_at);
-        body["events"] = json!(figures.events);
     }
     Ok(Json(body).into_response())
 }

@@ -12,7 +12,6 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::error::ErrorBody;
 use crate::accounts::{Account, AccountStatus, Device, Enterprise, Registration, Role};
-use crate::monitor::Event;
 
 /// `GET /api/openapi.json`.
 pub(crate) async fn document() -> Response {
@@ -263,6 +262,29 @@ pub struct PrefixFiguresDoc {
     pub max_qps: u64,
     pub max_qps_at: Option<String>,
     pub source_ips: Vec<SourceIpDoc>,
+    /// The day's events that concerned this prefix's service (ids as in `events`).
+    pub event_ids: Vec<String>,
+}
+
+/// An abnormal event or the recovery from one (annex 2 item 3).
+#[derive(Serialize, ToSchema)]
+pub struct EventDoc {
+    /// The day (YYYYMMDD) and the event's place in it: `20261207-0001`.
+    pub id: String,
+    pub at: String,
+    /// `abnormal` or `recovered`.
+    pub kind: String,
+    /// `network`, `system`, `attack` or `other`.
+    pub category: String,
+    /// The annex's type: 1 network fault, 2 system error, 3 attack, 4 other.
+    #[serde(rename = "type")]
+    pub event_type: u8,
+    pub detail: String,
+    /// For a recovery: the id of the abnormal event it ends (none when that was on an
+    /// earlier day).
+    pub ends: Option<String>,
+    /// The enterprise prefix the event concerned alone; none for the whole node.
+    pub prefix: Option<String>,
 }
 
 /// One day's figures (China Standard Time).
@@ -280,8 +302,9 @@ pub struct DailyStats {
     #[schema(nullable = false)]
     pub max_qps: Option<u64>,
     pub max_qps_at: Option<String>,
-    #[schema(nullable = false)]
-    pub events: Option<Vec<Event>>,
+    /// The operator sees every event; an enterprise the node's faults and the attacks on its
+    /// own identifiers.
+    pub events: Vec<EventDoc>,
     /// One row per enterprise, one for the node's prefix and one (`other`) for the rest.
     pub prefixes: Vec<PrefixFiguresDoc>,
 }
@@ -594,7 +617,7 @@ impl Modify for Security {
     components(schemas(
         HandleValueDoc, ValueDataDoc, HandleRecord, HandleList, HandleWritten, HandleFailure, HandleValueInput,
         ErrorBody, Account, AccountStatus, Role, Enterprise, Device, Registration,
-        Event, DailyStats, DeviceStatusDoc, DeviceSignedIn, PushRequestDoc, PushResponseDoc,
+        EventDoc, DailyStats, DeviceStatusDoc, DeviceSignedIn, PushRequestDoc, PushResponseDoc,
         PullResponseDoc, SnapshotPageDoc, MustRefetchDoc
     )),
     modifiers(&Security)

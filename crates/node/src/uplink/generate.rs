@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use super::{Mark, Operation, ReportContent};
 use crate::docking::{schema, Item};
 use crate::entities::RecordStatus;
-use crate::monitor::{cst, day_of, DayFigures, Event, Latency};
+use crate::monitor::{cst, day_of, ended_event, event_id, event_type, DayFigures, Event, Latency};
 use crate::secrets::Keys;
 use crate::storage::{Actor, NodeStore, StorageError};
 
@@ -60,38 +60,6 @@ fn ms(us: u64) -> Value {
 
 fn avg_ms(l: &Latency) -> Value {
     l.total_us.checked_div(l.count).map_or(json!(0.0), ms)
-}
-
-/// An event's number within its day: the day and its place in the day's list.
-pub fn event_id(day: NaiveDate, n: usize) -> String {
-    format!("{}-{:04}", day.format("%Y%m%d"), n + 1)
-}
-
-/// The abnormal event a recovery at `n` ends: the day's latest abnormal event of the same
-/// category, unless a recovery came between (then it was ended already). A recovery whose
-/// abnormal event was on an earlier day names none.
-pub fn ended_event(events: &[Event], n: usize) -> Option<usize> {
-    let e = events.get(n)?;
-    if e.kind != "recovered" {
-        return None;
-    }
-    events[..n]
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, x)| x.category == e.category)
-        .filter(|(_, x)| x.kind == "abnormal")
-        .map(|(m, _)| m)
-}
-
-/// Annex 2's event type codes: 1 network, 2 system, 3 attack, 4 other.
-fn event_type(category: &str) -> &'static str {
-    match category {
-        "network" => "1",
-        "system" => "2",
-        "attack" => "3",
-        _ => "4",
-    }
 }
 
 impl Generator<'_> {
@@ -364,11 +332,12 @@ impl Generator<'_> {
                 kind,
                 category,
                 detail,
+                ..
             } = e;
             let fields = obj(json!({
                 "eventId": id, "nodePrefix": self.node, "eventTime": at,
                 "eventKind": if kind == "recovered" { "2" } else { "1" },
-                "eventType": event_type(category), "cause": detail,
+                "eventType": event_type(category).to_string(), "cause": detail,
                 "endsEventId": ends,
             }));
             // The day's mark counts the events taken, moved with each event's report.
@@ -583,42 +552,5 @@ trait HourOfDay {
 impl<Tz: chrono::TimeZone> HourOfDay for DateTime<Tz> {
     fn hour_of_day(&self) -> u32 {
         chrono::Timelike::hour(self)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ev(kind: &str, category: &str) -> Event {
-        Event {
-            at: "2026-12-07T10:00:00+08:00".into(),
-            kind: kind.into(),
-            category: category.into(),
-            detail: String::new(),
-        }
-    }
-
-    #[test]
-    fn a_recovery_names_the_abnormal_event_it_ends() {
-        let events = [
-            ev("abnormal", "attack"),   // 0
-            ev("abnormal", "system"),   // 1
-            ev("recovered", "system"),  // 2 ends 1
-            ev("recovered", "attack"),  // 3 ends 0
-            ev("recovered", "attack"),  // 4 ended already
-            ev("recovered", "network"), // 5 began yesterday
-        ];
-        let ends: Vec<Option<usize>> = (0..events.len()).map(|n| ended_event(&events, n)).collect();
-        assert_eq!(ends, [None, None, Some(1), Some(0), None, None]);
-        assert_eq!(ended_event(&events, 99), None);
-    }
-
-    #[test]
-    fn event_ids_name_their_day_and_place() {
-        let d = NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
-        assert_eq!(event_id(d, 0), "20261206-0001");
-        assert_eq!(event_type("attack"), "3");
-        assert_eq!(event_type("whatever"), "4");
     }
 }
