@@ -6,13 +6,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use idstation_reports as reports;
 use reports::{
-    AvailabilityLog, DailyFigures, Effective, EventType, Incident, Maintenance, Peak, ProbeDay,
-    ReportInput, Run, RunEnd, Scope, YearMonth,
+    AvailabilityLog, DailyFigures, DetectedAttack, Effective, EventType, Incident, Maintenance,
+    Peak, ProbeDay, ReportInput, Run, RunEnd, Scope, YearMonth,
 };
 
 use crate::accounts::is_at_or_below;
 use crate::availability::stamp;
-use crate::monitor::{day_of, DayFigures, Latency, Monitor, OTHER_BUCKET};
+use crate::monitor::{day_of, event_id, DayFigures, Latency, Monitor, OTHER_BUCKET};
 use crate::storage::availability::RunEnd as StoredEnd;
 use crate::storage::{NodeStore, StorageError};
 
@@ -146,6 +146,7 @@ pub fn input(
         day.max_secs = day.max_secs.max(e.max_secs);
     }
     let mut days = Vec::new();
+    let mut attacks = Attacks::default();
     let mut date = first.first_day();
     while date <= last_day {
         let key = date.to_string();
@@ -158,6 +159,9 @@ pub fn input(
             Some(figures) => daily(date, figures, &scope),
             None => DailyFigures::empty(date),
         };
+        if let Some(figures) = &stored {
+            attacks.follow(date, figures, &scope);
+        }
         row.probes = probes.get(&key).copied();
         row.effective = effective.get(&key).copied().unwrap_or_default();
         days.push(row);
@@ -219,9 +223,50 @@ pub fn input(
             runs,
             maintenance,
             incidents,
+            attacks: attacks.done,
         },
         business: None,
     })
+}
+
+/// The attacks the monitor's events tell of, followed day by day: an abnormal attack event
+/// opens one, the recovery of the same scope (maybe days later) ends it.
+#[derive(Default)]
+struct Attacks {
+    done: Vec<DetectedAttack>,
+    /// The open attack of each scope (`None`: the node as a whole): its place in `done`.
+    open: std::collections::HashMap<Option<String>, usize>,
+}
+
+impl Attacks {
+    fn follow(&mut self, date: NaiveDate, day: &DayFigures, scope: &Scope) {
+        for (n, e) in day.events.iter().enumerate() {
+            let theirs = match scope {
+                Scope::Node { .. } => true,
+                Scope::Enterprise { prefix, .. } => e.concerns(prefix),
+            };
+            if e.category != "attack" || !theirs {
+                continue;
+            }
+            let Some(at) = instant(&e.at) else { continue };
+            match e.kind.as_str() {
+                "abnormal" if !self.open.contains_key(&e.prefix) => {
+                    self.open.insert(e.prefix.clone(), self.done.len());
+                    self.done.push(DetectedAttack {
+                        id: event_id(date, n),
+                        start: at,
+                        end: None,
+                    });
+                }
+                "recovered" => {
+                    if let Some(i) = self.open.remove(&e.prefix) {
+                        self.done[i].end = Some(at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The annex's event type numbers: 1 network fault, 2 system error, 3 attack, 4 other.

@@ -43,6 +43,7 @@ fn availability(c: &Client, node: &Node, token: &str) -> Value {
 /// The node's log as the monthly report reads it (`reports::AvailabilityLog`).
 fn report_log(log: &Value) -> AvailabilityLog {
     AvailabilityLog {
+        attacks: Vec::new(),
         in_service_since: log["in_service_since"]
             .as_str()
             .map(|_| time(&log["in_service_since"])),

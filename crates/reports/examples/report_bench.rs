@@ -152,6 +152,7 @@ fn input(
         as_of: at(month.next().first_day(), 3_600),
         days,
         availability: AvailabilityLog {
+            attacks: Vec::new(),
             in_service_since: Some(runs[0].started),
             runs,
             maintenance: vec![Maintenance {

@@ -497,6 +497,25 @@ fn emergencies(
             });
         }
     }
+    for a in &input.availability.attacks {
+        let end = a.end.unwrap_or(input.as_of);
+        if a.start >= to || end <= from {
+            continue;
+        }
+        let covered = incidents
+            .iter()
+            .any(|i| i.start < end && i.recovered.unwrap_or(input.as_of) > a.start);
+        if !covered {
+            out.push(Emergency {
+                start: a.start,
+                recovered: a.end,
+                kind: Some(EventType::Attack),
+                outage: None,
+                cause: None,
+                fix: None,
+            });
+        }
+    }
     out.sort_by_key(|e| e.start);
     out
 }
@@ -531,6 +550,11 @@ fn validate(input: &ReportInput) -> Result<(), ReportError> {
     for i in &input.availability.incidents {
         if i.recovered.is_some_and(|r| r < i.start) {
             return bad(format!("incident {} recovers before it starts", i.id));
+        }
+    }
+    for a in &input.availability.attacks {
+        if a.end.is_some_and(|e| e < a.start) {
+            return bad(format!("attack {} ends before it starts", a.id));
         }
     }
     Ok(())

@@ -165,6 +165,16 @@ pub struct Incident {
     pub fix: String,
 }
 
+/// An attack the node detected itself (many refused requests from an address within a
+/// minute): from its abnormal event to the recovery that ended it, if one has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectedAttack {
+    /// The abnormal event's id (as reported upstream: day and place in the day).
+    pub id: String,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
 /// What the node knows about its own availability.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AvailabilityLog {
@@ -174,6 +184,10 @@ pub struct AvailabilityLog {
     pub runs: Vec<Run>,
     pub maintenance: Vec<Maintenance>,
     pub incidents: Vec<Incident>,
+    /// Attacks the node detected (on the scope's identifiers, for an enterprise). One no
+    /// incident covers is listed among the emergencies, so none goes unreported.
+    #[serde(default)]
+    pub attacks: Vec<DetectedAttack>,
 }
 
 /// The kinds of work a lab takes orders for.

@@ -30,8 +30,8 @@ pub use draft::{current_version, Draft, IssuedReport, ReportNumber, SectionKey, 
 pub use figures::{effective_by_day, Figures, RegistrationTiming};
 pub use idstation_documents::{Language, Rendered};
 pub use input::{
-    AvailabilityLog, BusinessFigures, DailyFigures, Effective, EventType, Incident, Latency,
-    Maintenance, OrderCount, Peak, ProbeDay, ReportInput, Run, RunEnd, Scope, ServiceType,
+    AvailabilityLog, BusinessFigures, DailyFigures, DetectedAttack, Effective, EventType, Incident,
+    Latency, Maintenance, OrderCount, Peak, ProbeDay, ReportInput, Run, RunEnd, Scope, ServiceType,
     Turnaround,
 };
 pub use render::RenderOptions;

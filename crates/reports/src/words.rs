@@ -372,10 +372,11 @@ pub fn definitions(lang: Language, business: bool) -> Vec<[&'static str; 3]> {
             ["运行时长", "统计周期内节点处于运行状态的累计小时数（计划维护期间节点仍在运行的时间计入）。", "节点心跳与启停记录"],
             ["注册响应时间", "节点自收到标识注册请求至完成注册的时间（毫秒）。月平均值按每日请求数加权，即当月全部注册请求的平均值；最大、最小值注明发生时刻。", "节点逐日监测数据"],
             ["解析响应时间", "节点自收到标识解析请求至返回结果的时间（毫秒），平均、最大、最小值的计算同注册响应时间。", "节点逐日监测数据"],
-            ["标识注册生效时间", "标识自通过审核至可被解析的时间（小时）；月平均值为当月生效的全部标识的平均值。", "节点逐条注册记录"],
+            ["标识注册生效时间", "标识自通过审核至可被解析的时间（小时）：工作站登记的标识自登记（审核通过）至同步到节点；经 Handle 接口注册的标识写入即生效，计 0。月平均值为当月生效的全部标识的平均值。", "节点逐条注册记录"],
             ["标识注册量", "当月新增注册的标识数（含工作站同步注册与 Handle 接口注册）；累计注册量为当月最后一个有数据日末的累计数。", "节点逐日统计"],
             ["解析请求量、成功量", "对本范围标识的解析请求次数及成功返回次数（扫码访问、Handle 接口读取、GS1 数字链接），不含同步、监控等其他请求。", "节点逐日统计"],
             ["峰值每秒解析量", "当月单秒解析请求数的最大值及其发生时刻。", "节点逐日监测数据"],
+            ["应急事件", "运维人员填报的事件（发生、恢复时刻，原因，处置）；另列出未被填报覆盖的非计划中断，以及节点检测到的攻击（同一地址 1 分钟内 20 次以上被拒绝的请求，至全部来源安静 1 分钟止；企业报告仅列针对本企业标识的攻击），其原因、处置注“未登记”，待人工补填。", "事件填报、启停记录、节点事件记录"],
         ],
         Language::En => vec![
             ["Service availability (SLA)", "Within the period (a calendar month in Beijing time), the node's running time as a share of the time it was due to serve: SLA = running time / (period length - declared planned maintenance) x 100%. Running time comes from the node's heartbeat: a clean stop counts from the stop; a crash or power loss counts as down from the last heartbeat until the restart. Time before the node entered service and after the figures were taken is not part of the period. The six-month average is the mean of the months that have a value.", "Node heartbeats (every 10 s), start/stop records, declared maintenance"],
@@ -383,10 +384,11 @@ pub fn definitions(lang: Language, business: bool) -> Vec<[&'static str; 3]> {
             ["Operating hours", "Hours within the period during which the node was running (including time it ran during planned maintenance).", "Node heartbeats and start/stop records"],
             ["Registration RTT", "Time from the node receiving a registration request to completing it (ms). The month average weights each day by its requests, i.e. it is the mean over all the month's requests; maximum and minimum with when they occurred.", "Node daily monitoring figures"],
             ["Resolution RTT", "Time from the node receiving a resolution request to answering it (ms); averages as for registration.", "Node daily monitoring figures"],
-            ["Registration-to-resolvable time", "Time from an identifier passing review to it being resolvable (hours); the month average is over every identifier that became resolvable in the month.", "Node per-registration records"],
+            ["Registration-to-resolvable time", "Time from an identifier passing review to it being resolvable (hours): a workstation's registration from being registered there (its review) to reaching the node by sync; one through the Handle API is resolvable as it is written (0). The month average is over every identifier that became resolvable in the month.", "Node per-registration records"],
             ["Registrations", "Identifiers newly registered in the month (through workstation sync and the Handle API); the total is at the end of the month's last day with figures.", "Node daily statistics"],
             ["Resolution requests and successes", "Resolution requests for identifiers in scope and successful answers (phone scans, Handle API reads, GS1 Digital Link); sync, monitoring and other requests are not counted.", "Node daily statistics"],
             ["Peak resolutions per second", "The highest number of resolution requests in one second in the month, and when.", "Node daily monitoring figures"],
+            ["Emergencies", "Events written up by the operator (start, recovery, cause, fix); also any unplanned downtime and any attack the node detected (20+ refused requests from one address within a minute, until every source has been quiet for a minute; an enterprise's report lists attacks on its own identifiers only) that no write-up covers, their cause and fix marked not recorded until someone writes them up.", "Incident write-ups, start/stop records, node event records"],
         ],
     };
     if business {

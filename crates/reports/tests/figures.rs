@@ -17,6 +17,7 @@ fn close(a: f64, b: f64) {
 /// 02:00-04:00 (2 h declared). Scheduled 742 h, up 741.5 h: SLA 741.5 / 742.
 fn march_log() -> AvailabilityLog {
     AvailabilityLog {
+        attacks: Vec::new(),
         in_service_since: Some(cst("2025-01-01 00:00:00")),
         runs: vec![
             Run {
@@ -88,6 +89,7 @@ fn a_stop_that_begins_before_maintenance_is_downtime_until_the_window_opens() {
 fn an_outage_across_beijing_midnight_is_split_between_months_and_days() {
     // Last heartbeat 31 March 23:50 CST (15:50 UTC), restart 1 April 00:20 CST.
     let log = AvailabilityLog {
+        attacks: Vec::new(),
         in_service_since: Some(cst("2026-01-01 00:00:00")),
         runs: vec![
             Run {
@@ -136,6 +138,7 @@ fn an_outage_across_beijing_midnight_is_split_between_months_and_days() {
 fn time_not_yet_measured_and_before_service_is_left_out() {
     // In service from 15 March 12:00; figures taken 20 March 12:00: 5 days measured.
     let log = AvailabilityLog {
+        attacks: Vec::new(),
         in_service_since: None, // the earliest run's start
         runs: vec![Run {
             started: cst("2026-03-15 12:00:00"),
@@ -371,6 +374,68 @@ fn emergencies_list_incidents_and_any_downtime_nobody_wrote_up() {
     assert_eq!(f.emergencies[1].outage, Some(OutageKind::Stop));
     assert_eq!(f.emergencies[1].cause, None);
     assert_eq!(f.maintenance.len(), 1);
+}
+
+#[test]
+fn a_detected_attack_nobody_wrote_up_is_an_emergency_and_one_written_up_is_not_twice() {
+    let mut log = march_log();
+    let attack = |id: &str, start: &str, end: Option<&str>| DetectedAttack {
+        id: id.into(),
+        start: cst(start),
+        end: end.map(cst),
+    };
+    log.attacks = vec![
+        attack(
+            "20260305-0001",
+            "2026-03-05 09:00:00",
+            Some("2026-03-05 09:20:00"),
+        ),
+        attack(
+            "20260312-0001",
+            "2026-03-12 22:00:00",
+            Some("2026-03-12 22:05:00"),
+        ),
+        attack("20260331-0003", "2026-03-31 23:58:00", None),
+        attack(
+            "20260220-0001",
+            "2026-02-20 10:00:00",
+            Some("2026-02-20 10:01:00"),
+        ),
+    ];
+    log.incidents.push(Incident {
+        id: "EV-2".into(),
+        start: cst("2026-03-12 21:59:00"),
+        recovered: Some(cst("2026-03-12 22:30:00")),
+        kind: EventType::Attack,
+        cause: "撞库".into(),
+        fix: "封禁来源地址".into(),
+    });
+    let f = Figures::compute(&bare(log.clone(), cst("2026-04-02 00:00:00"))).expect("figures");
+    let attacks: Vec<_> = f
+        .emergencies
+        .iter()
+        .filter(|e| e.kind == Some(EventType::Attack))
+        .map(|e| (e.start, e.recovered, e.cause.as_deref()))
+        .collect();
+    assert_eq!(
+        attacks,
+        [
+            (
+                cst("2026-03-05 09:00:00"),
+                Some(cst("2026-03-05 09:20:00")),
+                None
+            ),
+            (
+                cst("2026-03-12 21:59:00"),
+                Some(cst("2026-03-12 22:30:00")),
+                Some("撞库")
+            ),
+            (cst("2026-03-31 23:58:00"), None, None),
+        ],
+        "February's is not March's; the written-up one appears once, as written"
+    );
+    log.attacks[0].end = Some(cst("2026-03-05 08:00:00"));
+    assert!(Figures::compute(&bare(log, cst("2026-04-02 00:00:00"))).is_err());
 }
 
 #[test]

@@ -123,6 +123,7 @@ pub fn days(per_day: u64) -> Vec<DailyFigures> {
 /// incident, and business figures.
 pub fn fixture(per_day: u64) -> ReportInput {
     let av = AvailabilityLog {
+        attacks: Vec::new(),
         in_service_since: Some(cst("2025-06-01 08:00:00")),
         runs: vec![
             Run {

@@ -113,6 +113,11 @@ impl HandleStore for SqliteStore {
             PutOutcome::Modified => "modify",
         };
         append_audit(&tx, actor, action, handle, &to_json(&merged)?)?;
+        if outcome == PutOutcome::Created {
+            // A Handle API write passes its review (the writer's authority over the prefix)
+            // and becomes resolvable in this one transaction: 0 s to resolvable.
+            super::reports::record_effective(&tx, handle, prefix_of(handle), None, actor.at)?;
+        }
         tx.commit()?;
         Ok(outcome)
     }
