@@ -69,6 +69,12 @@ pub fn parse_zebra_hs(buf: &[u8]) -> Option<PrinterStatus> {
     if s1.len() < 12 || s2.len() < 10 {
         return None;
     }
+    // Every field of a real answer is a number: junk on port 9100 (commas and nothing else, a
+    // banner, another protocol) is no printer's status, and must not read as a ready printer.
+    let numeric = |v: &&str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    if !s1.iter().all(numeric) || !s2.iter().all(numeric) {
+        return None;
+    }
     let on = |v: &str| v == "1";
     let mut flags = Vec::new();
     // String 1: aaa,b(paper out),c(pause),dddd,eee,f(buffer full),g(diag),h(partial format),

@@ -93,17 +93,28 @@ fn dead_printer_is_offline() {
 }
 
 #[test]
-fn garbage_status_answers_never_panic() {
+fn garbage_status_answers_are_no_status() {
     for junk in [
         &b""[..],
         b"\x02\x03",
         b"\x02a\x03\x02b\x03\x02c\x03",
+        // Twelve and eleven empty fields: the shape of an answer, none of its numbers.
         b"\x02,,,,,,,,,,,,\x03\x02,,,,,,,,,,,\x03\x02,\x03",
+        b"\x02030,1,0,1245,000,0,0,0,000,0,0,x\x03\x02000,0,1,0,0,2,4,0,00000000,1,000\x03\x021234,0\x03",
         b"\x02\xff\xfe\x03",
+        b"HTTP/1.1 400 Bad Request\r\n\r\n",
     ] {
-        let _ = parse_zebra_hs(junk);
+        assert_eq!(
+            parse_zebra_hs(junk),
+            None,
+            "{:?} is no printer's status",
+            String::from_utf8_lossy(junk)
+        );
     }
-    assert!(parse_zebra_hs(HS_OK).is_some());
+    let ok = parse_zebra_hs(HS_OK).expect("a ready printer's answer");
+    assert_eq!(ok.state, PrinterState::Ready);
+    let bad = parse_zebra_hs(HS_PAPER_OUT_HEAD_OPEN).expect("an answer");
+    assert_eq!(bad.state, PrinterState::Error);
 }
 
 #[test]
