@@ -10,6 +10,18 @@
 //! - Every use case the desktop app offers has its subcommand here (`dashboard`, `resolve`, …).
 //! - A test: `tests/cli.rs` (or the area's file) runs the real binary on a temporary folder.
 
+/// `println!` that ends the program quietly when its reader has gone (`idstation … | head`), as
+/// Unix tools do, where std's panics on the broken pipe. Defined before the modules so that
+/// theirs is this one too.
+macro_rules! println {
+    () => {
+        $crate::print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
+
 mod docking_cmd;
 mod label_cmd;
 mod output;
@@ -438,6 +450,19 @@ impl FieldArgs {
             changes.push((field, value.to_string()));
         }
         Ok(changes)
+    }
+}
+
+/// One line to stdout (see `println!` above). A closed pipe ends the program with success: the
+/// reader took what it wanted. Any other failure to write is an error.
+fn print_line(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("stdout: {e}");
+        std::process::exit(1);
     }
 }
 

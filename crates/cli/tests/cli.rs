@@ -535,3 +535,43 @@ fn list_and_search_combine_search_text_with_filters() {
         .failure()
         .stderr(predicate::str::contains("未知状态“broken”"));
 }
+
+/// `idstation … | head`: the reader stops early and the pipe closes; the listing ends quietly
+/// with success, as Unix tools do, instead of panicking on the broken pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read as _;
+    let ws = Ws::new();
+    ws.cmd().args(["demo", "--count", "300"]).assert().success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("idstation"))
+        .env("IDSTATION_DATA_DIR", ws.path())
+        .env("IDSTATION_USER", "王芳")
+        .env("LANG", "C.UTF-8")
+        .args(["--json", "instrument", "list", "--limit", "300"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut head = [0u8; 100];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut head)
+        .expect("the first bytes");
+    // (The pipe is closed here, with far more than a pipe's 64 KiB still to come.)
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let full = ws
+        .cmd()
+        .args(["--json", "instrument", "list", "--limit", "300"])
+        .output()
+        .expect("run");
+    assert!(
+        full.stdout.len() > 256 * 1024,
+        "the listing outgrows the pipe: {} bytes",
+        full.stdout.len()
+    );
+}
