@@ -1,12 +1,14 @@
 //! A model-based test of sync: random sequences of registrations, edits and syncs on two
 //! workstations, with dropped requests, responses lost after the node committed, duplicated
-//! deliveries, workstation restarts and node restarts. After the network heals, every local op
-//! has been applied exactly once, cursors never went back, and all replicas agree.
+//! deliveries, workstation restarts and node restarts; records are edited and deleted on either
+//! side. After the network heals, every local op has been applied exactly once, cursors never
+//! went back, all replicas agree, and what they agree on is the model's tally: every
+//! registration is a record, every deletion a deleted one, every write one op.
 
 mod common;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use common::*;
 use idstation_model::lease::SuffixLease;
@@ -97,6 +99,10 @@ enum Action {
         field: usize,
         value: u8,
     },
+    Delete {
+        ws: usize,
+        pick: usize,
+    },
     Sync {
         ws: usize,
         faults: Vec<Fault>,
@@ -118,6 +124,7 @@ fn action() -> impl Strategy<Value = Action> {
         3 => (0..2usize).prop_map(|ws| Action::Register { ws }),
         3 => (0..2usize, 0..8usize, 0..2usize, 0..3u8)
             .prop_map(|(ws, pick, field, value)| Action::Edit { ws, pick, field, value }),
+        1 => (0..2usize, 0..8usize).prop_map(|(ws, pick)| Action::Delete { ws, pick }),
         4 => (0..2usize, prop::collection::vec(fault(), 0..4))
             .prop_map(|(ws, faults)| Action::Sync { ws, faults }),
         1 => Just(Action::RestartNode),
@@ -133,6 +140,16 @@ struct World {
     listen: String,
     stations: Vec<PathBuf>,
     cursors: Vec<u64>,
+    model: Model,
+}
+
+/// What the actions did, counted as they did it.
+#[derive(Default)]
+struct Model {
+    /// Ops each workstation wrote (a registration, an edit that changed something, a delete).
+    ops: [i64; 2],
+    registered: BTreeSet<String>,
+    deleted: BTreeSet<String>,
 }
 
 impl World {
@@ -177,6 +194,7 @@ impl World {
             listen,
             stations,
             cursors: vec![0, 0],
+            model: Model::default(),
         }
     }
 
@@ -217,7 +235,11 @@ impl World {
                 let mut i = InstrumentInput::default();
                 i.set(&Field::Name, "数字万用表");
                 i.set(&Field::Location, "一楼");
-                let _ = self.open(*ws).register_minted(&i);
+                let record = self.open(*ws).register_minted(&i).expect("register");
+                self.model.ops[*ws] += 1;
+                self.model
+                    .registered
+                    .insert(record.instrument.identifier.to_string());
             }
             Action::Edit {
                 ws,
@@ -239,7 +261,24 @@ impl World {
                 } else {
                     Field::Owner
                 };
-                let _ = w.edit(&id, &[(field, format!("值{value}"))], None);
+                let changed = w
+                    .edit(&id, &[(field, format!("值{value}"))], None)
+                    .expect("edit");
+                self.model.ops[*ws] += i64::from(changed.is_some());
+            }
+            Action::Delete { ws, pick } => {
+                let mut w = self.open(*ws);
+                let list = w
+                    .find_instruments(&Default::default())
+                    .expect("list")
+                    .records;
+                if list.is_empty() {
+                    return;
+                }
+                let id = list[pick % list.len()].instrument.identifier.to_string();
+                w.delete(&id, "报废").expect("delete");
+                self.model.ops[*ws] += 1;
+                self.model.deleted.insert(id);
             }
             Action::Sync { ws, faults } => {
                 let _ = self.sync(*ws, faults.clone());
@@ -263,18 +302,36 @@ impl World {
         let node_db =
             rusqlite::Connection::open(self.node_dir.join("node.sqlite")).expect("node db");
         let mut node_records: BTreeMap<String, String> = BTreeMap::new();
+        let mut node_deleted: BTreeSet<String> = BTreeSet::new();
         {
             let mut stmt = node_db
-                .prepare("SELECT handle, body FROM records")
+                .prepare("SELECT handle, body, deleted FROM records")
                 .expect("prepare");
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                })
                 .expect("query");
             for row in rows {
-                let (h, b) = row.expect("row");
+                let (h, b, deleted) = row.expect("row");
+                if deleted {
+                    node_deleted.insert(h.clone());
+                }
                 node_records.insert(h, b);
             }
         }
+        // The node holds what the actions made: every registration a record (a node refusing
+        // them all would leave none), every deletion a deleted one.
+        let registered: BTreeSet<String> = node_records.keys().cloned().collect();
+        assert_eq!(registered, self.model.registered, "the node's records");
+        assert_eq!(
+            node_deleted, self.model.deleted,
+            "the node's deleted records"
+        );
         for ws in 0..self.stations.len() {
             let w = self.open(ws);
             let store = w.store();
@@ -294,6 +351,10 @@ impl World {
                     |r| r.get(0),
                 )
                 .expect("applied");
+            assert_eq!(
+                outbox, self.model.ops[ws],
+                "workstation {ws}: one op per write"
+            );
             assert_eq!(
                 answered, outbox,
                 "workstation {ws}: every op has exactly one answer"
@@ -325,6 +386,11 @@ impl World {
                 assert_eq!(
                     rec.instrument, node_body,
                     "workstation {ws} differs on {id}"
+                );
+                assert_eq!(
+                    rec.deleted_at.is_some(),
+                    node_deleted.contains(&id),
+                    "workstation {ws} differs on whether {id} is deleted"
                 );
             }
             assert!(w.verify().expect("verify").audit.problem.is_none());
