@@ -94,6 +94,26 @@ fn identifier() -> impl Strategy<Value = Identifier> {
     ]
 }
 
+#[test]
+fn minted_form_examples() {
+    for (suffix, minted) in [
+        ("CAL-2026-000123", true),
+        ("cal-2026-000123", true),
+        ("A.B-9", true),
+        ("X", true),
+        (&*"9".repeat(64), true),
+        (&*"9".repeat(65), false),
+        ("仪器-1", false),
+        ("CAL 2026", false),
+        ("CAL_2026", false),
+        ("CAL/2026", false),
+        ("ÄBC", false),
+    ] {
+        let h = Handle::new("88.118.8", suffix).expect("a handle");
+        assert_eq!(h.is_minted_form(), minted, "{suffix}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -107,7 +127,12 @@ proptest! {
     #[test]
     fn handle_new_is_idempotent(h in handle()) {
         prop_assert_eq!(Handle::new(h.prefix(), h.suffix()), Ok(h.clone()));
-        prop_assert_eq!(h.is_minted_form(), is_minted_suffix(h.suffix()));
+        // The minted form as the label spec states it, written out here rather than asked of
+        // the function the method is built from: 1-64 of A-Z a-z 0-9 '.' '-'.
+        let spec = (1..=64).contains(&h.suffix().len())
+            && h.suffix().chars().all(|c| matches!(c, 'A'..='Z' | 'a'..='z' | '0'..='9' | '.' | '-'));
+        prop_assert_eq!(h.is_minted_form(), spec);
+        prop_assert_eq!(is_minted_suffix(h.suffix()), spec);
         if h.is_minted_form() {
             prop_assert_eq!(h.suffix().to_ascii_uppercase(), h.suffix());
         }
