@@ -11,7 +11,7 @@ use idstation_model::{Field, InstrumentInput};
 use idstation_store::Store;
 use idstation_sync::{HttpTransport, SyncConfig, SyncEngine};
 use idstation_workstation::Workstation;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 
 const PASSWORD: &str = "calib2026";
 const CHILD_DB: &str = "IDSTATION_SYNC_CHILD_DB";
@@ -109,7 +109,14 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
         .collect();
     let mut n = 0usize;
 
-    let mut rng = rand::thread_rng();
+    // Kill timing is random but repeatable: the seed is printed, and IDSTATION_SYNC_SEED
+    // replays a run.
+    let seed: u64 = std::env::var("IDSTATION_SYNC_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("kill timing seed: {seed} (IDSTATION_SYNC_SEED={seed} replays it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let (mut node_kills, mut child_kills, mut mid_sync) = (0, 0, 0usize);
     let started = Instant::now();
     for round in 0..kills {
