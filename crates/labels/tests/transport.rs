@@ -65,8 +65,10 @@ fn silent_printer_is_offline_within_the_timeout() {
     let st = tcp(p.port).status(Language::Zpl, Duration::from_millis(500));
     let took = t0.elapsed();
     assert_eq!(st.state, PrinterState::Offline);
+    // It waited for the answer (not offline at once), and it gave up: the bound is far above
+    // the timeout, so a loaded machine cannot fail it, and far below a hang.
     assert!(
-        took >= Duration::from_millis(450) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(450) && took < Duration::from_secs(20),
         "{took:?}"
     );
 }
