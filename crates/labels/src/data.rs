@@ -82,7 +82,11 @@ pub fn qr_payload(id: &Identifier, resolver_host: &str) -> String {
         .trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/');
-    let url = format!("https://{host}/{id}");
+    let path = match id {
+        Identifier::Handle(h) => h.url_path(),
+        other => other.to_string(),
+    };
+    let url = format!("https://{host}/{path}");
     let upper = url.to_ascii_uppercase();
     if crate::qr::is_alphanumeric_mode(&upper)
         && Identifier::parse(&upper).ok().as_ref() == Some(id)

@@ -174,3 +174,44 @@ fn code128_element_decodes_with_zbarimg() {
     let png = labelize_png(&zpl, Language::Zpl, 12);
     assert_eq!(zbarimg(&png), vec!["SN20260312".to_string()]);
 }
+
+/// An identifier with characters a URL reads otherwise (`%`, `?`, `#`, a space, Chinese, its
+/// own `/`) scans back to itself: the QR's URL, read by zbarimg from the printed picture,
+/// parses to the same identifier (a phone reaches it), and the label's text shows it as is.
+#[test]
+fn identifiers_with_url_characters_scan_back_to_themselves() {
+    use idstation_model::Identifier;
+    let r = common::renderer();
+    for id in [
+        "88.118.8/A B",
+        "88.118.8/50%",
+        "88.118.8/Q?1",
+        "88.118.8/N#2",
+        "88.118.8/a%20b",
+        "88.118.8/仪器/甲-1",
+    ] {
+        let want = Identifier::parse(id).expect("a handle");
+        let d = common::data(id, true);
+        assert!(
+            !d.qr_payload.contains([' ', '?', '#']),
+            "{id}: {}",
+            d.qr_payload
+        );
+        let l = r
+            .render(
+                &builtin(builtin_names()[0]).expect("b"),
+                &d,
+                &RenderOptions::default(),
+            )
+            .expect("renders");
+        let png = common::output(&l, idstation_labels::Format::Png);
+        let scanned = zbarimg(&png);
+        assert_eq!(scanned, vec![d.qr_payload.clone()], "{id}");
+        assert_eq!(
+            Identifier::parse(&scanned[0]),
+            Ok(want),
+            "{id} scanned as {}",
+            scanned[0]
+        );
+    }
+}

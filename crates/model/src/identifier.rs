@@ -41,6 +41,9 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// A URL path's safe characters: the unreserved ones and `/`.
+const URL_PATH: &AsciiSet = &URI_COMPONENT.remove(b'/');
+
 /// Kind of identifier, as stored alongside an instrument record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CodeType {
@@ -222,6 +225,18 @@ impl Handle {
     /// Whether the suffix has the shape IDStation mints (`[A-Z0-9.-]{1,64}`).
     pub fn is_minted_form(&self) -> bool {
         is_minted_suffix(&self.suffix)
+    }
+
+    /// `prefix/suffix` as the path of a resolver URL: every character a URL would read
+    /// otherwise (`%`, `?`, `#`, a space, anything beyond ASCII) percent-encoded, the suffix's
+    /// own `/` kept. A phone scanning `https://<resolver>/<this>` reaches this handle, and
+    /// [`Identifier::parse`] reads the URL back to it. Minted suffixes come out unchanged.
+    pub fn url_path(&self) -> String {
+        format!(
+            "{}/{}",
+            utf8_percent_encode(&self.prefix, URL_PATH),
+            utf8_percent_encode(&self.suffix, URL_PATH)
+        )
     }
 }
 

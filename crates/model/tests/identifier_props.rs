@@ -152,6 +152,16 @@ proptest! {
     }
 
     #[test]
+    fn the_resolver_url_path_reads_back_to_its_handle(h in handle()) {
+        let url = format!("https://id.example.cn/{}", h.url_path());
+        prop_assert_eq!(Identifier::parse(&url), Ok(Identifier::Handle(h.clone())));
+        prop_assert!(!url.contains([' ', '?', '#']), "{}", url);
+        if h.is_minted_form() {
+            prop_assert_eq!(h.url_path(), h.to_string());
+        }
+    }
+
+    #[test]
     fn hdl_and_url_forms_parse(h in handle()) {
         let want = Identifier::Handle(h.clone());
         prop_assert_eq!(Identifier::parse(&format!("hdl:{h}")), Ok(want.clone()));
