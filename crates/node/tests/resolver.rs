@@ -104,6 +104,53 @@ fn a_scanned_label_opens_the_instrument_with_its_live_status() {
     assert!(page.contains("class=\"overdue\""));
 }
 
+/// The lab's calendar is China's, whatever zone the server's clock is set to: on a server
+/// whose local date differs from China's, "overdue" still turns at China's midnight.
+#[test]
+fn the_status_follows_the_china_calendar_whatever_the_servers_time_zone() {
+    use chrono::{FixedOffset, Months, Utc};
+    let now = Utc::now();
+    let on = |hours: i32| {
+        now.with_timezone(&FixedOffset::east_opt(hours * 3600).expect("offset"))
+            .date_naive()
+    };
+    let china_today = on(8);
+    // UTC-12 is 20 h behind China and UTC+14 6 h ahead: at any moment one of them is on
+    // another date. (POSIX TZ strings count west of Greenwich as positive.)
+    let (tz, server_today) = [("XXX+12", on(-12)), ("XXX-14", on(14))]
+        .into_iter()
+        .find(|(_, d)| *d != china_today)
+        .expect("one zone is on another date");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start_in_time_zone(&init(dir.path()), tz);
+    // Behind China: due yesterday in China is overdue there, though it is "today" on the
+    // server. Ahead: due today in China is not overdue yet, though it is "yesterday" there.
+    let (due, overdue) = if server_today < china_today {
+        (china_today - chrono::Days::new(1), true)
+    } else {
+        (china_today, false)
+    };
+    let last = due.checked_sub_months(Months::new(12)).expect("a date");
+    put(
+        &node,
+        "88.118.8/CAL-2026-000900",
+        &instrument(
+            "88.118.8/CAL-2026-000900",
+            "数显卡尺",
+            &last.to_string(),
+            None,
+        ),
+    );
+    let (status, _, page) = scan(&node, "/88.118.8/CAL-2026-000900");
+    assert_eq!(status, 200);
+    assert!(page.contains(&due.to_string()), "due {due}: {page}");
+    assert_eq!(
+        page.contains("已超期"),
+        overdue,
+        "server in {tz} on {server_today}, China on {china_today}, due {due}: {page}"
+    );
+}
+
 #[test]
 fn gs1_digital_link_paths_reach_the_same_record() {
     let dir = tempfile::tempdir().expect("tempdir");

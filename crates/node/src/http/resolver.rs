@@ -81,7 +81,8 @@ pub(crate) async fn resolve(State(state): State<AppState>, uri: Uri) -> Response
             (StatusCode::FOUND, [(header::LOCATION, target)]).into_response()
         }
         Ok(Outcome::Record { handle, values }) => {
-            let today = chrono::Local::now().date_naive();
+            // The lab's calendar is China's, whatever zone the server's clock is set to.
+            let today = crate::monitor::day_of(chrono::Utc::now());
             page(RecordPage::new(&handle, &values, today).render())
         }
         Ok(Outcome::NotFound) => problem(StatusCode::NOT_FOUND, Problem::NotFound, shown),

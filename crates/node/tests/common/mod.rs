@@ -54,6 +54,14 @@ impl Node {
         Node::spawn(command, data_dir, "127.0.0.1:0", args).expect("node starts on 127.0.0.1")
     }
 
+    /// `serve` on 127.0.0.1 in the time zone `tz` (the `TZ` variable, a POSIX string such as
+    /// `XXX+12`), as on a server set to another zone than the lab's.
+    pub fn start_in_time_zone(data_dir: &Path, tz: &str) -> Node {
+        let mut command = Command::new(node_bin());
+        command.env("TZ", tz);
+        Node::spawn(command, data_dir, "127.0.0.1:0", &[]).expect("node starts on 127.0.0.1")
+    }
+
     pub fn try_start_with(data_dir: &Path, listen: &str, args: &[&str]) -> Option<Node> {
         Node::spawn(Command::new(node_bin()), data_dir, listen, args)
     }
