@@ -575,3 +575,29 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         full.stdout.len()
     );
 }
+
+/// A UTF-8 file with one bad byte is refused at its line and byte offset, in the person's
+/// language, and nothing is imported (read as GB18030 it would have imported mojibake).
+#[test]
+fn an_import_with_a_bad_byte_is_refused_where_the_byte_is() {
+    let ws = Ws::new();
+    let before = ws.write_counts();
+    let mut bytes = "标识,名称,型号,所属单位,校准日期\n88.118.8/IMP-1,电子天平,"
+        .as_bytes()
+        .to_vec();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xB1\xED,BSA224S,");
+    bytes.extend_from_slice("南京电力设备厂,2026-05-01\n".as_bytes());
+    let path = ws.path().join("in.csv");
+    std::fs::write(&path, &bytes).expect("write");
+    ws.cmd()
+        .args(["instrument", "import"])
+        .arg(&path)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("第 2 行"))
+        .stderr(predicate::str::contains(format!(
+            "第 {offset} 字节起不是有效的 UTF-8 文本"
+        )));
+    assert_eq!(ws.write_counts(), before, "nothing was imported");
+}

@@ -52,8 +52,24 @@ fn gb18030(bytes: &[u8]) -> Result<String, Bad> {
     }
 }
 
+/// Chinese characters written in UTF-8 (three-byte sequences led by 0xE4-0xE9) before the
+/// first byte that is not UTF-8 that say the file is UTF-8 with a bad byte: read as GB18030 it
+/// would decode to mojibake without complaint. Real GB18030 text almost never holds these
+/// (they need rare extension characters in a row), so a handful is proof enough.
+const UTF8_EVIDENCE: usize = 8;
+
+fn written_in_utf8(valid_prefix: &str) -> bool {
+    valid_prefix
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .take(UTF8_EVIDENCE)
+        .count()
+        >= UTF8_EVIDENCE
+}
+
 /// Decodes `bytes` as `encoding` says; `Auto` takes UTF-8 when the bytes are valid UTF-8, else
-/// GB18030. Returns the text and the encoding it was read as.
+/// GB18030 (unless the text before the bad byte is plainly UTF-8: then the bad byte is
+/// refused where it is). Returns the text and the encoding it was read as.
 pub fn decode(bytes: &[u8], encoding: TextEncoding) -> Result<(String, &'static str), Reason> {
     let refuse = |encoding: &str, bad: Bad| Reason::NotText {
         encoding: encoding.to_string(),
@@ -69,8 +85,12 @@ pub fn decode(bytes: &[u8], encoding: TextEncoding) -> Result<(String, &'static 
             .map_err(|b| refuse("GB18030", b)),
         TextEncoding::Auto => match utf8(bytes) {
             Ok(s) => Ok((s.to_string(), "UTF-8")),
-            // A UTF-8 BOM says what was meant: report the UTF-8 fault, not a GB18030 one.
+            // A UTF-8 BOM, or Chinese written in UTF-8 before the bad byte, says what was
+            // meant: report the UTF-8 fault, not a GB18030 reading.
             Err(u) if bytes.starts_with(BOM) => Err(refuse("UTF-8", u)),
+            Err(u) if std::str::from_utf8(&bytes[..u.byte_offset]).is_ok_and(written_in_utf8) => {
+                Err(refuse("UTF-8", u))
+            }
             Err(u) => gb18030(bytes).map(|s| (s, "GB18030")).map_err(|g| {
                 // Report the reading that got further: the likelier intended encoding.
                 if u.byte_offset >= g.byte_offset {
@@ -123,6 +143,27 @@ mod tests {
             }) => assert_eq!((encoding.as_str(), line, byte_offset), ("UTF-8", 1, 0)),
             other => panic!("expected NotText, got {other:?}"),
         }
+        // UTF-8 text with one bad byte is refused as UTF-8 where the byte is, not read as
+        // GB18030 (mojibake, or a fault reported elsewhere); GB18030 text whose first
+        // characters happen to be valid UTF-8 ("校准" is) is still read.
+        let mut utf8 = "标识,名称,型号,所属单位,校准日期\n88.118.8/A,电子天平,"
+            .as_bytes()
+            .to_vec();
+        let bad_at = utf8.len();
+        utf8.extend_from_slice(b"\xB1\xED,BSA224S\n");
+        match decode(&utf8, TextEncoding::Auto) {
+            Err(Reason::NotText {
+                encoding,
+                line,
+                byte_offset,
+            }) => assert_eq!((encoding.as_str(), line, byte_offset), ("UTF-8", 2, bad_at)),
+            other => panic!("expected NotText, got {other:?}"),
+        }
+        let (gb, _, _) = GB18030.encode("校准,型号\n数显卡尺,500-196\n");
+        assert_eq!(
+            decode(&gb, TextEncoding::Auto).expect("GB18030").0,
+            "校准,型号\n数显卡尺,500-196\n"
+        );
         // 0xFF is never GB18030.
         assert!(matches!(
             decode(b"a,b\n\xFF", TextEncoding::Gb18030),

@@ -211,7 +211,16 @@ pub struct ImportRow {
 pub enum ImportProblem {
     Field(FieldError),
     Malformed(String),
-    DuplicateInFile { first_line: usize },
+    DuplicateInFile {
+        first_line: usize,
+    },
     AlreadyRegistered(String),
     UnknownColumn(String),
+    /// Bytes that are not text in the file's encoding (UTF-8, or GB18030 when the file is not
+    /// UTF-8): decoding would have put replacement characters or mojibake into the records.
+    BadEncoding {
+        encoding: String,
+        /// Byte offset of the first bad byte from the start of the file.
+        offset: usize,
+    },
 }

@@ -18,11 +18,29 @@ pub struct ImportReport {
     pub imported: usize,
 }
 
-/// Text as Excel in China saves it: UTF-8 (with or without BOM) or GB18030.
-fn decode(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+/// Text as Excel in China saves it: UTF-8 (with or without BOM) or GB18030, read as the hot
+/// folders read it: strictly, bytes that are neither refused at their line and offset.
+fn decode(bytes: &[u8]) -> std::result::Result<String, ImportRow> {
+    match idstation_hotfolder::decode(bytes, idstation_hotfolder::TextEncoding::Auto) {
+        Ok((text, _)) => Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text)),
+        Err(idstation_hotfolder::Reason::NotText {
+            encoding,
+            line,
+            byte_offset,
+        }) => Err(ImportRow {
+            line,
+            errors: vec![ImportProblem::BadEncoding {
+                encoding,
+                offset: byte_offset,
+            }],
+        }),
+        Err(other) => Err(ImportRow {
+            line: 1,
+            errors: vec![ImportProblem::Malformed(format!("{other:?}"))],
+        }),
     }
 }
 
@@ -124,7 +142,8 @@ pub(crate) fn import_file(
         rows,
         total,
     };
-    let raw = reader(&decode(&bytes)).map_err(|row| rejected(vec![row], 1))?;
+    let text = decode(&bytes).map_err(|row| rejected(vec![row], 1))?;
+    let raw = reader(&text).map_err(|row| rejected(vec![row], 1))?;
 
     let template = ws.template().clone();
     let mut columns: HashMap<String, Option<Field>> = HashMap::new();

@@ -79,6 +79,7 @@ import-malformed = malformed: { $detail }
 import-duplicate = same identifier as line { $line }
 import-already-registered = instrument { $id } is already registered
 import-unknown-column = unknown column '{ $column }'
+import-bad-encoding = byte { $offset } on is not valid { $encoding } text (the file may be damaged or in another encoding); save it from Excel as "CSV UTF-8" and import again
 
 ## The audit chain
 

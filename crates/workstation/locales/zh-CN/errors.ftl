@@ -80,6 +80,7 @@ import-malformed = 格式错误：{ $detail }
 import-duplicate = 标识与第 { $line } 行重复
 import-already-registered = 仪器 { $id } 已登记
 import-unknown-column = 未知列“{ $column }”
+import-bad-encoding = 第 { $offset } 字节起不是有效的 { $encoding } 文本（文件可能已损坏，或用了其他编码）；请用 Excel 另存为“CSV UTF-8”后再导入
 
 ## The audit chain
 

@@ -214,6 +214,14 @@ pub fn import_problem(p: &ImportProblem, lang: Lang) -> String {
         }
         ImportProblem::AlreadyRegistered(id) => tr!(lang, "import-already-registered", id = id),
         ImportProblem::UnknownColumn(c) => tr!(lang, "import-unknown-column", column = c),
+        ImportProblem::BadEncoding { encoding, offset } => {
+            tr!(
+                lang,
+                "import-bad-encoding",
+                encoding = encoding,
+                offset = offset
+            )
+        }
     }
 }
 
