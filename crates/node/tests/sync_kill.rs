@@ -71,10 +71,10 @@ fn kill_9_during_a_large_sync_loses_and_duplicates_nothing() {
     let batch = 400usize;
     let dir = tempfile::tempdir().expect("tempdir");
     let node_dir = init(dir.path());
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
-    let listen = probe.local_addr().expect("addr").to_string();
-    drop(probe);
-    let mut node = Node::try_start(&node_dir, &listen).expect("node");
+    // The node takes a free port itself, and restarts keep it: a port freed by a probe could
+    // be taken by another test before the node binds it.
+    let mut node = Node::start(&node_dir);
+    let listen = node.base.trim_start_matches("http://").to_owned();
     let url = node.base.clone();
     let c = client();
     let (_, body) = done(

@@ -164,7 +164,9 @@ fn a_silent_printer_is_offline_and_the_job_waits() {
     let t0 = Instant::now();
     let st = ws.printer_status("silent").expect("status");
     assert_eq!(st.state, PrinterState::Offline);
-    assert!(t0.elapsed() < Duration::from_secs(3));
+    // Bounded: a silent printer never holds the person up for long (a hang's bound, not a
+    // busy machine's).
+    assert!(t0.elapsed() < Duration::from_secs(20));
     let job = ws
         .print_label("silent", &LabelRequest::new(&id, "identifier"))
         .expect("queued");
@@ -497,16 +499,19 @@ fn cups_raw_queue_delivers_exact_bytes_and_cups_pdf_makes_a_pdf() {
                     .unwrap_or_default();
                 n.contains("CAL-2026-000777") && n.ends_with(".pdf")
             });
-        if let Some(f) = found {
+        // Found and written to its end (cups-pdf writes it in pieces): the trailer is there.
+        let whole = found.as_ref().is_some_and(|f| {
+            std::fs::read(f).is_ok_and(|b| b.trim_ascii_end().ends_with(b"%%EOF"))
+        });
+        if let (Some(f), true) = (found, whole) {
             break f;
         }
         assert!(
             Instant::now() < deadline,
-            "cups-pdf wrote no PDF for '{title}' in ~/PDF"
+            "cups-pdf wrote no whole PDF for '{title}' in ~/PDF"
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     };
-    std::thread::sleep(Duration::from_millis(300));
     let out = tempfile::tempdir().expect("tmp");
     let st = std::process::Command::new("pdftoppm")
         .args(["-png", "-r", "300", "-singlefile"])
