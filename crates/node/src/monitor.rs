@@ -630,15 +630,8 @@ impl Monitor {
             return None;
         }
         let ended = self.roll(&mut live, now);
-        let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
         let live = &mut *live;
-        let quiet = live.under_attack.keys().all(|ip| {
-            live.refused
-                .get(ip)
-                .and_then(|r| r.times.back())
-                .is_none_or(|last| now - *last > window)
-        });
-        if quiet {
+        if live.under_attack.keys().all(|ip| live.quiet(*ip, now)) {
             for ip in std::mem::take(&mut live.under_attack).into_keys() {
                 live.refused.remove(&ip);
             }
@@ -779,20 +772,22 @@ impl Live {
                     self.event_about(&at(), "abnormal", "attack", &detail, prefix);
                 }
             }
-        } else if self.under_attack.get(&ip).copied().unwrap_or(false) {
-            let quiet = self
-                .refused
-                .get(&ip)
-                .and_then(|r| r.times.back())
-                .is_none_or(|last| now - *last > window);
-            if quiet {
-                self.under_attack.remove(&ip);
-                self.refused.remove(&ip);
-                if self.under_attack.is_empty() {
-                    self.attack_over(at);
-                }
+        } else if self.under_attack.get(&ip).copied().unwrap_or(false) && self.quiet(ip, now) {
+            self.under_attack.remove(&ip);
+            self.refused.remove(&ip);
+            if self.under_attack.is_empty() {
+                self.attack_over(at);
             }
         }
+    }
+
+    /// Whether `ip` has gone the attack window without a refused request.
+    fn quiet(&self, ip: IpAddr, now: DateTime<Utc>) -> bool {
+        let window = chrono::Duration::from_std(ATTACK_WINDOW).unwrap_or_default();
+        self.refused
+            .get(&ip)
+            .and_then(|r| r.times.back())
+            .is_none_or(|last| now - *last > window)
     }
 
     /// The attack under way is over: every address in it went a minute without a refusal.

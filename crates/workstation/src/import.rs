@@ -22,10 +22,8 @@ pub struct ImportReport {
 /// folders read it: strictly, bytes that are neither refused at their line and offset.
 fn decode(bytes: &[u8]) -> std::result::Result<String, ImportRow> {
     match idstation_hotfolder::decode(bytes, idstation_hotfolder::TextEncoding::Auto) {
-        Ok((text, _)) => Ok(text
-            .strip_prefix('\u{feff}')
-            .map(str::to_owned)
-            .unwrap_or(text)),
+        // (The decoder has already left a UTF-8 BOM out.)
+        Ok((text, _)) => Ok(text),
         Err(idstation_hotfolder::Reason::NotText {
             encoding,
             line,

@@ -119,12 +119,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 /// Writes today's figures when they changed, and once a day cuts the source addresses of days
 /// past the retention period; the node calls it every few seconds and at shutdown.
 pub fn flush(state: &AppState) {
-    if let Some((day, figures)) = state.monitor.end_quiet_attack(Utc::now()) {
-        if let Err(e) = state.store.store_day(day, figures) {
-            tracing::error!(error = %e, %day, "cannot store the day's figures");
-        }
-    }
-    if let Some((day, figures)) = state.monitor.take_dirty() {
+    // A day the attack check rolled over, then today's figures if they changed.
+    let ended = state.monitor.end_quiet_attack(Utc::now());
+    for (day, figures) in ended.into_iter().chain(state.monitor.take_dirty()) {
         if let Err(e) = state.store.store_day(day, figures) {
             tracing::error!(error = %e, %day, "cannot store the day's figures");
         }
