@@ -84,6 +84,8 @@ pub fn qr_payload(id: &Identifier, resolver_host: &str) -> String {
         .trim_end_matches('/');
     let path = match id {
         Identifier::Handle(h) => h.url_path(),
+        // A Digital Link on our resolver, which serves GS1 paths, not one URL inside another.
+        Identifier::Gs1(key) => key.url_path(),
         other => other.to_string(),
     };
     let url = format!("https://{host}/{path}");

@@ -344,22 +344,25 @@ impl Gs1Key {
     pub fn has_company_prefix(&self, company_prefix: &str) -> bool {
         !company_prefix.is_empty() && self.company_digits().starts_with(company_prefix)
     }
+
+    /// The Digital Link path without a host (`01/{gtin}/21/{serial}`, `8004/{giai}`): any
+    /// resolver serves it, ours included, so a label's QR code can name our resolver.
+    pub fn url_path(&self) -> String {
+        match self {
+            Gs1Key::Sgtin { gtin, serial } => {
+                format!(
+                    "01/{gtin}/21/{}",
+                    utf8_percent_encode(serial, URI_COMPONENT)
+                )
+            }
+            Gs1Key::Giai { giai } => format!("8004/{}", utf8_percent_encode(giai, URI_COMPONENT)),
+        }
+    }
 }
 
 impl fmt::Display for Gs1Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Gs1Key::Sgtin { gtin, serial } => write!(
-                f,
-                "{GS1_CANONICAL_BASE}/01/{gtin}/21/{}",
-                utf8_percent_encode(serial, URI_COMPONENT)
-            ),
-            Gs1Key::Giai { giai } => write!(
-                f,
-                "{GS1_CANONICAL_BASE}/8004/{}",
-                utf8_percent_encode(giai, URI_COMPONENT)
-            ),
-        }
+        write!(f, "{GS1_CANONICAL_BASE}/{}", self.url_path())
     }
 }
 
