@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,9 @@ pub struct FakePrinter {
     pub port: u16,
     /// The bytes of every connection that brought more than a status query, in arrival order.
     jobs: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Connections served to their end, status queries included: "nothing was sent" is known
+    /// only once the sender's connections are over, not while one may still be arriving.
+    closed: Arc<AtomicUsize>,
 }
 
 impl FakePrinter {
@@ -52,19 +56,36 @@ impl FakePrinter {
     pub fn start_on(listener: TcpListener, answers: Answers) -> FakePrinter {
         let port = listener.local_addr().expect("fake printer address").port();
         let jobs = Arc::new(Mutex::new(Vec::new()));
-        let kept = jobs.clone();
+        let closed = Arc::new(AtomicUsize::new(0));
+        let (kept, counted) = (jobs.clone(), closed.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
-                let (kept, answers) = (kept.clone(), answers.clone());
-                std::thread::spawn(move || serve(conn, &answers, &kept));
+                let (kept, counted, answers) = (kept.clone(), counted.clone(), answers.clone());
+                std::thread::spawn(move || {
+                    serve(conn, &answers, &kept);
+                    counted.fetch_add(1, Ordering::SeqCst);
+                });
             }
         });
-        FakePrinter { port, jobs }
+        FakePrinter { port, jobs, closed }
     }
 
     pub fn jobs(&self) -> Vec<Vec<u8>> {
         self.jobs.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The jobs once `n` connections have ended (status queries count), or what there is after
+    /// 10 s; with the number of connections that had ended.
+    pub fn wait_closed(&self, n: usize) -> (usize, Vec<Vec<u8>>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let closed = self.closed.load(Ordering::SeqCst);
+            if closed >= n || Instant::now() > deadline {
+                return (closed, self.jobs());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// The jobs once there are `n` of them, or what there is after 10 s.

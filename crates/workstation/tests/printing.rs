@@ -171,8 +171,12 @@ fn a_silent_printer_is_offline_and_the_job_waits() {
         .print_label("silent", &LabelRequest::new(&id, "identifier"))
         .expect("queued");
     assert_eq!(job.state, JobState::Queued);
-    assert!(
-        silent.wait_jobs(0).is_empty(),
+    // Two conversations, both over: the status query above and the job's own, which asked
+    // for status, heard nothing and sent nothing.
+    let (conversations, jobs) = silent.wait_closed(2);
+    assert_eq!(
+        (conversations, jobs.len()),
+        (2, 0),
         "nothing was sent into a silent printer"
     );
     let e = ws.test_print("silent").expect_err("not ready");
