@@ -183,7 +183,11 @@ impl AppState {
         let lang = self.lang();
         let mut guard = lock(&self.ws);
         if guard.is_none() {
-            let ws = Workstation::open_or_init(&self.data_dir(), &self.prefix, &self.actor)
+            let mut ws = Workstation::open_or_init(&self.data_dir(), &self.prefix, &self.actor)
+                .map_err(|e| UiError::new(&e, lang))?;
+            // Labels a crash cut off mid-send wait for the person's check, in their language.
+            ws.set_lang(lang);
+            ws.recover_interrupted_print_jobs()
                 .map_err(|e| UiError::new(&e, lang))?;
             *guard = Some(ws);
         }

@@ -500,18 +500,37 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Jobs left `sending` by a crash go back to the queue with `note` as their error (the
-    /// printer may or may not have printed them; the attempt count and the note say so).
-    /// Returns how many.
-    pub fn requeue_interrupted_jobs(&mut self, note: &str) -> Result<usize> {
+    /// Jobs left `sending` by a crash become `failed` with `note` as their error, audited: the
+    /// printer may or may not have printed them, so a person checks and retries (or cancels);
+    /// resending by itself could print a label twice. The caller makes sure no process is still
+    /// sending them. Returns how many.
+    pub fn fail_interrupted_jobs(&mut self, actor: &str, note: &str) -> Result<usize> {
         let tx = Self::write_tx(&mut self.conn)?;
-        let n = tx.execute(
-            "UPDATE print_jobs SET state = 'queued', last_error = ?2, updated_at = ?1
-             WHERE state = 'sending'",
-            params![now(), note],
-        )?;
+        let interrupted: Vec<(i64, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT id, identifier FROM print_jobs WHERE state = 'sending'")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let at = now();
+        for (id, identifier) in &interrupted {
+            tx.execute(
+                "UPDATE print_jobs SET state = 'failed', last_error = ?2, updated_at = ?3
+                 WHERE id = ?1",
+                params![id, note, at],
+            )?;
+            audit_label(
+                &tx,
+                actor,
+                "print_interrupted",
+                "label",
+                identifier,
+                &json!({ "job": id, "error": note }),
+                &at,
+            )?;
+        }
         tx.commit()?;
-        Ok(n)
+        Ok(interrupted.len())
     }
 
     fn set_job_state(

@@ -570,3 +570,78 @@ fn removing_a_printer_cancels_its_queued_jobs_with_a_note() {
     assert_eq!(job.state, JobState::Cancelled);
     assert_eq!(job.last_error.as_deref(), Some("打印机已删除"));
 }
+
+#[test]
+fn a_send_a_crash_cut_off_waits_for_a_person_and_is_never_resent_by_itself() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut ws = workstation(dir.path());
+    let id = register(&mut ws, "CAL-2026-000009", true);
+    let printer = fake_printer(true);
+    // A printer that is not there yet: the job waits in the queue.
+    ws.add_printer(&profile("zebra", Language::Zpl, tcp(free_port())), false)
+        .expect("printer");
+    let job = ws
+        .print_label("zebra", &LabelRequest::new(&id, "identifier"))
+        .expect("queued");
+    assert_eq!((job.state, job.attempts), (JobState::Queued, 1));
+    ws.add_printer(&profile("zebra", Language::Zpl, tcp(printer.port)), true)
+        .expect("the printer's new address");
+    // What a process that dies mid-send leaves in the file: the job marked `sending`, no outcome.
+    let db = idstation_workstation::db_path(dir.path());
+    idstation_store::Store::open(&db)
+        .expect("a second process's connection")
+        .start_print_job(job.id)
+        .expect("sending");
+
+    // While another process holds the send lock, its `sending` job is its own business.
+    let other = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("print-send.lock"))
+        .expect("lock file");
+    other.lock().expect("another process sends");
+    assert_eq!(ws.recover_interrupted_print_jobs().expect("recover"), 0);
+    let report = ws.process_print_queue(&mut |_| {}).expect("queue runs");
+    assert!(report.printed.is_empty() && report.still_queued.is_empty());
+    assert_eq!(ws.print_job(job.id).expect("job").state, JobState::Sending);
+    drop(other);
+
+    // Nobody is sending it: the crash cut it off. It is set aside for a person, not resent.
+    ws.set_lang(idstation_workstation::Lang::En);
+    let report = ws.process_print_queue(&mut |_| {}).expect("queue runs");
+    assert!(report.printed.is_empty() && report.still_queued.is_empty());
+    let held = ws.print_job(job.id).expect("job");
+    assert_eq!((held.state, held.attempts), (JobState::Failed, 2));
+    let note = held.last_error.unwrap_or_default();
+    assert!(
+        note.contains("may have printed") && note.contains("retry"),
+        "{note}"
+    );
+    assert_eq!(ws.recover_interrupted_print_jobs().expect("again"), 0);
+    // Restarting does not send it either.
+    drop(ws);
+    let mut ws = Workstation::open(dir.path(), "tester").expect("reopen");
+    assert_eq!(ws.recover_interrupted_print_jobs().expect("recover"), 0);
+    ws.process_print_queue(&mut |_| {}).expect("queue runs");
+    assert_eq!(ws.print_job(job.id).expect("job").state, JobState::Failed);
+    let (conversations, jobs) = printer.wait_closed(0);
+    assert_eq!(
+        (conversations, jobs.len()),
+        (0, 0),
+        "nothing reached the printer"
+    );
+
+    // The person checked the printer and retries: printed once.
+    let done = ws.retry_print_job(job.id).expect("retry");
+    assert_eq!((done.state, done.attempts), (JobState::Done, 3));
+    assert_eq!(printer.wait_jobs(1).len(), 1);
+    // Newest first: the interruption, the person's retry, the one print.
+    let actions: Vec<String> = ws
+        .audit_log(Some("88.118.8/CAL-2026-000009"), 3)
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["printed", "print_retry", "print_interrupted"]);
+}

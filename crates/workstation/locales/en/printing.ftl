@@ -51,4 +51,4 @@ job-done = done
 job-failed = failed
 job-cancelled = cancelled
 job-note-printer-removed = printer removed
-job-note-interrupted = interrupted while sending: the printer may have printed it; check before it goes again
+job-note-interrupted = interrupted while sending: the printer may have printed it. Check the printer, then retry or cancel

@@ -52,4 +52,4 @@ job-done = 已打印
 job-failed = 失败
 job-cancelled = 已取消
 job-note-printer-removed = 打印机已删除
-job-note-interrupted = 发送中断：打印机可能已打印，请核对后再发
+job-note-interrupted = 发送中断：打印机可能已打印。请先查看打印机，再决定重试或取消

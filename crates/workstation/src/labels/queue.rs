@@ -2,11 +2,18 @@
 //! retry, cancel, reprint with a reason, the queue and history, and sending what an offline
 //! printer left queued.
 
+use std::fs::{File, TryLockError};
+
 use idstation_labels::{Language, PrinterProfile, Transport, TransportError};
 use idstation_store::{JobFilter, JobState, NewPrintJob};
 
 use super::{timeout, LabelRequest, PrintJob, PrintProgress, QueueReport, MAX_ATTEMPTS};
 use crate::{Result, Workstation, WsError};
+
+/// The file in the data folder that a send holds locked from `sending` to its outcome, in
+/// whichever process sends: a job marked `sending` while nobody holds it was cut off by a crash.
+/// The operating system releases the lock of a process that dies.
+const SEND_LOCK: &str = "print-send.lock";
 
 impl Workstation {
     fn new_job(
@@ -94,13 +101,13 @@ impl Workstation {
     }
 
     /// Sends every queued job, oldest first; a printer found offline keeps the rest of its jobs
-    /// queued for the next run. Jobs a crash left `sending` are queued again first.
+    /// queued for the next run. Jobs a crash left `sending` are set aside first (see
+    /// [`Workstation::recover_interrupted_print_jobs`]), never sent again by themselves.
     pub fn process_print_queue(
         &mut self,
         progress: &mut dyn FnMut(PrintProgress),
     ) -> Result<QueueReport> {
-        let note = crate::i18n::job_note(crate::i18n::JobNote::Interrupted, self.lang);
-        self.store.requeue_interrupted_jobs(&note)?;
+        self.recover_interrupted_print_jobs()?;
         let ids: Vec<i64> = self
             .store
             .queued_print_jobs(10_000)?
@@ -108,6 +115,37 @@ impl Workstation {
             .map(|j| j.id)
             .collect();
         self.send_jobs(&ids, progress)
+    }
+
+    /// Jobs a crash cut off while `sending` become `failed` with a note asking the person to
+    /// check the printer and then retry or cancel: it may have printed them, and a label printed
+    /// twice is worse than one held back. Jobs another process is still sending are left alone.
+    /// Returns how many were set aside.
+    pub fn recover_interrupted_print_jobs(&mut self) -> Result<usize> {
+        let lock = self.open_send_lock()?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(0),
+            Err(TryLockError::Error(source)) => return Err(self.send_lock_error(source)),
+        }
+        let note = crate::i18n::job_note(crate::i18n::JobNote::Interrupted, self.lang);
+        Ok(self.store.fail_interrupted_jobs(&self.actor, &note)?)
+    }
+
+    fn open_send_lock(&self) -> Result<File> {
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.data_dir.join(SEND_LOCK))
+            .map_err(|source| self.send_lock_error(source))
+    }
+
+    fn send_lock_error(&self, source: std::io::Error) -> WsError {
+        WsError::Io {
+            path: self.data_dir.join(SEND_LOCK),
+            source,
+        }
     }
 
     fn send_jobs(
@@ -149,6 +187,9 @@ impl Workstation {
     }
 
     fn attempt(&mut self, id: i64) -> Result<idstation_store::PrintJob> {
+        // Held until the outcome is stored; another process's send waits its turn.
+        let lock = self.open_send_lock()?;
+        lock.lock().map_err(|source| self.send_lock_error(source))?;
         let job = self.store.start_print_job(id)?;
         let profile = match self.printer(&job.printer) {
             Ok(p) => p,
@@ -246,9 +287,11 @@ impl Workstation {
         Ok(self.store.print_job_preview(id)?)
     }
 
-    /// Puts a failed job back in the queue and tries it once now.
+    /// Tries a queued job now, or puts a failed one back in the queue and tries it once now.
     pub fn retry_print_job(&mut self, id: i64) -> Result<PrintJob> {
-        self.store.retry_print_job(&self.actor, id)?;
+        if self.store.print_job(id)?.state != JobState::Queued {
+            self.store.retry_print_job(&self.actor, id)?;
+        }
         self.send_job(id)
     }
 
