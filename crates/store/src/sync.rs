@@ -449,60 +449,79 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Settles a conflict. Keeping the local or a merged value is a new edit of the record (with
-    /// its outbox op and audit entry); taking the node's value is audited on its own.
+    /// Settles a conflict in one transaction: keeping the local or a merged value is a new edit
+    /// of the record (with its outbox op and audit entry); taking the node's value is audited on
+    /// its own. A crash either leaves the conflict open and the record as it was, or both done.
     pub fn resolve_conflict(&mut self, actor: &str, id: i64, choice: &Resolution) -> Result<()> {
-        let c = self
-            .conflicts(false)?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StoreError::NotFound(format!("conflict {id}")))?;
-        if c.resolved_at.is_some() {
+        let template = self.active_template()?;
+        let tx = Self::write_tx(&mut self.conn)?;
+        let c = tx
+            .query_row(
+                "SELECT identifier, field, local, server, resolved_at FROM conflicts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((identifier, field_key, local, server, resolved_at)) = c else {
+            return Err(StoreError::NotFound(format!("conflict {id}")));
+        };
+        if resolved_at.is_some() {
             return Err(StoreError::ConflictResolved(id));
         }
-        let field = Field::from_key(&c.field)
-            .ok_or_else(|| StoreError::Corrupt(format!("conflict field {}", c.field)))?;
+        let field = Field::from_key(&field_key)
+            .ok_or_else(|| StoreError::Corrupt(format!("conflict field {field_key}")))?;
         let wanted = match choice {
-            Resolution::Local => Some(c.local.clone().unwrap_or_default()),
+            Resolution::Local => Some(local.clone().unwrap_or_default()),
             Resolution::Value(v) => Some(v.clone()),
             Resolution::Server => None,
         };
+        let mut chain = audit::Chain::load(&tx)?;
         if let Some(value) = &wanted {
-            let identifier: Handle = c.identifier.parse().map_err(|_| {
-                StoreError::Corrupt(format!("conflict identifier {}", c.identifier))
-            })?;
-            let record = self
-                .get_instrument(&idstation_model::Identifier::Handle(identifier))?
-                .ok_or_else(|| StoreError::NotFound(c.identifier.clone()))?;
+            let (_, record) = Self::load_row(&tx, &identifier)?
+                .ok_or_else(|| StoreError::NotFound(identifier.clone()))?;
             let mut input = record.instrument.to_input();
             input.set(&field, value.clone());
-            let template = self.active_template()?;
             let updated = input.validate(&template).map_err(StoreError::Invalid)?;
-            self.update_instrument(actor, &updated, None)?;
+            crate::instruments::update_in_tx(
+                &self.clock,
+                &tx,
+                &mut chain,
+                actor,
+                "edit",
+                &updated,
+                None,
+            )?;
         }
         let resolution = match choice {
             Resolution::Local => "local",
             Resolution::Server => "server",
             Resolution::Value(_) => "value",
         };
-        let tx = Self::write_tx(&mut self.conn)?;
         let at = now();
         tx.execute(
             "UPDATE conflicts SET resolved_at = ?2, resolution = ?3, resolved_by = ?4 WHERE id = ?1",
             params![id, at, resolution, actor],
         )?;
-        audit::append_one(
+        chain.append(
             &tx,
             &audit::NewEntry {
                 at: &at,
                 actor,
                 action: "resolve_conflict",
                 entity: "instrument",
-                entity_id: &c.identifier,
+                entity_id: &identifier,
                 op_id: None,
                 payload_sha256: None,
                 before: Some(
-                    &serde_json::json!({"field": c.field, "local": c.local, "server": c.server})
+                    &serde_json::json!({"field": field_key, "local": local, "server": server})
                         .to_string(),
                 ),
                 after: Some(
@@ -510,6 +529,7 @@ impl Store {
                 ),
             },
         )?;
+        chain.save(&tx)?;
         tx.commit()?;
         Ok(())
     }

@@ -59,6 +59,9 @@ pub enum WsError {
     PathNotChosen(String),
     #[error("a reprint needs a reason")]
     ReasonRequired,
+    /// A conflict settled with a merged value, and the merged box was left empty.
+    #[error("the merged value is empty")]
+    MergedValueEmpty,
     #[error("label for {0}: {1}")]
     InBatch(String, Box<WsError>),
     /// A hot folder's settings that cannot work at this workstation.
@@ -141,6 +144,7 @@ impl WsError {
             WsError::NotAPrinterPort(_) => "not_a_printer_port",
             WsError::PathNotChosen(_) => "path_not_chosen",
             WsError::ReasonRequired => "reason_required",
+            WsError::MergedValueEmpty => "merged_value_empty",
             WsError::InBatch(_, e) => e.code(),
             WsError::HotFolderSetting { .. } => "hot_folder_settings",
             WsError::HotFolder(e) => {

@@ -65,6 +65,8 @@ impl SyncState {
 /// `value` (which wins when both are given).
 pub fn conflict_choice(take: Option<&str>, value: Option<String>) -> Result<Resolution> {
     match (take.map(str::trim), value) {
+        // An empty box is a value nobody typed, not a wish to clear the field.
+        (_, Some(v)) if v.trim().is_empty() => Err(WsError::MergedValueEmpty),
         (_, Some(v)) => Ok(Resolution::Value(v)),
         (Some("local"), None) => Ok(Resolution::Local),
         (Some("server"), None) => Ok(Resolution::Server),

@@ -104,6 +104,7 @@ ws-not-a-printer-port = '{ $value }' is not a printer port. The app prints to ne
 ws-path-not-chosen = '{ $path }' was not chosen in the file dialog; choose it with the Choose… button
 ws-invalid-setting = invalid value '{ $value }' for { $key }
 ws-reason-required = a reprint needs a reason (--reason)
+ws-merged-value-empty = type the merged value, or keep one side's value; nothing was changed
 ws-in-batch = label for { $id }: { $error } (nothing in the batch was queued)
 
 ## Lists inside a message: "a, b, c"; clauses: "a, b"

@@ -105,6 +105,7 @@ ws-not-a-printer-port = “{ $value }” 不是打印机端口。本程序只向
 ws-path-not-chosen = “{ $path }” 不是在文件对话框中选择的；请用“选择…”按钮选择
 ws-invalid-setting = 设置 { $key } 的值 “{ $value }” 无效
 ws-reason-required = 补打必须填写原因
+ws-merged-value-empty = 请填写合并后的值，或选择保留某一方的值；未作任何修改
 ws-in-batch = { $id } 的标签：{ $error }（整批未加入队列）
 
 ## Lists inside a message: "a、b、c"; clauses: "a，b"

@@ -312,6 +312,7 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         WsError::NotAPrinterPort(v) => tr!(lang, "ws-not-a-printer-port", value = v),
         WsError::PathNotChosen(v) => tr!(lang, "ws-path-not-chosen", path = v),
         WsError::ReasonRequired => tr!(lang, "ws-reason-required"),
+        WsError::MergedValueEmpty => tr!(lang, "ws-merged-value-empty"),
         WsError::InBatch(id, e) => tr!(lang, "ws-in-batch", id = id, error = e.message(lang)),
         WsError::HotFolderSetting { path, problem } => {
             let path = path.display();
