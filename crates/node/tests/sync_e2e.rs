@@ -1,5 +1,6 @@
 //! Workstations syncing with the real node binary on loopback: offline registration, merges and
-//! conflicts, page boundaries, refetch after retention, and the cost of an idle sync.
+//! conflicts (each way of settling one), page boundaries, refetch after retention, a token
+//! refused mid-sync, a lease used up offline, and the cost of a sync counted at the node.
 
 mod common;
 
@@ -8,7 +9,7 @@ use idstation_model::{Field, InstrumentInput};
 use idstation_store::sync::Resolution;
 use idstation_store::Store;
 use idstation_sync::{HttpTransport, SyncConfig, SyncEngine};
-use idstation_workstation::Workstation;
+use idstation_workstation::{conflict_choice, Workstation};
 
 const PASSWORD: &str = TECHNICIAN_PASSWORD;
 
@@ -39,6 +40,30 @@ fn input(name: &str) -> InstrumentInput {
 
 fn sync(ws: &mut Workstation) -> idstation_sync::SyncReport {
     ws.sync_now(&mut |_| {}).expect("sync")
+}
+
+/// Requests the node has counted so far, from its own `/metrics` (this read is counted once it
+/// is answered, so it adds one to the next read).
+fn node_requests(node: &Node) -> u64 {
+    let text = client()
+        .get(node.url("/metrics"))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.text())
+        .expect("metrics");
+    let total: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("idstation_requests_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    total as u64
+}
+
+/// Requests a sync made, as the node counted them.
+fn counted_at_node(node: &Node, run: impl FnOnce() -> idstation_sync::SyncReport) -> u64 {
+    let before = node_requests(node);
+    run();
+    node_requests(node) - before - 1
 }
 
 fn edit(ws: &mut Workstation, id: &str, field: Field, value: &str) {
@@ -192,13 +217,210 @@ fn an_idle_sync_costs_one_request() {
     let (node, _) = node_with_technician(dir.path());
     let mut a = workstation(dir.path(), "a", &node);
     sync(&mut a);
+    // Counted where it costs: at the node, not by the client's own tally.
+    let read = node_requests(&node);
+    assert_eq!(
+        node_requests(&node) - read,
+        1,
+        "a read of the figures counts itself once"
+    );
+    let mut idle = None;
+    let at_node = counted_at_node(&node, || idle.insert(sync(&mut a)).clone());
     // (The report figures pulled by the first sync stay fresh for a quarter of an hour.)
-    let idle = sync(&mut a);
-    assert_eq!(idle.requests, 1, "{idle:?}");
+    assert_eq!((at_node, idle.map(|r| r.requests)), (1, Some(1)));
     // One registration: one push and one pull.
     a.register_minted(&input("温度计")).expect("register");
-    let one = sync(&mut a);
-    assert_eq!(one.requests, 2, "{one:?}");
+    let mut one = None;
+    let at_node = counted_at_node(&node, || one.insert(sync(&mut a)).clone());
+    assert_eq!((at_node, one.map(|r| r.requests)), (2, Some(2)));
+}
+
+#[test]
+fn a_conflict_settled_with_the_nodes_value_or_a_merged_one_reaches_everyone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    let mut b = workstation(dir.path(), "b", &node);
+    sync(&mut a);
+    let id = a
+        .register_minted(&input("压力表"))
+        .expect("register")
+        .instrument
+        .identifier
+        .to_string();
+    sync(&mut a);
+    sync(&mut b);
+    edit(&mut a, &id, Field::Location, "三楼");
+    edit(&mut a, &id, Field::Owner, "甲方计量");
+    edit(&mut b, &id, Field::Location, "四楼");
+    edit(&mut b, &id, Field::Owner, "乙方计量");
+    sync(&mut a);
+    sync(&mut b);
+    let open = b.conflicts(true).expect("conflicts");
+    let on = |field: &str| {
+        open.iter()
+            .find(|c| c.field == field)
+            .unwrap_or_else(|| panic!("a conflict on {field}: {open:?}"))
+            .clone()
+    };
+    let (location, owner) = (on("location"), on("owner"));
+    assert_eq!(
+        (owner.local.as_deref(), owner.server.as_deref()),
+        (Some("乙方计量"), Some("甲方计量"))
+    );
+
+    // An empty merged box is refused before anything is touched.
+    let e = conflict_choice(None, Some("  ".into())).expect_err("empty merge");
+    assert_eq!(e.code(), "merged_value_empty");
+    assert!(e
+        .message(idstation_workstation::Lang::ZhCn)
+        .contains("合并"));
+    assert_eq!(b.conflicts(true).expect("conflicts").len(), open.len());
+
+    // The node's value for the location: nothing new to push for it.
+    b.resolve_conflict(
+        location.id,
+        &conflict_choice(Some("server"), None).expect("take"),
+    )
+    .expect("take the node's value");
+    // A merged owner: a new edit that reaches everyone.
+    b.resolve_conflict(
+        owner.id,
+        &conflict_choice(None, Some("甲方/乙方计量".into())).expect("merge"),
+    )
+    .expect("merged");
+    assert!(b.conflicts(true).expect("conflicts").is_empty());
+    let pushed = sync(&mut b);
+    assert_eq!(
+        (pushed.pushed.applied, pushed.pushed.conflicts),
+        (1, 0),
+        "only the merged edit goes: {pushed:?}"
+    );
+    sync(&mut a);
+    // A third station that never saw the conflict gets the settled record from the node.
+    let mut c = workstation(dir.path(), "c", &node);
+    sync(&mut c);
+    for ws in [&a, &b, &c] {
+        let rec = ws.find(&id).expect("record").instrument;
+        assert_eq!(rec.location.as_deref(), Some("三楼"));
+        assert_eq!(rec.owner.as_deref(), Some("甲方/乙方计量"));
+    }
+    // Each settling is in B's audit chain, with its choice.
+    let settled: Vec<String> = b
+        .audit_log(Some(&id), 50)
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "resolve_conflict")
+        .filter_map(|e| e.after)
+        .collect();
+    assert_eq!(settled.len(), 2, "{settled:?}");
+    assert!(settled[0].contains("\"value\"") && settled[0].contains("甲方/乙方计量"));
+    assert!(settled[1].contains("\"server\""));
+    assert!(b.verify().expect("verify").audit.problem.is_none());
+}
+
+/// The sync's token as the station keeps it.
+fn station_token(dir: &Path, name: &str) -> String {
+    Store::open(&dir.join(name).join(idstation_workstation::DB_FILE))
+        .expect("open")
+        .sync_settings()
+        .expect("settings")
+        .token
+        .expect("a token")
+}
+
+#[test]
+fn a_token_refused_mid_sync_signs_in_again_and_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    sync(&mut a);
+    for i in 0..5 {
+        a.register_minted(&input(&format!("卡尺{i}")))
+            .expect("register");
+    }
+    drop(a);
+    let mut store =
+        Store::open(&dir.path().join("a").join(idstation_workstation::DB_FILE)).expect("open");
+    let config = SyncConfig {
+        push_batch: 2,
+        ..SyncConfig::default()
+    };
+    let engine = SyncEngine::new(HttpTransport::new(&node.base).expect("transport"), config);
+    // After the first batch the node ends the token (as it does when a token expires or the
+    // person signs out elsewhere): the next batch is refused, the station signs in again with
+    // its device secret once, and goes on.
+    let first = station_token(dir.path(), "a");
+    let mut revoked = false;
+    let before = node_requests(&node);
+    let report = engine
+        .sync(&mut store, &mut |p| {
+            if !revoked && matches!(p, idstation_sync::Progress::Pushing { sent: 2, .. }) {
+                let (status, _) = done(
+                    client()
+                        .post(node.url("/api/v1/logout"))
+                        .bearer_auth(&first)
+                        .send()
+                        .expect("logout"),
+                );
+                assert_eq!(status, 204);
+                revoked = true;
+            }
+        })
+        .expect("the sync goes on with a new token");
+    assert!(revoked, "the token was ended mid-push");
+    assert_eq!(report.pushed.applied, 5, "{report:?}");
+    assert_ne!(station_token(dir.path(), "a"), first);
+    // 3 batches + 1 refused + 1 sign-in + 1 pull (the report figures are fresh), and the
+    // logout: counted at the node.
+    assert_eq!(report.requests, 6, "{report:?}");
+    assert_eq!(node_requests(&node) - before - 1, 6 + 1);
+    // Nothing twice: a fresh station pulls exactly the 5.
+    let mut b = workstation(dir.path(), "b", &node);
+    assert_eq!(sync(&mut b).pulled, 5);
+    assert_eq!(
+        engine.sync(&mut store, &mut |_| {}).expect("idle").pushed,
+        Default::default()
+    );
+}
+
+#[test]
+fn a_lease_used_up_offline_refuses_the_next_number_clearly_and_the_next_sync_leases_more() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, _) = node_with_technician(dir.path());
+    let mut a = workstation(dir.path(), "a", &node);
+    sync(&mut a);
+    let leased = SyncConfig::default().lease_count as usize;
+    let mut minted = std::collections::BTreeSet::new();
+    for i in 0..leased {
+        let rec = a
+            .register_minted(&input(&format!("量块{i}")))
+            .expect("register within the lease");
+        assert!(minted.insert(rec.instrument.identifier.to_string()));
+    }
+    // The lease is used up: a clear refusal in the person's language, nothing written.
+    let e = a
+        .register_minted(&input("多出的一台"))
+        .expect_err("no numbers left");
+    assert_eq!(e.code(), "no_lease", "{e:?}");
+    assert!(e
+        .message(idstation_workstation::Lang::ZhCn)
+        .contains("联网同步"));
+    assert_eq!(a.store().count_instruments().expect("count"), leased as i64);
+    // Back online: the sync pushes them all and leases more; the next number is new.
+    let report = sync(&mut a);
+    assert_eq!(report.pushed.applied, leased as u64);
+    assert_eq!(report.leased, leased as u64);
+    let next = a
+        .register_minted(&input("多出的一台"))
+        .expect("a new number")
+        .instrument
+        .identifier
+        .to_string();
+    assert!(minted.insert(next), "never a number twice");
+    sync(&mut a);
+    let mut b = workstation(dir.path(), "b", &node);
+    assert_eq!(sync(&mut b).pulled, leased as u64 + 1);
 }
 
 /// Registers `n` instruments at the node through a workstation, then pulls them into a fresh
@@ -222,7 +444,17 @@ fn pull_pages(n: usize, page: u32) {
         ..SyncConfig::default()
     };
     let engine = SyncEngine::new(HttpTransport::new(&node.base).expect("transport"), config);
-    let report = engine.sync(&mut b, &mut |_| {}).expect("sync");
+    let mut report = None;
+    let at_node = counted_at_node(&node, || {
+        report
+            .insert(engine.sync(&mut b, &mut |_| {}).expect("sync"))
+            .clone()
+    });
+    let report = report.expect("synced");
+    assert_eq!(
+        at_node, report.requests,
+        "the node counts what the client says"
+    );
     assert_eq!(report.pulled, n as u64, "n={n} page={page}");
     assert_eq!(b.count_instruments().expect("count"), n as i64);
     // One request per page (the node looks one row ahead, so an exact page needs no empty
@@ -234,8 +466,8 @@ fn pull_pages(n: usize, page: u32) {
         pages + 1 + 2,
         "n={n} page={page}: {report:?}"
     );
-    let again = engine.sync(&mut b, &mut |_| {}).expect("sync");
-    assert_eq!((again.pulled, again.requests), (0, 1));
+    let at_node = counted_at_node(&node, || engine.sync(&mut b, &mut |_| {}).expect("sync"));
+    assert_eq!(at_node, 1, "an idle sync, counted at the node");
 }
 
 #[test]
