@@ -237,16 +237,20 @@ fn bad_requests_get_the_right_code_and_change_nothing() {
     let huge = json!([{"index": 1, "type": "URL", "data": "x".repeat(2 * 1024 * 1024)}]);
     // On its own connection: the server answers without reading the body, then closes it.
     let (status, body) = done(admin(client().put(&url)).json(&huge).send().expect("put"));
-    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        (status, body["responseCode"].clone(), body["handle"].clone()),
+        (413, json!(202), json!("88.118/KEEP-1")),
+        "{body}"
+    );
 
     // Prefix handles are not writable through the API.
-    let (status, _) = done(
+    let (status, body) = done(
         admin(c.put(node.url(&format!("/api/handles/0.NA/{PREFIX}"))))
             .json(&changed)
             .send()
             .expect("put"),
     );
-    assert_eq!(status, 403);
+    assert_eq!((status, body["responseCode"].clone()), (403, json!(400)));
 
     let (_, after) = done(c.get(&url).send().expect("get"));
     assert_eq!(after, before, "rejected requests changed the handle");
@@ -447,4 +451,52 @@ fn unspecified_ipv6_address_is_dual_stack() {
         let resp = c.get(&url).send().unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(resp.status().as_u16(), 200, "{url}");
     }
+}
+
+#[test]
+fn repeated_wrong_secrets_are_throttled_with_the_handle_codes_and_a_retry_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = Node::start(&init(dir.path()));
+    let c = client();
+    let url = node.url("/api/handles/88.118/THROTTLE-1");
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        let resp = c
+            .put(&url)
+            .basic_auth(format!("300:0.NA/{PREFIX}"), Some("wrong"))
+            .json(&json!([{"index": 1, "type": "URL", "data": "https://example.cn/"}]))
+            .send()
+            .expect("put");
+        let retry_after = resp.headers().get("retry-after").cloned();
+        let (status, body) = done(resp);
+        if status == 429 {
+            // Throttled: still the Handle envelope, authentication failed, and when to retry.
+            assert_eq!(
+                (body["responseCode"].clone(), body["handle"].clone()),
+                (json!(403), json!("88.118/THROTTLE-1")),
+                "{body}"
+            );
+            let seconds: u64 = retry_after
+                .expect("a Retry-After header")
+                .to_str()
+                .expect("text")
+                .parse()
+                .expect("seconds");
+            assert!(seconds >= 1, "{seconds}");
+            break;
+        }
+        answers.push((status, body["responseCode"].clone()));
+    }
+    assert!(
+        !answers.is_empty() && answers.iter().all(|a| *a == (403, json!(403))),
+        "wrong secrets before the throttle: {answers:?}"
+    );
+    assert!(
+        answers.len() < 20,
+        "never throttled after {} tries",
+        answers.len()
+    );
+    // Nothing was written.
+    let (status, body) = done(c.get(&url).send().expect("get"));
+    assert_eq!((status, body["responseCode"].clone()), (404, json!(100)));
 }

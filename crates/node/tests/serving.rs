@@ -134,3 +134,63 @@ fn http_and_https_listen_together_and_http_redirects() {
     assert_eq!((status, body["responseCode"].clone()), (200, json!(1)));
     node.terminate();
 }
+
+#[test]
+fn https_over_ipv6_answers_http_1_0_and_1_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = init(dir.path());
+    // Required, never skipped: a machine without an IPv6 loopback cannot show the floor holds.
+    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
+        panic!("this machine has no IPv6 loopback ({e}); this test needs one");
+    }
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "::1".to_owned()])
+            .expect("certificate");
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("cert");
+    std::fs::write(&key_path, signing_key.serialize_pem()).expect("key");
+    let config = dir.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!("listen = [\"[::1]:0\"]\n[tls]\ncert = {cert_path:?}\nkey = {key_path:?}\n"),
+    )
+    .expect("config");
+    let mut child = Command::new(node_bin())
+        .args(["serve", "--data-dir"])
+        .arg(&data_dir)
+        .arg("--config")
+        .arg(&config)
+        .env("IDSTATION_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a listening line");
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let node = Node { child, base };
+    assert!(node.base.starts_with("https://[::1]:"), "{}", node.base);
+    let tls = Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.pem().as_bytes()).expect("pem"))
+        .http1_only()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    for version in [reqwest::Version::HTTP_10, reqwest::Version::HTTP_11] {
+        let resp = tls
+            .get(node.url(&format!("/api/handles/0.NA/{PREFIX}")))
+            .version(version)
+            .send()
+            .unwrap_or_else(|e| panic!("{version:?} over TLS on [::1]: {e}"));
+        // Answered in the version asked, over TLS, on the IPv6 loopback.
+        assert_eq!(resp.version(), version);
+        let (status, body) = done(resp);
+        assert_eq!(
+            (status, body["responseCode"].clone()),
+            (200, json!(1)),
+            "{version:?}"
+        );
+    }
+    node.terminate();
+}
