@@ -81,6 +81,7 @@ fn report_log(log: &Value) -> AvailabilityLog {
 
 #[test]
 fn a_crash_is_an_outage_from_the_last_heartbeat_and_maintenance_is_apart() {
+    away_from_china_midnight(Duration::from_secs(120));
     let dir = tempfile::tempdir().expect("tempdir");
     let (data_dir, config) = node_with_heartbeat(dir.path());
     let c = client();

@@ -169,6 +169,19 @@ pub fn audit_entries(data_dir: &Path) -> u64 {
         .expect("audit chain intact")
 }
 
+/// Waits out the last `margin` of the day in China (the day the node's figures are kept by),
+/// so a test that reads today's figures never sees its own traffic split over two days.
+pub fn away_from_china_midnight(margin: Duration) {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let now = chrono::Utc::now().with_timezone(&china);
+    let later = now + chrono::Duration::from_std(margin).expect("a short margin");
+    if later.date_naive() != now.date_naive() {
+        let wait = (later - now).to_std().unwrap_or_default();
+        eprintln!("waiting {wait:?} for the day in China to turn");
+        std::thread::sleep(wait);
+    }
+}
+
 pub fn client() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
