@@ -58,6 +58,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             printing::label_templates,
             printing::label_preview,
             printing::print_label,
+            printing::process_print_queue,
             printing::print_batch,
             printing::printers,
             printing::add_printer,

@@ -22,6 +22,8 @@ pub struct AppState {
     lang: Mutex<Lang>,
     ws: Mutex<Option<Workstation>>,
     pub(crate) syncing: Arc<AtomicBool>,
+    /// A run of the print queue is under way (the timer and the button never run two at once).
+    pub(crate) sending_queue: Arc<AtomicBool>,
     /// Paths the person chose in the app's file dialog, each for one purpose and used once.
     chosen: Mutex<Vec<(PathPurpose, PathBuf)>>,
     /// The hot folders while they are watched (on a database connection of their own).
@@ -104,6 +106,7 @@ impl AppState {
             lang: Mutex::new(lang),
             ws: Mutex::new(None),
             syncing: Arc::new(AtomicBool::new(false)),
+            sending_queue: Arc::new(AtomicBool::new(false)),
             chosen: Mutex::new(Vec::new()),
             hot_folders: Mutex::new(None),
             hot_activity: Arc::new(Mutex::new(VecDeque::new())),

@@ -35,12 +35,15 @@ export function freePort() {
  */
 export function fakePrinter() {
   const received = [];
+  // While false, status queries get no answer: the app sees the printer offline.
+  const state = { answering: true };
   const server = createServer((sock) => {
     const chunks = [];
     sock.on("data", (d) => {
       // TSC status query: one byte back, 0 = ready.
-      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) sock.write(Buffer.from([0]));
-      else chunks.push(d);
+      if (d.length === 3 && d[0] === 0x1b && d[1] === 0x21 && d[2] === 0x3f) {
+        if (state.answering) sock.write(Buffer.from([0]));
+      } else chunks.push(d);
     });
     sock.on("end", () => {
       if (chunks.length) received.push(Buffer.concat(chunks));
@@ -49,7 +52,14 @@ export function fakePrinter() {
     sock.on("error", () => {});
   });
   return new Promise((res) =>
-    server.listen(0, "127.0.0.1", () => res({ port: server.address().port, received, close: () => server.close() })),
+    server.listen(0, "127.0.0.1", () =>
+      res({
+        port: server.address().port,
+        received,
+        answer: (on) => (state.answering = on),
+        close: () => server.close(),
+      }),
+    ),
   );
 }
 

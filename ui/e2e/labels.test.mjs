@@ -60,4 +60,29 @@ describe("label printing", { timeout: 180000 }, () => {
     await (await byTest(browser, "job-preview-img")).waitForDisplayed({ timeout: 10000 });
     await shot(browser, "23-printing-history");
   });
+
+  it("sends a label queued while the printer was away once it is back, from the queue's button", async () => {
+    printer.answer(false);
+    await typeInto(browser, "reprint-reason", "标签污损");
+    await (await browser.$(`[data-testid="jobs"] tr[data-state="done"] [data-testid="job-reprint"]`)).click();
+    const queued = await browser.$(`[data-testid="jobs"] tr[data-state="queued"]`);
+    await queued.waitForDisplayed({ timeout: 20000, timeoutMsg: "the reprint did not wait in the queue" });
+    const send = await byTest(browser, "queue-send");
+    await send.waitForDisplayed({ timeout: 10000 });
+    assert.match(await send.getText(), /\(1\)/);
+    await shot(browser, "24-printing-queued");
+    assert.equal(printer.received.length, 1, "nothing was sent into the silent printer");
+
+    printer.answer(true);
+    await send.click();
+    const result = await byTest(browser, "queue-result");
+    await result.waitForDisplayed({ timeout: 20000 });
+    assert.equal(await result.getAttribute("data-tone"), "ok");
+    assert.match(await result.getText(), /已打印 1 张/);
+    await browser.waitUntil(async () => printer.received.length === 2, { timeout: 10000, timeoutMsg: "the queued label never arrived" });
+    assert.deepEqual(printer.received[1], printer.received[0], "a reprint sends the same bytes");
+    assert.equal(await browser.$$(`[data-testid="jobs"] tr[data-state="queued"]`).length, 0);
+    assert.equal(await (await byTest(browser, "queue-send")).isExisting(), false, "nothing left to send");
+    await shot(browser, "25-printing-queue-sent");
+  });
 });

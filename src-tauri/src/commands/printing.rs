@@ -62,6 +62,27 @@ pub async fn print_batch<R: Runtime>(
     state.with(|ws, _| ws.print_batch(&printer, &reqs, &mut |p| events::print_progress(&app, p)))
 }
 
+/// Sends the labels waiting in the queue, oldest first, on a connection of its own (a printer
+/// that does not answer holds it up to its timeout, not the window), each job reported as a
+/// `print-progress` event. The window calls it on a timer and from the queue's button; a run
+/// already under way makes this one return an empty report.
+#[tauri::command]
+pub async fn process_print_queue<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<QueueReport> {
+    use std::sync::atomic::Ordering;
+    let running = state.sending_queue.clone();
+    if running.swap(true, Ordering::SeqCst) {
+        return Ok(QueueReport::default());
+    }
+    let report = state
+        .detached(move |ws, _| ws.process_print_queue(&mut |p| events::print_progress(&app, p)))
+        .await;
+    running.store(false, Ordering::SeqCst);
+    report
+}
+
 #[tauri::command]
 pub async fn printers(state: State<'_, AppState>) -> CmdResult<Vec<PrinterProfile>> {
     state.with(|ws, _| ws.list_printers())

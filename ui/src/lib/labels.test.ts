@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { translator } from "./i18n";
-import { jobActions, jobStateKey, labelApi, needsRestriction, pngDataUrl, printIdentifierLabel, printerUri } from "./labels";
+import { jobActions, jobStateKey, labelApi, needsRestriction, queueOutcome, pngDataUrl, printIdentifierLabel, printerUri } from "./labels";
 
 afterEach(() => clearMocks());
 const t = translator("zh-CN");
@@ -65,5 +65,11 @@ describe("job actions", () => {
     expect(jobActions("failed")).toEqual({ retry: true, cancel: true, reprint: false });
     expect(jobActions("done")).toEqual({ retry: false, cancel: false, reprint: true });
     expect(jobActions("cancelled")).toEqual({ retry: false, cancel: false, reprint: false });
+  });
+
+  it("says a queue run that left labels waiting is a warning, one with failures an error", () => {
+    expect(queueOutcome({ printed: [1, 2], still_queued: [], failed: [] })).toEqual({ tone: "ok", printed: 2, waiting: 0, failed: 0 });
+    expect(queueOutcome({ printed: [1], still_queued: [2], failed: [] }).tone).toBe("warn");
+    expect(queueOutcome({ printed: [], still_queued: [2], failed: [3] }).tone).toBe("error");
   });
 });

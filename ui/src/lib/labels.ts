@@ -19,6 +19,12 @@ export function printerStateKey(state: PrinterStatus["state"]): Key {
   return ({ ready: "printerReady", error: "printerError", offline: "printerOffline" } as const)[state];
 }
 
+/** How a queue run ended, for the person: all printed, some still waiting, some failed. */
+export function queueOutcome(r: QueueReport): { tone: "ok" | "warn" | "error"; printed: number; waiting: number; failed: number } {
+  const [printed, waiting, failed] = [r.printed.length, r.still_queued.length, r.failed.length];
+  return { tone: failed ? "error" : waiting ? "warn" : "ok", printed, waiting, failed };
+}
+
 /** Jobs that can still be sent again or called off; done ones can be reprinted. */
 export function jobActions(state: JobState): { retry: boolean; cancel: boolean; reprint: boolean } {
   return {
@@ -55,6 +61,8 @@ export const labelApi = {
     invoke<PrintJob[]>("print_jobs", { jobState, identifier, limit: 200 }),
   jobPreview: (id: number) => invoke<number[]>("print_job_preview", { id }),
   retry: (id: number) => invoke<PrintJob>("retry_print_job", { id }),
+  /** Sends what waits in the queue (the app's timer and the queue's button). */
+  processQueue: () => invoke<QueueReport>("process_print_queue"),
   cancel: (id: number) => invoke<PrintJob>("cancel_print_job", { id }),
   reprint: (id: number, reason: string) => invoke<PrintJob>("reprint", { id, reason }),
   batch: (printer: string, identifiers: string[], template: string, restriction: string | null) =>

@@ -190,6 +190,12 @@ impl Workstation {
         // Held until the outcome is stored; another process's send waits its turn.
         let lock = self.open_send_lock()?;
         lock.lock().map_err(|source| self.send_lock_error(source))?;
+        // Another connection (the window, the background queue) may have sent or cancelled it
+        // while this one waited: then there is nothing to send.
+        let current = self.store.print_job(id)?;
+        if current.state != JobState::Queued {
+            return Ok(current);
+        }
         let job = self.store.start_print_job(id)?;
         let profile = match self.printer(&job.printer) {
             Ok(p) => p,
