@@ -98,7 +98,9 @@ fn delimiter(text: &str) -> u8 {
 }
 
 /// Line numbers from byte offsets, counted once through the text. The csv reader's own line
-/// count points at the blank lines it skipped before a record.
+/// count points at the blank lines it skipped before a record. A line ends where the csv reader
+/// ends a record: at `\n`, `\r\n` or a lone `\r` (what older Mac spreadsheets save), so every row
+/// of a file with `\r` line ends is not "line 1".
 struct LineCounter<'a> {
     text: &'a [u8],
     at: usize,
@@ -124,9 +126,11 @@ impl<'a> LineCounter<'a> {
             self.at = 0;
             self.line = 1;
         }
-        self.line += self.text[self.at..start]
+        let run = &self.text[self.at..start];
+        self.line += run
             .iter()
-            .filter(|&&b| b == b'\n')
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && run.get(i + 1) != Some(&b'\n')))
             .count();
         self.at = start;
         self.line
@@ -363,6 +367,20 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn csv_rows_with_carriage_return_line_ends_are_numbered_by_line() {
+        // Found by fuzz/fuzz_targets/import_table.rs: every row of a file with `\r` line ends
+        // (and a `\r` alone between `\n` lines) was numbered line 1, after its heading line.
+        let t = read_csv(
+            "名称,型号\r卡尺,500-196\r\r天平,XS205\r\n电表,DMM\n\r量块,\"a\rb\"\r",
+            10,
+        )
+        .expect("read");
+        let numbers: Vec<usize> = t.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [2, 4, 5, 7]);
+        assert_eq!(t.rows[3].cells[1], "a\rb");
     }
 
     #[test]

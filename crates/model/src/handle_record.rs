@@ -196,10 +196,15 @@ pub fn to_values(
 /// `URL`, an `EMAIL`, a `GS1` key, `HS_ADMIN`), which a record's changes leave alone.
 pub fn is_instrument_value(v: &HandleValue) -> bool {
     !is_handle_type(v)
-        && (v.index == TEMPLATE_INDEX
-            || v.index >= ATTRIBUTE_BASE_INDEX
-            || (v.kind.len() >= IDS_TYPE_PREFIX.len()
-                && v.kind[..IDS_TYPE_PREFIX.len()].eq_ignore_ascii_case(IDS_TYPE_PREFIX)))
+        && (v.index == TEMPLATE_INDEX || v.index >= ATTRIBUTE_BASE_INDEX || is_ids_type(&v.kind))
+}
+
+/// Whether a type starts with `IDS.` (any case). A type is any text a Handle client sends: its
+/// fourth byte may lie inside a character (`名称`), so it is not sliced there (that panicked;
+/// found by `fuzz/fuzz_targets/node_http.rs`).
+fn is_ids_type(kind: &str) -> bool {
+    kind.get(..IDS_TYPE_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(IDS_TYPE_PREFIX))
 }
 
 /// Types a handle carries beside an instrument's data, at whatever index: never read as a
@@ -337,10 +342,7 @@ pub fn from_values(
 
     let mut attributes = std::collections::BTreeMap::new();
     for v in values.iter().filter(|v| v.index >= ATTRIBUTE_BASE_INDEX) {
-        if (v.kind.len() >= IDS_TYPE_PREFIX.len()
-            && v.kind[..IDS_TYPE_PREFIX.len()].eq_ignore_ascii_case(IDS_TYPE_PREFIX))
-            || is_handle_type(v)
-        {
+        if is_ids_type(&v.kind) || is_handle_type(v) {
             continue;
         }
         if attributes.contains_key(&v.kind) {
@@ -484,6 +486,30 @@ mod tests {
         assert!(has_instrument_data(&values));
         assert_eq!(template_ref(&values), Some(("IDS-MI-CAL", 1)));
         assert_eq!(from_values(&values, &t), Ok(instrument()));
+    }
+
+    #[test]
+    fn types_whose_fourth_byte_is_inside_a_character_are_attributes_not_panics() {
+        // Found by fuzz/fuzz_targets/node_http.rs: a PUT of a record with a value typed
+        // "eq\u{fffd}…" at an attribute index made the node's worker panic reading the record.
+        let template = MetadataTemplate::builtin_instrument();
+        let mut values = to_values(&instrument(), None, &template, TS);
+        values.push(HandleValue::string(
+            ATTRIBUTE_BASE_INDEX + 50,
+            "eq\u{fffd}x",
+            "v",
+            TS,
+        ));
+        values.push(HandleValue::string(7, "名称", "v", TS));
+        let read = from_values(&values, &template).expect("a record");
+        assert_eq!(
+            read.attributes.get("eq\u{fffd}x"),
+            Some(&AttributeValue::Text("v".into()))
+        );
+        assert!(!is_instrument_value(&values[values.len() - 1]));
+        assert!(is_instrument_value(&HandleValue::string(
+            7, "ids.name", "v", TS
+        )));
     }
 
     #[test]

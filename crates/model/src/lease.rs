@@ -7,13 +7,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::identifier::{Handle, IdentifierError};
+use crate::identifier::{is_valid_prefix, Handle, IdentifierError};
 
 /// Most numbers one lease request may ask for.
 pub const MAX_LEASE_COUNT: u64 = 10_000;
 
 /// Width of the number in a minted suffix (`CAL-2026-000123`).
 pub const DEFAULT_WIDTH: u32 = 6;
+
+/// The widest number a lease may carry (the node grants 1 to 12 digits).
+pub const MAX_WIDTH: u32 = 12;
 
 /// A block of suffixes leased to one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +35,20 @@ pub struct SuffixLease {
 impl SuffixLease {
     /// How many numbers the lease covers.
     pub fn len(&self) -> u64 {
-        self.last.saturating_sub(self.first) + 1
+        self.last.saturating_sub(self.first).saturating_add(1)
+    }
+
+    /// Whether this is a lease a node grants: a valid prefix and series, `first <= last` within
+    /// what a station's counter holds (an `i64`), and a width of 1 to [`MAX_WIDTH`] digits. A
+    /// station takes no other: one from something else at the node's address could stop it
+    /// naming instruments (a width past 65535 made minting panic; found by
+    /// `fuzz/fuzz_targets/sync_pull.rs`).
+    pub fn is_well_formed(&self) -> bool {
+        is_valid_prefix(&self.prefix)
+            && is_valid_series(&self.series)
+            && self.first <= self.last
+            && i64::try_from(self.last).is_ok()
+            && (1..=MAX_WIDTH).contains(&self.width)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,6 +135,47 @@ mod tests {
         assert_eq!(l.number_of(&other), None);
         let outside: Handle = "88.118.8/CAL-2026-000300".parse().expect("parse");
         assert_eq!(l.number_of(&outside), None);
+    }
+
+    #[test]
+    fn only_leases_a_node_grants_are_well_formed() {
+        assert!(lease().is_well_formed());
+        let bad = [
+            SuffixLease {
+                width: 70_000,
+                ..lease()
+            },
+            SuffixLease {
+                width: 0,
+                ..lease()
+            },
+            SuffixLease {
+                first: 300,
+                ..lease()
+            },
+            SuffixLease {
+                last: u64::MAX,
+                ..lease()
+            },
+            SuffixLease {
+                prefix: "99.1".into(),
+                ..lease()
+            },
+            SuffixLease {
+                series: "cal 2026".into(),
+                ..lease()
+            },
+        ];
+        for l in bad {
+            assert!(!l.is_well_formed(), "{l:?}");
+        }
+        // The count of a lease from 0 to the largest number saturates instead of overflowing.
+        let whole = SuffixLease {
+            first: 0,
+            last: u64::MAX,
+            ..lease()
+        };
+        assert_eq!(whole.len(), u64::MAX);
     }
 
     #[test]

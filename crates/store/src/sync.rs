@@ -633,6 +633,13 @@ fn next_in_lease(conn: &rusqlite::Connection) -> Result<(String, Handle)> {
         )
         .optional()?;
     let (lease_id, prefix, series, next, width) = lease.ok_or(StoreError::NoLease)?;
+    // No lease is this wide (the sync refuses one from a node; a database restored from a bad
+    // backup may still hold one): an error, not a panic in `format!` past 65535.
+    if width > idstation_model::lease::MAX_WIDTH {
+        return Err(StoreError::Corrupt(format!(
+            "lease {lease_id} numbers {width} digits wide"
+        )));
+    }
     let suffix = format!("{series}-{next:0width$}", width = width as usize);
     let handle = Handle::new(&prefix, &suffix).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok((lease_id, handle))
@@ -713,4 +720,35 @@ fn apply_server_row(tx: &Transaction<'_>, row: &ServerRow) -> Result<()> {
     )?
     .execute(params![row.handle, row.version as i64])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_too_wide_to_name_an_instrument_is_an_error_not_a_panic() {
+        // Found by fuzz/fuzz_targets/sync_pull.rs: a lease 70000 digits wide made naming the
+        // next instrument panic ("Formatting argument out of range").
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
+        let lease = SuffixLease {
+            lease_id: "l1".into(),
+            device_id: store.device().device_id.to_string(),
+            prefix: "88.118.8".into(),
+            series: "CAL-2026".into(),
+            first: 1,
+            last: 10,
+            width: 70_000,
+        };
+        store.add_lease(&lease).expect("kept");
+        assert!(matches!(
+            store.next_identifier(),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.mint_identifier(),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 }

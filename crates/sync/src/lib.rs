@@ -272,6 +272,11 @@ impl<T: Transport> SyncEngine<T> {
             let lease = self.authed(store, &mut report, |t| {
                 self.transport.lease(t, &device_id, count)
             })?;
+            if !lease.is_well_formed() {
+                return Err(SyncError::Protocol(format!(
+                    "the node leased numbers no station can use: {lease:?}"
+                )));
+            }
             store.add_lease(&lease)?;
             report.leased = lease.len();
         }
@@ -504,5 +509,86 @@ impl<T: Transport> SyncEngine<T> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idstation_store::sync::SyncSettings;
+
+    /// A node that has nothing for an idle station but a lease.
+    struct Node {
+        lease: SuffixLease,
+    }
+
+    impl Transport for Node {
+        fn login_device(&self, _: &str, _: &str) -> Result<Token, SyncError> {
+            Ok(Token {
+                token: "t".into(),
+                expires_at: String::new(),
+            })
+        }
+        fn push(&self, _: &str, _: &PushRequest) -> Result<PushResponse, SyncError> {
+            Ok(PushResponse {
+                results: Vec::new(),
+                high_water: 0,
+            })
+        }
+        fn pull(&self, _: &str, _: u64, _: u32, _: Puller<'_>) -> Result<PullReply, SyncError> {
+            Ok(PullReply::Page(PullResponse {
+                changes: Vec::new(),
+                next_cursor: 0,
+                has_more: false,
+            }))
+        }
+        fn snapshot(&self, _: &str, _: Option<&str>, _: u32) -> Result<SnapshotPage, SyncError> {
+            Ok(SnapshotPage {
+                rows: Vec::new(),
+                next_after: None,
+                cursor: 0,
+            })
+        }
+        fn lease(&self, _: &str, _: &str, _: u64) -> Result<SuffixLease, SyncError> {
+            Ok(self.lease.clone())
+        }
+        fn report_input(&self, _: &str, _: &str) -> Result<String, SyncError> {
+            Ok(r#"{"scope":{"prefix":"88.118.8"}}"#.into())
+        }
+    }
+
+    #[test]
+    fn a_lease_no_station_can_use_is_refused_and_not_kept() {
+        // Found by fuzz/fuzz_targets/sync_pull.rs: a lease 70000 digits wide was kept, and
+        // naming the next instrument then panicked.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
+        store
+            .save_sync_settings(&SyncSettings {
+                device_secret: Some("secret".into()),
+                token: Some("t".into()),
+                ..SyncSettings::default()
+            })
+            .expect("settings");
+        let lease = SuffixLease {
+            lease_id: "l1".into(),
+            device_id: store.device().device_id.to_string(),
+            prefix: "88.118.8".into(),
+            series: "CAL-2026".into(),
+            first: 1,
+            last: 200,
+            width: 70_000,
+        };
+        let engine = SyncEngine::new(
+            Node { lease },
+            SyncConfig {
+                attempts: 1,
+                ..SyncConfig::default()
+            },
+        );
+        let refused = engine.sync(&mut store, &mut |_| {}).expect_err("refused");
+        assert!(matches!(refused, SyncError::Protocol(_)), "{refused}");
+        assert_eq!(store.lease_numbers_left().expect("leases"), 0);
+        assert!(matches!(store.mint_identifier(), Err(StoreError::NoLease)));
     }
 }
