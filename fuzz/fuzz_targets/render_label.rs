@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use idstation_labels::{
-    template, to_pdf, to_png, to_tspl, to_zpl, Align, Ecc, Element, Ink, LabelData,
-    LabelTemplate, RenderOptions, Renderer, ZplOptions,
+    template, to_pdf, to_png, to_tspl, to_zpl, Align, Ecc, Element, Ink, LabelData, LabelTemplate,
+    RenderOptions, Renderer, ZplOptions,
 };
 use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -215,7 +215,10 @@ fn check(input: Input) {
         .windows(head.len())
         .position(|w| w == head.as_bytes())
         .expect("TSPL bitmap header");
-    assert_eq!(tspl.len(), at + head.len() + rows + b"\r\nPRINT 1,1\r\n".len());
+    assert_eq!(
+        tspl.len(),
+        at + head.len() + rows + b"\r\nPRINT 1,1\r\n".len()
+    );
     let png = to_png(&label).expect("PNG");
     let (w, h, _) = idstation_labels::output::decode_png_grey(&png).expect("PNG decodes");
     assert_eq!((w as u32, h as u32), (c.width, c.height));
