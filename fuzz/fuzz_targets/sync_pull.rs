@@ -674,6 +674,10 @@ fn direct(store: &mut Store, script: &Script, base: &Value, device_id: &str) {
         let Ok(lease) = serde_json::from_value::<SuffixLease>(v["lease"].clone()) else {
             continue;
         };
+        // The engine takes only well-formed leases (`SuffixLease::is_well_formed`).
+        if !lease.is_well_formed() {
+            continue;
+        }
         if refused_changes_nothing(store, "a lease", |s| s.add_lease(&lease)).is_some() {
             // What the engine reports and what the station does next with it: names its next
             // instrument (or says it has no number left).

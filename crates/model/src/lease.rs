@@ -38,16 +38,18 @@ impl SuffixLease {
         self.last.saturating_sub(self.first).saturating_add(1)
     }
 
-    /// Whether this is a lease a node grants: a valid prefix and series, `first <= last` within
-    /// what a station's counter holds (an `i64`), and a width of 1 to [`MAX_WIDTH`] digits. A
-    /// station takes no other: one from something else at the node's address could stop it
-    /// naming instruments (a width past 65535 made minting panic; found by
-    /// `fuzz/fuzz_targets/sync_pull.rs`).
+    /// Whether this is a lease a node grants: a valid prefix and series, at most
+    /// [`MAX_LEASE_COUNT`] numbers `first..=last` that a station's counters hold (an `i64`, one
+    /// past the last included), and a width of 1 to [`MAX_WIDTH`] digits. A station takes no
+    /// other: one from something else at the node's address could stop it naming instruments (a
+    /// width past 65535 made minting panic, numbers up to `i64::MAX` made counting what is left
+    /// fail for good; found by `fuzz/fuzz_targets/sync_pull.rs`).
     pub fn is_well_formed(&self) -> bool {
         is_valid_prefix(&self.prefix)
             && is_valid_series(&self.series)
             && self.first <= self.last
-            && i64::try_from(self.last).is_ok()
+            && self.last < i64::MAX as u64
+            && self.len() <= MAX_LEASE_COUNT
             && (1..=MAX_WIDTH).contains(&self.width)
     }
 
@@ -155,6 +157,16 @@ mod tests {
             },
             SuffixLease {
                 last: u64::MAX,
+                ..lease()
+            },
+            SuffixLease {
+                first: i64::MAX as u64 - 10,
+                last: i64::MAX as u64,
+                ..lease()
+            },
+            SuffixLease {
+                first: 1,
+                last: MAX_LEASE_COUNT + 1,
                 ..lease()
             },
             SuffixLease {

@@ -560,35 +560,40 @@ mod tests {
     #[test]
     fn a_lease_no_station_can_use_is_refused_and_not_kept() {
         // Found by fuzz/fuzz_targets/sync_pull.rs: a lease 70000 digits wide was kept, and
-        // naming the next instrument then panicked.
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
-        store
-            .save_sync_settings(&SyncSettings {
-                device_secret: Some("secret".into()),
-                token: Some("t".into()),
-                ..SyncSettings::default()
-            })
-            .expect("settings");
-        let lease = SuffixLease {
-            lease_id: "l1".into(),
-            device_id: store.device().device_id.to_string(),
-            prefix: "88.118.8".into(),
-            series: "CAL-2026".into(),
-            first: 1,
-            last: 200,
-            width: 70_000,
-        };
-        let engine = SyncEngine::new(
-            Node { lease },
-            SyncConfig {
-                attempts: 1,
-                ..SyncConfig::default()
-            },
-        );
-        let refused = engine.sync(&mut store, &mut |_| {}).expect_err("refused");
-        assert!(matches!(refused, SyncError::Protocol(_)), "{refused}");
-        assert_eq!(store.lease_numbers_left().expect("leases"), 0);
-        assert!(matches!(store.mint_identifier(), Err(StoreError::NoLease)));
+        // naming the next instrument then panicked; one numbered up to i64::MAX was kept, and
+        // counting the numbers left (the status line, every sync) then failed for good.
+        for (first, last, width) in [(1, 200, 70_000), (1, i64::MAX as u64, 6)] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut store =
+                Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
+            store
+                .save_sync_settings(&SyncSettings {
+                    device_secret: Some("secret".into()),
+                    token: Some("t".into()),
+                    ..SyncSettings::default()
+                })
+                .expect("settings");
+            let lease = SuffixLease {
+                lease_id: "l1".into(),
+                device_id: store.device().device_id.to_string(),
+                prefix: "88.118.8".into(),
+                series: "CAL-2026".into(),
+                first,
+                last,
+                width,
+            };
+            let engine = SyncEngine::new(
+                Node { lease },
+                SyncConfig {
+                    attempts: 1,
+                    ..SyncConfig::default()
+                },
+            );
+            let refused = engine.sync(&mut store, &mut |_| {}).expect_err("refused");
+            assert!(matches!(refused, SyncError::Protocol(_)), "{refused}");
+            assert_eq!(store.lease_numbers_left().expect("leases"), 0);
+            assert!(store.sync_status().is_ok());
+            assert!(matches!(store.mint_identifier(), Err(StoreError::NoLease)));
+        }
     }
 }
