@@ -11,9 +11,9 @@
 #   printer_status    printer status answers: Zebra ~HS, TSC <ESC>!?
 #   restore_backup    files offered to restore, to a station and to the node
 #
-# Usage: bench/fuzz.sh [SECS] [TARGET|all]. `all` builds every target with one `cargo fuzz build`
-# (the dependencies compile once), then runs each for SECS seconds and prints the last lines of
-# its run (its final stats: runs, exec/s); a run that finds a crash prints more and stops.
+# Usage: [FUZZ_SEED=N] bench/fuzz.sh [SECS] [TARGET|all]; a seed replays the same inputs. `all`
+# builds every target with one `cargo fuzz build` (the dependencies compile once), then runs each
+# for SECS seconds and prints its final stats (runs, exec/s); a crash prints its panic and stops.
 # Each target's corpus is fuzz/corpus/<target> (not committed), seeded from fuzz/seeds/<target>
 # (committed; a crash found becomes a seed there and a regression test in its crate).
 #
@@ -47,7 +47,8 @@ run() {
   scratch=$(mktemp -d -p /dev/shm idstation-fuzz.XXXXXX 2>/dev/null || mktemp -d)
   local status=0
   IDSTATION_FUZZ_SCRATCH="$scratch" cargo fuzz run "${build[@]}" "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=4096 "${extra[@]}" ||
+    -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} "${extra[@]}" ||
     status=$?
   rm -rf "$scratch"
   return "$status"
@@ -70,7 +71,9 @@ for t in "${targets[@]}"; do
     # Its final stats: coverage, corpus, exec/s; runs and seconds.
     grep -a -E '^#[0-9]+[[:space:]]+DONE|^Done ' "$log" || tail -n 3 "$log"
   else
-    tail -n 40 "$log"
+    # The panic and where, then libFuzzer's account of the input.
+    grep -a -A 12 "panicked at" "$log" | head -n 30 || true
+    tail -n 20 "$log"
     exit 1
   fi
 done
