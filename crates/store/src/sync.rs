@@ -559,7 +559,14 @@ impl Store {
                 "cannot move ops from {from} past the node's mark {high_water}"
             )));
         }
-        let offset = high_water + 1 - from;
+        // A mark at the largest number leaves none after it (the addition overflowed; found by
+        // fuzz/fuzz_targets/sync_pull.rs).
+        let offset = high_water
+            .checked_add(1)
+            .map(|next| next - from)
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("no number follows the node's mark {high_water}"))
+            })?;
         let tx = Self::write_tx(&mut self.conn)?;
         // Through negative numbers, so no row ever lands on one not yet moved.
         let moved = tx.execute("UPDATE outbox SET seq = -seq WHERE seq >= ?1", [from])?;
@@ -750,5 +757,34 @@ mod tests {
             store.mint_identifier(),
             Err(StoreError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn a_mark_with_no_number_after_it_moves_no_op() {
+        // Found by fuzz/fuzz_targets/sync_pull.rs: a node answering `sequence_reused` with the
+        // mark i64::MAX made moving the ops after it overflow.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
+        let mut input = idstation_model::InstrumentInput::default();
+        input.set(&Field::Identifier, "88.118.8/CAL-1");
+        input.set(&Field::Name, "数字万用表");
+        let inst = input
+            .validate(&idstation_model::MetadataTemplate::builtin_instrument())
+            .expect("valid");
+        store.insert_instrument("t", &inst).expect("register");
+        let seqs = |s: &Store| -> Vec<i64> {
+            s.connection()
+                .prepare("SELECT seq FROM outbox ORDER BY seq")
+                .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+                .expect("seqs")
+        };
+        let before = seqs(&store);
+        assert!(matches!(
+            store.renumber_ops_after(1, i64::MAX as u64),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert_eq!(seqs(&store), before);
+        assert_eq!(store.renumber_ops_after(1, 5).expect("moved"), 1);
+        assert_eq!(seqs(&store), [6]);
     }
 }
