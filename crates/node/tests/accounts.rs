@@ -427,22 +427,11 @@ fn a_removed_audit_tail_is_detected() {
     assert!(verdict.is_err(), "a truncated chain passed: {verdict:?}");
 }
 
-/// A self-signed certificate for `localhost` and 127.0.0.1, written as PEM files.
-fn certificate(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("certificate");
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).expect("write cert");
-    std::fs::write(&key_path, signing_key.serialize_pem()).expect("write key");
-    (cert_path, key_path, cert.pem().into_bytes())
-}
-
 #[test]
 fn serves_https_from_a_configuration_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = init(dir.path());
-    let (cert, key, pem) = certificate(dir.path());
+    let (cert, key, pem) = self_signed_certificate(dir.path(), &["localhost", "127.0.0.1"]);
     let config = dir.path().join("node.toml");
     std::fs::write(
         &config,
@@ -470,11 +459,7 @@ fn serves_https_from_a_configuration_file() {
         child,
     };
     assert!(node.base.starts_with("https://127.0.0.1:"), "{line}");
-    let https = Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
+    let https = trusting(&pem).build().expect("client");
     let port = node.base.rsplit(':').next().expect("port");
     let url = format!("https://localhost:{port}/api/handles/0.NA/{PREFIX}");
     let (status, body) = done(https.get(&url).send().expect("https get"));

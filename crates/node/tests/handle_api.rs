@@ -393,13 +393,6 @@ fn a_second_node_on_a_taken_port_does_not_start() {
     assert_eq!(status, 200);
 }
 
-/// The machine can listen on the IPv6 loopback, or the test says plainly why it cannot run.
-fn assert_ipv6_loopback() {
-    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
-        panic!("this machine has no IPv6 loopback ({e}); the IPv6 tests need one");
-    }
-}
-
 #[test]
 fn serves_on_ipv6_loopback() {
     let dir = tempfile::tempdir().expect("tempdir");

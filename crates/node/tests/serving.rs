@@ -56,11 +56,7 @@ fn the_admin_secret_comes_from_a_file_or_the_environment_never_the_command_line(
 fn http_and_https_listen_together_and_http_redirects() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = init(dir.path());
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).expect("cert");
-    std::fs::write(&key_path, signing_key.serialize_pem()).expect("key");
+    let (cert_path, key_path, pem) = self_signed_certificate(dir.path(), &["localhost"]);
     let config = dir.path().join("node.toml");
     std::fs::write(
         &config,
@@ -119,11 +115,7 @@ fn http_and_https_listen_together_and_http_redirects() {
         format!("https://127.0.0.1:{https_port}/88.118.8/CAL-2026-000123?x=1").as_str()
     );
     // HTTPS serves the node.
-    let tls = Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(cert.pem().as_bytes()).expect("pem"))
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
+    let tls = trusting(&pem).build().expect("client");
     let (status, body) = done(
         tls.get(format!(
             "https://localhost:{https_port}/api/handles/0.NA/{PREFIX}"
@@ -139,16 +131,8 @@ fn http_and_https_listen_together_and_http_redirects() {
 fn https_over_ipv6_answers_http_1_0_and_1_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = init(dir.path());
-    // Required, never skipped: a machine without an IPv6 loopback cannot show the floor holds.
-    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
-        panic!("this machine has no IPv6 loopback ({e}); this test needs one");
-    }
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "::1".to_owned()])
-            .expect("certificate");
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).expect("cert");
-    std::fs::write(&key_path, signing_key.serialize_pem()).expect("key");
+    assert_ipv6_loopback();
+    let (cert_path, key_path, pem) = self_signed_certificate(dir.path(), &["localhost", "::1"]);
     let config = dir.path().join("node.toml");
     std::fs::write(
         &config,
@@ -171,12 +155,7 @@ fn https_over_ipv6_answers_http_1_0_and_1_1() {
     let base = line.trim().trim_start_matches("listening on ").to_owned();
     let node = Node { child, base };
     assert!(node.base.starts_with("https://[::1]:"), "{}", node.base);
-    let tls = Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(cert.pem().as_bytes()).expect("pem"))
-        .http1_only()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
+    let tls = trusting(&pem).http1_only().build().expect("client");
     for version in [reqwest::Version::HTTP_10, reqwest::Version::HTTP_11] {
         let resp = tls
             .get(node.url(&format!("/api/handles/0.NA/{PREFIX}")))

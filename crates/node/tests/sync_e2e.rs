@@ -29,6 +29,23 @@ fn workstation(dir: &Path, name: &str, node: &Node) -> Workstation {
     ws
 }
 
+/// Stations `a` and `b` signed in to `node`, both holding the instrument `name` that `a`
+/// registered; with its identifier.
+fn two_stations_sharing(dir: &Path, node: &Node, name: &str) -> (Workstation, Workstation, String) {
+    let mut a = workstation(dir, "a", node);
+    let mut b = workstation(dir, "b", node);
+    sync(&mut a);
+    let id = a
+        .register_minted(&input(name))
+        .expect("register")
+        .instrument
+        .identifier
+        .to_string();
+    sync(&mut a);
+    sync(&mut b);
+    (a, b, id)
+}
+
 fn input(name: &str) -> InstrumentInput {
     let mut i = InstrumentInput::default();
     i.set(&Field::Name, name);
@@ -152,17 +169,7 @@ fn offline_registrations_reach_the_node_and_other_workstations() {
 fn disjoint_edits_merge_and_the_same_field_becomes_a_conflict() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (node, _) = node_with_technician(dir.path());
-    let mut a = workstation(dir.path(), "a", &node);
-    let mut b = workstation(dir.path(), "b", &node);
-    sync(&mut a);
-    let id = a
-        .register_minted(&input("数字万用表"))
-        .expect("register")
-        .instrument
-        .identifier
-        .to_string();
-    sync(&mut a);
-    sync(&mut b);
+    let (mut a, mut b, id) = two_stations_sharing(dir.path(), &node, "数字万用表");
 
     // Different fields on both sides: both survive everywhere.
     edit(&mut a, &id, Field::Location, "二楼");
@@ -239,17 +246,7 @@ fn an_idle_sync_costs_one_request() {
 fn a_conflict_settled_with_the_nodes_value_or_a_merged_one_reaches_everyone() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (node, _) = node_with_technician(dir.path());
-    let mut a = workstation(dir.path(), "a", &node);
-    let mut b = workstation(dir.path(), "b", &node);
-    sync(&mut a);
-    let id = a
-        .register_minted(&input("压力表"))
-        .expect("register")
-        .instrument
-        .identifier
-        .to_string();
-    sync(&mut a);
-    sync(&mut b);
+    let (mut a, mut b, id) = two_stations_sharing(dir.path(), &node, "压力表");
     edit(&mut a, &id, Field::Location, "三楼");
     edit(&mut a, &id, Field::Owner, "甲方计量");
     edit(&mut b, &id, Field::Location, "四楼");

@@ -182,6 +182,33 @@ pub fn away_from_china_midnight(margin: Duration) {
     }
 }
 
+/// A self-signed certificate for `names` (host names or addresses), written into `dir` as
+/// `cert.pem` and `key.pem`; with its PEM, for a client to trust.
+pub fn self_signed_certificate(dir: &Path, names: &[&str]) -> (PathBuf, PathBuf, Vec<u8>) {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(names).expect("certificate");
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("write cert");
+    std::fs::write(&key_path, signing_key.serialize_pem()).expect("write key");
+    (cert_path, key_path, cert.pem().into_bytes())
+}
+
+/// A client that trusts the certificate `pem` (and what the system trusts).
+pub fn trusting(pem: &[u8]) -> reqwest::blocking::ClientBuilder {
+    Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem).expect("pem"))
+        .timeout(Duration::from_secs(10))
+}
+
+/// The machine can listen on the IPv6 loopback, or the test says plainly why it cannot run.
+/// Required, never skipped (a skip would count as a pass): IPv6 is a floor of the standards.
+pub fn assert_ipv6_loopback() {
+    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
+        panic!("this machine has no IPv6 loopback ({e}); the IPv6 tests need one");
+    }
+}
+
 pub fn client() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
