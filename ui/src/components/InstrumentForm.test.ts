@@ -51,6 +51,7 @@ describe("register form", () => {
     await fireEvent.input(screen.getByTestId("field-name"), { target: { value: "卡尺" } });
     await fireEvent.click(screen.getByTestId("register-print"));
     await waitFor(() => expect(app.screen).toEqual({ name: "detail", identifier: "88.118.8/A-2" }));
-    await waitFor(() => expect(app.notice).toContain("尚未设置打印机"));
+    // Saved, but nothing printed: a warning, not a success, and "saved" said once.
+    await waitFor(() => expect(app.notice).toEqual({ tone: "warn", text: "已保存 · 尚未设置打印机，请先在“打印”中添加打印机。" }));
   });
 });

@@ -31,7 +31,8 @@ describe("labels", () => {
 
   it("register-and-print says so when no printer is set up", async () => {
     mockIPC((cmd) => (cmd === "printers" ? [] : undefined));
-    expect(await printIdentifierLabel("88.118.8/A", t)).toBe(t("noPrinter"));
+    // Saved, nothing printed: a warning that says "saved" once.
+    expect(await printIdentifierLabel("88.118.8/A", t)).toEqual({ tone: "warn", text: `${t("saved")} · ${t("noPrinter")}` });
   });
 
   it("register-and-print prints the identifier label on the first printer", async () => {
@@ -43,7 +44,8 @@ describe("labels", () => {
     });
     const msg = await printIdentifierLabel("88.118.8/A", t);
     expect(calls[1]).toEqual(["print_label", { printer: "zebra", identifier: "88.118.8/A", template: "identifier", restriction: null }]);
-    expect(msg).toContain(t(jobStateKey("queued")));
+    expect(msg.tone).toBe("warn");
+    expect(msg.text).toContain(t(jobStateKey("queued")));
   });
 
   it("shows the workstation's own error text, not a re-worded one", async () => {
@@ -51,7 +53,9 @@ describe("labels", () => {
       if (cmd === "printers") return [{ name: "zebra", transport: { kind: "device", path: "/dev/usb/lp0" } }];
       throw { code: "not_found", message: "没有名为 zebra 的打印机", fields: [] };
     });
-    expect(await printIdentifierLabel("88.118.8/A", t)).toContain("没有名为 zebra 的打印机");
+    const msg = await printIdentifierLabel("88.118.8/A", t);
+    expect(msg.tone).toBe("error");
+    expect(msg.text).toContain("没有名为 zebra 的打印机");
   });
 
   it("shows a printer's address as it was typed", () => {

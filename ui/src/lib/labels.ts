@@ -12,6 +12,7 @@ import type { QueueReport } from "../bindings/QueueReport";
 import type { TemplateInfo } from "../bindings/TemplateInfo";
 import type { Key } from "./i18n";
 import { isUiError } from "./api";
+import type { Notice } from "./nav.svelte";
 
 export type { JobState, PrintJob, PrintProgress, PrinterProfile, PrinterStatus, QueueReport, TemplateInfo };
 
@@ -109,20 +110,21 @@ export function printerUri(p: Pick<PrinterProfile, "transport"> & Partial<Printe
   return t.path;
 }
 
-/** After "register and print": the identifier label on the first printer, and what to tell the
- * person (the job's state, the workstation's error message, or that no printer is set up). */
-export async function printIdentifierLabel(identifier: string, t: (k: Key) => string): Promise<string> {
+/** After "register and print": the identifier label on the default printer, and what to tell
+ * the person: saved and printed (ok), saved but waiting or no printer (warn), saved but the print
+ * failed (error). */
+export async function printIdentifierLabel(identifier: string, t: (k: Key) => string): Promise<Notice> {
   try {
     const printers = await labelApi.printers();
-    if (!printers.length) return t("noPrinter");
+    if (!printers.length) return { tone: "warn", text: `${t("saved")} · ${t("noPrinter")}` };
     const job = await labelApi.print(printers[0].name, identifier, "identifier", null);
-    return `${t("saved")} · ${printers[0].name}: ${t(jobStateKey(job.state))}${job.last_error ? ": " + job.last_error : ""}`;
+    const tone = job.state === "done" ? "ok" : job.state === "failed" ? "error" : "warn";
+    const text = `${t("saved")} · ${printers[0].name}: ${t(jobStateKey(job.state))}${job.last_error ? ": " + job.last_error : ""}`;
+    return { tone, text };
   } catch (e) {
-    return `${t("saved")} · ${isUiError(e) ? e.message : String(e)}`;
+    return { tone: "error", text: `${t("saved")} · ${isUiError(e) ? e.message : String(e)}` };
   }
 }
-
-
 
 export function onPrintProgress(f: (p: PrintProgress) => void): Promise<UnlistenFn> {
   return listen<PrintProgress>("print-progress", (e) => f(e.payload));

@@ -2,6 +2,7 @@
 import type { ListQuery } from "../bindings/ListQuery";
 import type { InstrumentView } from "../bindings/InstrumentView";
 import type { SyncView } from "../bindings/SyncView";
+import type { Tone } from "../bindings/Tone";
 import type { Lang } from "./i18n";
 
 export type Screen =
@@ -26,10 +27,18 @@ export const app = $state({
   lang: "zh-CN" as Lang,
   sync: null as SyncView | null,
   syncProgress: "" as string,
-  notice: "" as string,
+  /** What the last action came to, shown above the screen until the person moves on. */
+  notice: null as Notice | null,
 });
+
+/** A message for the person and how it should look. */
+export type Notice = { tone: Tone; text: string };
+
+export function notify(tone: Tone, text: string) {
+  app.notice = { tone, text };
+}
 
 export function go(s: Screen) {
   app.screen = s;
-  app.notice = "";
+  app.notice = null;
 }
