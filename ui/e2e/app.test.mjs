@@ -109,12 +109,12 @@ describe("desktop workstation", { timeout: 240000 }, () => {
     assert.equal(await idEl.getText(), ID);
   });
 
-  it("shows the parser's message for unscannable text", async () => {
+  it("says what was scanned and what to do for unscannable text", async () => {
     await typeInto(browser, "scan-input", "不是标识");
     await browser.keys("Enter");
     const err = await byTest(browser, "scan-error");
     await err.waitForDisplayed({ timeout: 10000 });
-    assert.match(await err.getText(), /无法识别的标识/);
+    assert.match(await err.getText(), /“不是标识”不是标识.*请扫描仪器标签上的二维码/);
     await shot(browser, "08-scan-error");
   });
 

@@ -517,6 +517,11 @@ impl Out {
                     println!("{n}");
                 }
             }
+            ScanOutcome::Several { matches, .. } => {
+                for m in matches {
+                    println!("{}  {}  ({})", m.identifier, m.name, m.matched_by);
+                }
+            }
         }
     }
 

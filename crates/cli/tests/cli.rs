@@ -455,7 +455,7 @@ fn dashboard_and_resolve_offer_what_the_app_shows() {
         .args(["resolve", "不是标识"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("无法识别的标识"));
+        .stderr(predicate::str::contains("“不是标识”不是标识"));
 }
 
 #[test]

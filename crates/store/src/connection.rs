@@ -23,6 +23,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_imported_files.sql")),
     M::up(include_str!("../migrations/0006_labels_owed.sql")),
     M::up(include_str!("../migrations/0007_reports.sql")),
+    M::up(include_str!("../migrations/0008_scan_codes.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

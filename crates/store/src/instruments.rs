@@ -42,6 +42,16 @@ pub struct InstrumentFilter {
     pub offset: u32,
 }
 
+/// Which field of a record an old barcode matched (see [`Store::instruments_by_code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeField {
+    AssetNo,
+    SerialNo,
+    /// The identifier's part after the prefix, scanned without it.
+    Suffix,
+}
+
 /// `cal_next_due` as stored for due-window queries (YYYY-MM-DD sorts as text).
 pub(crate) fn due_column(inst: &Instrument) -> Option<String> {
     inst.calibration.next_due.map(|d| d.to_string())
@@ -490,6 +500,45 @@ impl Store {
         ))?;
         let rows = stmt.query_map([asset_no], record_from_row)?;
         rows.map(|r| into_record(r?)).collect()
+    }
+
+    /// The live instruments an old barcode names: its asset number, serial number or the bare
+    /// suffix of its identifier (case-insensitive, as minted suffixes are upper-cased), each
+    /// with the field that matched. At most `limit`, in registration order.
+    pub fn instruments_by_code(
+        &self,
+        code: &str,
+        limit: u32,
+    ) -> Result<Vec<(InstrumentRecord, CodeField)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS},
+                    CASE WHEN json_extract(body, '$.asset_no') = ?1 THEN 'asset_no'
+                         WHEN json_extract(body, '$.serial_no') = ?1 THEN 'serial_no'
+                         ELSE 'suffix' END
+             FROM instruments
+             WHERE deleted_at IS NULL AND id IN (
+                 SELECT id FROM instruments
+                  WHERE json_extract(body, '$.asset_no') = ?1 AND deleted_at IS NULL
+                 UNION SELECT id FROM instruments
+                  WHERE json_extract(body, '$.serial_no') = ?1 AND deleted_at IS NULL
+                 UNION SELECT id FROM instruments
+                  WHERE upper(substr(identifier, instr(identifier, '/') + 1)) = upper(?1)
+                    AND deleted_at IS NULL)
+             ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![code, limit], |r| {
+            let field = match r.get_ref(6)?.as_str()? {
+                "asset_no" => CodeField::AssetNo,
+                "serial_no" => CodeField::SerialNo,
+                _ => CodeField::Suffix,
+            };
+            Ok((record_from_row(r)?, field))
+        })?;
+        rows.map(|r| {
+            let (row, field) = r?;
+            Ok((into_record(row)?, field))
+        })
+        .collect()
     }
 
     /// Finds an instrument by identifier, deleted ones included (see `deleted_at`).

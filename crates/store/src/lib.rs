@@ -73,7 +73,7 @@ pub use connection::{migrations, Device, Store};
 pub use consistency::ConsistencyReport;
 pub use error::{Result, StoreError};
 pub use imported_files::{FileImport, ImportedFile, OwedLabels};
-pub use instruments::{InstrumentFilter, InstrumentRecord};
+pub use instruments::{CodeField, InstrumentFilter, InstrumentRecord};
 pub use labels::{JobFilter, JobState, LabelSettings, LabelThing, NewPrintJob, PrintJob};
 pub use order_inbox::{Inbox, InboxItem, InboxQuery, TimelineEntry};
 pub use order_sync::{OrderChangeApplied, OrderConflict};

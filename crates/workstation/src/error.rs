@@ -57,6 +57,9 @@ pub enum WsError {
     /// The app acts on files and folders only as the person chose them in its file dialog.
     #[error("'{0}' was not chosen in the file dialog")]
     PathNotChosen(String),
+    /// A scan that is no identifier and no old barcode of a record here.
+    #[error("'{0}' is neither an identifier nor an asset or serial number known here")]
+    UnknownScan(String),
     #[error("a reprint needs a reason")]
     ReasonRequired,
     /// A conflict settled with a merged value, and the merged box was left empty.
@@ -145,6 +148,7 @@ impl WsError {
             WsError::PathNotChosen(_) => "path_not_chosen",
             WsError::ReasonRequired => "reason_required",
             WsError::MergedValueEmpty => "merged_value_empty",
+            WsError::UnknownScan(_) => "unknown_scan",
             WsError::InBatch(_, e) => e.code(),
             WsError::HotFolderSetting { .. } => "hot_folder_settings",
             WsError::HotFolder(e) => {

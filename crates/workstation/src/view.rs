@@ -266,6 +266,22 @@ pub enum ScanOutcome {
         #[serde(rename = "nodeNote")]
         node_note: Option<String>,
     },
+    /// An old barcode (asset number, serial number, bare suffix) that several records here
+    /// carry: the person picks one.
+    Several {
+        text: String,
+        matches: Vec<ScanMatch>,
+    },
+}
+
+/// One record an old barcode matched, and by which field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanMatch {
+    pub identifier: String,
+    pub name: String,
+    /// The field that carries the scanned text, in the person's language.
+    pub matched_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -796,6 +812,7 @@ pub fn export_typescript(dir: &std::path::Path) -> std::result::Result<(), ts_rs
     FormField::export_all(&cfg)?;
     Dashboard::export_all(&cfg)?;
     ScanOutcome::export_all(&cfg)?;
+    ScanMatch::export_all(&cfg)?;
     ConflictView::export_all(&cfg)?;
     SyncProgressView::export_all(&cfg)?;
     SyncOutcome::export_all(&cfg)?;

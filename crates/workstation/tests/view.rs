@@ -256,10 +256,79 @@ fn scans_open_local_records_and_offer_unknown_ones() {
             node_note: None
         }
     );
+    // Neither an identifier nor an old barcode here: the message quotes what was scanned and
+    // says what to do, not a list of identifier syntaxes.
     let bad = ws
         .resolve_scan("不是标识", today, Lang::ZhCn)
         .expect_err("bad text");
     let ui = UiError::new(&bad, Lang::ZhCn);
-    assert_eq!(ui.code, "invalid_identifier");
-    assert!(ui.message.contains("无法识别的标识"), "{}", ui.message);
+    assert_eq!(ui.code, "unknown_scan");
+    assert!(ui.message.contains("“不是标识”"), "{}", ui.message);
+    assert!(
+        ui.message.contains("请扫描仪器标签上的二维码"),
+        "{}",
+        ui.message
+    );
+    assert!(!ui.message.contains("GS1"), "{}", ui.message);
+    let en = UiError::new(&bad, Lang::En).message;
+    assert!(en.contains("Scan the QR code"), "{en}");
+}
+
+#[test]
+fn old_barcodes_open_the_record_that_carries_them() {
+    let (_d, mut ws) = bench();
+    let today = day("2026-12-01");
+    for (id, asset, serial) in [
+        ("88.118.8/OLD-1", "ZC-0001", "SN-77"),
+        ("88.118.8/OLD-2", "ZC-0002", "SN-88"),
+        ("88.118.8/OLD-3", "ZC-0003", "SN-88"),
+    ] {
+        ws.register_form(&form(&[
+            ("identifier", id),
+            ("name", "万用表"),
+            ("asset_no", asset),
+            ("serial_no", serial),
+        ]))
+        .expect("register");
+    }
+    let local = |identifier: &str| ScanOutcome::Local {
+        identifier: identifier.into(),
+    };
+    // One record carries it: asset number, serial number, or the bare suffix in any case.
+    for (text, want) in [
+        ("ZC-0002", "88.118.8/OLD-2"),
+        (" ZC-0001 ", "88.118.8/OLD-1"),
+        ("SN-77", "88.118.8/OLD-1"),
+        ("old-3", "88.118.8/OLD-3"),
+        ("A-1", "88.118.8/A-1"),
+    ] {
+        assert_eq!(
+            ws.resolve_scan(text, today, Lang::ZhCn).expect(text),
+            local(want),
+            "{text}"
+        );
+    }
+    // Two carry it: both listed, with the field that matched, for the person to pick.
+    match ws
+        .resolve_scan("SN-88", today, Lang::ZhCn)
+        .expect("several")
+    {
+        ScanOutcome::Several { text, matches } => {
+            assert_eq!(text, "SN-88");
+            let ids: Vec<_> = matches.iter().map(|m| m.identifier.as_str()).collect();
+            assert_eq!(ids, ["88.118.8/OLD-2", "88.118.8/OLD-3"]);
+            assert!(
+                matches.iter().all(|m| m.matched_by == "出厂编号"),
+                "{matches:?}"
+            );
+            assert!(matches.iter().all(|m| m.name == "万用表"));
+        }
+        other => panic!("expected several, got {other:?}"),
+    }
+    // A deleted record's code opens nothing; an asset number is not a prefix search.
+    ws.delete("88.118.8/OLD-1", "报废").expect("delete");
+    for text in ["ZC-0001", "ZC-000", "SN-7"] {
+        let e = ws.resolve_scan(text, today, Lang::ZhCn).expect_err(text);
+        assert_eq!(UiError::new(&e, Lang::ZhCn).code, "unknown_scan", "{text}");
+    }
 }

@@ -10,7 +10,7 @@ use crate::state::{AppState, CmdResult};
 /// own, so a slow node holds up nothing else.
 #[tauri::command]
 pub async fn resolve_scan(state: State<'_, AppState>, text: String) -> CmdResult<ScanOutcome> {
-    if let Some(local) = state.with(|ws, _| ws.scan_here(&text))? {
+    if let Some(local) = state.with(|ws, lang| ws.scan_here(&text, lang))? {
         return Ok(local);
     }
     state

@@ -111,3 +111,4 @@ ws-in-batch = label for { $id }: { $error } (nothing in the batch was queued)
 
 list-separator = {", "}
 clause-separator = {", "}
+ws-unknown-scan = "{ $text }" is not an identifier, and no instrument here has it as asset number, serial number or identifier suffix. Scan the QR code on the instrument's label, or search the instrument list.

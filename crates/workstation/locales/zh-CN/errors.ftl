@@ -112,3 +112,4 @@ ws-in-batch = { $id } 的标签：{ $error }（整批未加入队列）
 
 list-separator = 、
 clause-separator = ，
+ws-unknown-scan = 扫描到的“{ $text }”不是标识，本机也没有以它为资产编号、出厂编号或标识后缀的仪器。请扫描仪器标签上的二维码，或在仪器列表中搜索。

@@ -313,6 +313,7 @@ pub fn error_message(e: &WsError, lang: Lang) -> String {
         WsError::PathNotChosen(v) => tr!(lang, "ws-path-not-chosen", path = v),
         WsError::ReasonRequired => tr!(lang, "ws-reason-required"),
         WsError::MergedValueEmpty => tr!(lang, "ws-merged-value-empty"),
+        WsError::UnknownScan(text) => tr!(lang, "ws-unknown-scan", text = scanned_text(text)),
         WsError::InBatch(id, e) => tr!(lang, "ws-in-batch", id = id, error = e.message(lang)),
         WsError::HotFolderSetting { path, problem } => {
             let path = path.display();
@@ -346,5 +347,14 @@ pub fn hot_folder_error(e: &idstation_hotfolder::HotFolderError, lang: Lang) -> 
         H::Store(s) => store_error(s, lang),
         H::Contended => tr!(lang, "hot-folder-contended"),
         other => tr!(lang, "hot-folder-stopped", detail = other),
+    }
+}
+
+/// What was scanned, as the message quotes it: control characters shown, at most 60 characters.
+fn scanned_text(text: &str) -> String {
+    let shown: String = text.trim().chars().flat_map(char::escape_debug).collect();
+    match shown.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
     }
 }
