@@ -613,43 +613,54 @@ impl Store {
 
     /// The identifier [`Store::mint_identifier`] would take next, without taking it.
     pub fn next_identifier(&self) -> Result<Handle> {
-        Ok(next_in_lease(&self.conn)?.1)
+        Ok(next_free(&self.conn)?.1)
     }
 
-    /// Takes the next identifier from the oldest lease with numbers left. A number is used up
-    /// even if the registration then fails: minting never reuses a number.
+    /// Takes the next identifier from the oldest lease with numbers left, passing over any a
+    /// record here already holds (imported records may follow the same pattern). A number is
+    /// used up even if the registration then fails: minting never reuses a number.
     pub fn mint_identifier(&mut self) -> Result<Handle> {
         let tx = Self::write_tx(&mut self.conn)?;
-        let (lease_id, handle) = next_in_lease(&tx)?;
+        let (lease_id, handle, number) = next_free(&tx)?;
         tx.execute(
-            "UPDATE leases SET next = next + 1 WHERE lease_id = ?1",
-            [&lease_id],
+            "UPDATE leases SET next = ?2 + 1 WHERE lease_id = ?1",
+            params![lease_id, number],
         )?;
         tx.commit()?;
         Ok(handle)
     }
 }
 
-fn next_in_lease(conn: &rusqlite::Connection) -> Result<(String, Handle)> {
-    let lease: Option<(String, String, String, i64, u32)> = conn
-        .query_row(
-            "SELECT lease_id, prefix, series, next, width FROM leases \
-             WHERE next <= last ORDER BY first LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()?;
-    let (lease_id, prefix, series, next, width) = lease.ok_or(StoreError::NoLease)?;
-    // No lease is this wide (the sync refuses one from a node; a database restored from a bad
-    // backup may still hold one): an error, not a panic in `format!` past 65535.
-    if width > idstation_model::lease::MAX_WIDTH {
-        return Err(StoreError::Corrupt(format!(
-            "lease {lease_id} numbers {width} digits wide"
-        )));
+/// The first number, oldest lease first, whose identifier no record here holds (deleted ones
+/// included): its lease, identifier and number.
+fn next_free(conn: &rusqlite::Connection) -> Result<(String, Handle, i64)> {
+    let mut leases = conn.prepare_cached(
+        "SELECT lease_id, prefix, series, next, last, width FROM leases \
+         WHERE next <= last ORDER BY first",
+    )?;
+    let mut held = conn.prepare_cached("SELECT 1 FROM instruments WHERE identifier = ?1")?;
+    let mut rows = leases.query([])?;
+    while let Some(r) = rows.next()? {
+        let (lease_id, prefix, series): (String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (next, last, width): (i64, i64, u32) = (r.get(3)?, r.get(4)?, r.get(5)?);
+        // No lease is this wide (the sync refuses one from a node; a database restored from a
+        // bad backup may still hold one): an error, not a panic in `format!` past 65535.
+        if width > idstation_model::lease::MAX_WIDTH {
+            return Err(StoreError::Corrupt(format!(
+                "lease {lease_id} numbers {width} digits wide"
+            )));
+        }
+        for number in next..=last {
+            let suffix = format!("{series}-{number:0width$}", width = width as usize);
+            let handle =
+                Handle::new(&prefix, &suffix).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if !held.exists([handle.to_string()])? {
+                return Ok((lease_id, handle, number));
+            }
+        }
     }
-    let suffix = format!("{series}-{next:0width$}", width = width as usize);
-    let handle = Handle::new(&prefix, &suffix).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok((lease_id, handle))
+    Err(StoreError::NoLease)
 }
 
 /// Writes the node's copy of a record into the local table, keeping fields that local ops not
@@ -757,6 +768,58 @@ mod tests {
             store.mint_identifier(),
             Err(StoreError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn minting_passes_over_identifiers_records_here_already_hold() {
+        // Imported records may follow the lease's pattern: minting one of theirs again would
+        // register a duplicate (or fail the registration).
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::create(&dir.path().join("ws.sqlite"), "88.118.8", "t").expect("db");
+        let lease = |id: &str, first, last| SuffixLease {
+            lease_id: id.into(),
+            device_id: store.device().device_id.to_string(),
+            prefix: "88.118.8".into(),
+            series: "CAL-2026".into(),
+            first,
+            last,
+            width: 6,
+        };
+        let (a, b) = (lease("a", 1, 3), lease("b", 100, 101));
+        store.add_lease(&a).expect("kept");
+        store.add_lease(&b).expect("kept");
+        for (suffix, deleted) in [
+            ("CAL-2026-000001", false),
+            ("CAL-2026-000002", true),
+            ("CAL-2026-000100", false),
+        ] {
+            let mut input = idstation_model::InstrumentInput::default();
+            input.set(&Field::Identifier, format!("88.118.8/{suffix}"));
+            input.set(&Field::Name, "导入的仪器");
+            let inst = input
+                .validate(&idstation_model::MetadataTemplate::builtin_instrument())
+                .expect("valid");
+            store.insert_instrument("t", &inst).expect("import");
+            if deleted {
+                store
+                    .set_deleted("t", &inst.identifier, true, "报废")
+                    .expect("delete");
+            }
+        }
+        let mut minted = Vec::new();
+        for _ in 0..2 {
+            let next = store.next_identifier().expect("next").to_string();
+            let got = store.mint_identifier().expect("mint").to_string();
+            assert_eq!(next, got, "the preview names what minting takes");
+            minted.push(got);
+        }
+        // 1 and 2 are held (2 by a deleted record), 100 too: 3, then the next lease's 101.
+        assert_eq!(
+            minted,
+            ["88.118.8/CAL-2026-000003", "88.118.8/CAL-2026-000101"]
+        );
+        assert!(matches!(store.mint_identifier(), Err(StoreError::NoLease)));
+        assert_eq!(store.lease_numbers_left().expect("left"), 0);
     }
 
     #[test]
