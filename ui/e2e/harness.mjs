@@ -243,6 +243,20 @@ export async function typeInto(browser, id, text) {
   return el;
 }
 
+/**
+ * Types `text` as a wedge barcode scanner does: one key every `gapMs` ms (5-15 for real
+ * scanners; WebDriver adds 10-20 ms of its own per key here), then Enter, into whatever has
+ * focus.
+ */
+export async function scannerTypes(browser, text, gapMs = 5) {
+  // A moment first, as between a person's last action and pulling the trigger: keys typed just
+  // before by WebDriver would otherwise join the scan's burst.
+  const keys = browser.action("key").pause(150);
+  for (const ch of text) keys.down(ch).up(ch).pause(gapMs);
+  keys.down("\uE007").up("\uE007");
+  await keys.perform();
+}
+
 /** Sets an element's value as an input method commits it (the value, then input and change). */
 export async function commitValue(browser, el, text) {
   await browser.execute(
