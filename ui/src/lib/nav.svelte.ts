@@ -29,6 +29,8 @@ export const app = $state({
   syncProgress: "" as string,
   /** What the last action came to, shown above the screen until the person moves on. */
   notice: null as Notice | null,
+  /** Where the person asked to go while a form held unsaved edits: the app asks first. */
+  pendingLeave: null as { screen: Screen; notice?: Notice } | null,
 });
 
 /** A message for the person and how it should look. */
@@ -38,7 +40,41 @@ export function notify(tone: Tone, text: string) {
   app.notice = { tone, text };
 }
 
-export function go(s: Screen) {
+// The screen with unsaved edits, if any, says so through this; moving away asks first.
+let unsavedEdits: (() => boolean) | null = null;
+// The screen before this one, for Esc on a form and "back".
+let previous: Screen | null = null;
+
+/** A screen with a form calls this on mount; the returned function, on destroy. */
+export function guardUnsavedEdits(hasEdits: () => boolean): () => void {
+  unsavedEdits = hasEdits;
+  return () => {
+    if (unsavedEdits === hasEdits) unsavedEdits = null;
+  };
+}
+
+/** Opens screen `s` (with a notice to show there), unless a form holds unsaved edits: then the
+ * app asks first (see `leaveAnyway`) and nothing moves. */
+export function go(s: Screen, notice?: Notice) {
+  if (unsavedEdits?.()) {
+    app.pendingLeave = { screen: s, notice };
+    return;
+  }
+  previous = app.screen;
   app.screen = s;
-  app.notice = null;
+  app.notice = notice ?? null;
+}
+
+/** The person chose to drop their edits: go where they asked. */
+export function leaveAnyway() {
+  const to = app.pendingLeave;
+  app.pendingLeave = null;
+  if (!to) return;
+  unsavedEdits = null;
+  go(to.screen, to.notice);
+}
+
+/** Back to the screen before (the dashboard when there was none), asking first as `go` does. */
+export function back() {
+  go(previous && previous !== app.screen ? previous : { name: "dashboard" });
 }
