@@ -71,6 +71,12 @@ describe("desktop workstation", { timeout: 240000 }, () => {
     await err.waitForDisplayed({ timeout: 10000 });
     assert.match(await err.getText(), /标识缺少后缀/);
     await shot(browser, "04-register-validation-error");
+    // The refused form still holds the person's edits: leaving asks first.
+    await (await byTest(browser, "nav-dashboard")).click();
+    const leave = await byTest(browser, "leave-dialog");
+    await leave.waitForDisplayed({ timeout: 10000 });
+    await (await byTest(browser, "leave-ok")).click();
+    await leave.waitForDisplayed({ reverse: true, timeout: 10000 });
   });
 
   it("registers an instrument (register and print label)", async () => {

@@ -183,6 +183,7 @@ describe("a technician's day at the desk", { timeout: 420000 }, () => {
       const tag = `${lang}-${width}`;
 
       await (await byTest(browser, "nav-register")).click();
+      assert.equal(await (await byTest(browser, "scan-error")).isExisting(), false, "a scan's message goes when the person moves on");
       await commitValue(browser, await byTest(browser, "field-name"), "x");
       await (await byTest(browser, "nav-dashboard")).click();
       const dialog = await byTest(browser, "leave-dialog");
